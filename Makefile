@@ -1,0 +1,68 @@
+# Suara Warga: `make run` to try it, `make test` to check it. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PUBLIC_BASE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+FLASK := $(BIN)/flask --app wsgi
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard feedback_app/translations/*/LC_MESSAGES/messages.po))
+
+export PUBLIC_BASE_URL
+
+.PHONY: run test install install-dev system-deps translations extract-messages bench db clean
+
+run: install translations instance/config.py
+	$(FLASK) db upgrade
+	$(FLASK) demo-data --if-empty
+	$(FLASK) welcome
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - "wsgi:app"
+
+test: install-dev translations system-deps
+	$(BIN)/python -m pytest
+
+bench: install-dev translations
+	$(BIN)/python bench/survey_load.py
+
+db: install instance/config.py
+	$(FLASK) db upgrade
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+translations: $(CATALOGS)
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
+
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o feedback_app/translations/messages.pot .
+	$(BIN)/pybabel update -i feedback_app/translations/messages.pot -d feedback_app/translations --no-fuzzy-matching
+
+# Local secrets for `make run`, written once and kept (git-ignored) so printed QR posters stay valid.
+instance/config.py:
+	@mkdir -p instance
+	@$(PYTHON) -c "import secrets; print(f'SECRET_KEY = {secrets.token_urlsafe(32)!r}\nQR_SIGNING_KEY = {secrets.token_urlsafe(32)!r}')" > $@
+	@echo "Wrote $@ with fresh random keys."
+
+# Headless Chromium (browser tests) and zbar (QR decoding tests) come from Debian; installed when missing.
+system-deps:
+	@if command -v chromium >/dev/null && command -v zbarimg >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium zbar-tools >/dev/null; \
+	else echo "Install chromium and zbar-tools (Debian: apt-get install chromium zbar-tools) for the browser and QR tests."; fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache

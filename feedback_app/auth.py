@@ -1,0 +1,90 @@
+"""Who may see what: role decorators, unit scope and the Flask-Login user loader.
+
+Every view is either marked :func:`public` or wrapped in :func:`roles_required`; a test walks the URL map and
+fails on any view that is neither.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable, TypeVar
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db, login_manager
+from .models import ROLES, Counter, Unit, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def public(view: F) -> F:
+    """Mark a view as open to everyone (citizens, the public)."""
+    view.access = "public"  # type: ignore[attr-defined]
+    return view
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Let a view through only for a logged-in user holding at least one of ``roles``."""
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"roles_required needs known roles, got {roles!r}")
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.access = frozenset(roles)  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def any_role(view: F) -> F:
+    """Any logged-in account, whatever its roles."""
+    return roles_required(*ROLES)(view)
+
+
+def units_in_scope(user: User) -> list[Unit]:
+    """The units this user may manage: their own unit, or every unit for an account without one."""
+    query = select(Unit).order_by(Unit.name)
+    if user.unit_id is not None:
+        query = query.where(Unit.id == user.unit_id)
+    return list(db.session.scalars(query))
+
+
+def check_unit_scope(user: User, unit_id: int) -> None:
+    if user.unit_id is not None and user.unit_id != unit_id:
+        abort(403)
+
+
+def get_unit_or_404(slug: str) -> Unit:
+    unit = db.session.scalar(select(Unit).where(Unit.slug == slug))
+    if unit is None:
+        abort(404)
+    check_unit_scope(current_user, unit.id)
+    return unit
+
+
+def get_counter_or_404(code: str) -> Counter:
+    counter = db.session.scalar(select(Counter).where(Counter.public_code == code.upper()))
+    if counter is None:
+        abort(404)
+    check_unit_scope(current_user, counter.unit_id)
+    return counter

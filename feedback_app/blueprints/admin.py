@@ -1,0 +1,73 @@
+"""Unit administration: counters and their QR posters."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth import get_counter_or_404, get_unit_or_404, roles_required, units_in_scope
+from ..extensions import db
+from ..forms import ConfirmForm
+from ..models import Counter
+from ..services.qr import counter_survey_url, qr_png, qr_svg
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@roles_required("admin")
+def list_counters() -> str:
+    units = units_in_scope(current_user)
+    counters = db.session.scalars(
+        select(Counter).where(Counter.unit_id.in_([u.id for u in units])).order_by(Counter.public_code)
+    ).all()
+    by_unit = {unit: [c for c in counters if c.unit_id == unit.id] for unit in units}
+    return render_template("admin/counters.html", by_unit=by_unit, form=ConfirmForm(), survey_url=counter_survey_url)
+
+
+@bp.get("/loket/<code>/qr.<fmt>")
+@roles_required("admin")
+def counter_qr(code: str, fmt: str) -> Response:
+    counter = get_counter_or_404(code)
+    url = counter_survey_url(counter)
+    if fmt == "png":
+        body, mimetype = qr_png(url), "image/png"
+    elif fmt == "svg":
+        body, mimetype = qr_svg(url).encode(), "image/svg+xml"
+    else:
+        abort(404)
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="qr-{counter.public_code}.{fmt}"'
+    return response
+
+
+@bp.get("/loket/<code>/poster")
+@roles_required("admin")
+def counter_poster(code: str) -> str:
+    counter = get_counter_or_404(code)
+    return render_template("admin/posters.html", unit=counter.unit, counters=[counter], sheet=False,
+                           survey_url=counter_survey_url, qr_svg=qr_svg)
+
+
+@bp.get("/unit/<slug>/poster")
+@roles_required("admin")
+def unit_posters(slug: str) -> str:
+    unit = get_unit_or_404(slug)
+    counters = [c for c in unit.counters if c.active]
+    return render_template("admin/posters.html", unit=unit, counters=counters, sheet=True,
+                           survey_url=counter_survey_url, qr_svg=qr_svg)
+
+
+@bp.post("/loket/<code>/cabut-poster")
+@roles_required("admin")
+def revoke_poster(code: str) -> Response:
+    """Invalidate every printed poster of a counter (e.g. one was copied and misused); print the new one."""
+    counter = get_counter_or_404(code)
+    if ConfirmForm().validate():
+        counter.poster_version += 1
+        db.session.commit()
+        flash(_("Poster lama loket %(code)s tidak berlaku lagi. Cetak poster baru.", code=counter.public_code),
+              "info")
+    return redirect(url_for("admin.list_counters"))

@@ -1,0 +1,119 @@
+"""Configuration layers: defaults -> instance/config.py -> environment -> test mapping.
+
+Every setting a deployer may change is listed in ``DefaultConfig`` with its default; the README's
+"Configuration" section documents the environment variables read by :func:`from_environment`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class DefaultConfig:
+    # Database: SQLite in instance/ unless DATABASE_URL says otherwise (filled in by load_config).
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+
+    SECRET_KEY: str | None = None
+    # QR posters are signed with their own key so that SECRET_KEY can change without reprinting.
+    QR_SIGNING_KEY: str | None = None
+    QR_SIGNING_KEY_ID = "1"
+    # Keys that still verify old posters during a rotation: {"key id": "key"}.
+    QR_RETIRED_KEYS: dict[str, str] = {}
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+    # Ballot-stuffing defences on the public survey (see README, "Rate limits").
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    SURVEY_LIMIT_PER_BROWSER = "10 per minute;30 per day"
+    SURVEY_LIMIT_PER_IP = "300 per hour"
+    SURVEY_DUPLICATE_WINDOW_MINUTES = 30
+    # How long the "who is on duty" reference printed into an opened survey page stays authoritative (spec §2.1).
+    DUTY_REFERENCE_MAX_AGE_MINUTES = 30
+    # A counter sign-in nobody closed stops counting after this many hours.
+    SIGN_IN_MAX_HOURS = 12
+    SURVEY_COMMENT_MAX_CHARS = 2000
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
+    TRUSTED_PROXIES = 0
+
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = ("id", "en")
+
+    # A citizen may wait in the queue for hours between opening the page and submitting it.
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    MAX_FORM_MEMORY_SIZE = 500_000
+    MAX_CONTENT_LENGTH = 2_000_000
+
+
+#: Environment variables read as strings, and the config key each one sets.
+_ENV_STRINGS = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SECRET_KEY": "SECRET_KEY",
+    "QR_SIGNING_KEY": "QR_SIGNING_KEY",
+    "QR_SIGNING_KEY_ID": "QR_SIGNING_KEY_ID",
+    "PUBLIC_BASE_URL": "PUBLIC_BASE_URL",
+    "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "SURVEY_LIMIT_PER_BROWSER": "SURVEY_LIMIT_PER_BROWSER",
+    "SURVEY_LIMIT_PER_IP": "SURVEY_LIMIT_PER_IP",
+}
+_ENV_INTS = {
+    "TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "SURVEY_DUPLICATE_WINDOW_MINUTES": "SURVEY_DUPLICATE_WINDOW_MINUTES",
+    "SIGN_IN_MAX_HOURS": "SIGN_IN_MAX_HOURS",
+}
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings the process environment overrides."""
+    settings: dict[str, Any] = {key: environ[var] for var, key in _ENV_STRINGS.items() if environ.get(var)}
+    for var, key in _ENV_INTS.items():
+        if environ.get(var):
+            settings[key] = int(environ[var])
+    if environ.get("QR_RETIRED_KEYS"):
+        # "2:old-secret,1:older-secret"
+        settings["QR_RETIRED_KEYS"] = dict(
+            item.split(":", 1) for item in environ["QR_RETIRED_KEYS"].split(",") if ":" in item
+        )
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the ``postgres://`` and ``postgresql://`` forms hosting providers hand out; use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    """Fill ``app.config`` layer by layer and refuse to run in production without real secrets."""
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(from_environment(os.environ))
+    if overrides:
+        app.config.update(overrides)
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{Path(app.instance_path) / 'suara_warga.db'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
+    app.config["PUBLIC_BASE_URL"] = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if app.config["PUBLIC_BASE_URL"].startswith("https://"):
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+
+    for key in ("SECRET_KEY", "QR_SIGNING_KEY"):
+        if not app.config.get(key):
+            if not (app.testing or app.debug):
+                raise RuntimeError(
+                    f"{key} is not set. Set it in the environment or in instance/config.py "
+                    "(`make run` writes a random one for local use)."
+                )
+            app.config[key] = f"insecure-development-{key.lower()}"

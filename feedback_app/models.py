@@ -1,0 +1,380 @@
+"""The domain model. Times are stored in UTC and shown in the unit's own zone (spec §5)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .clock import now
+from .extensions import db
+from .identifiers import validate_nip
+
+UNSUR_CODES = tuple(f"u{i}" for i in range(1, 10))
+ROLES = ("admin", "hr", "supervisor", "staff")
+EMPLOYMENT_TYPES = ("PNS", "PPPK", "non-ASN")
+UNIT_KINDS = ("dukcapil", "puskesmas", "other")
+ZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+ATTRIBUTION_SOURCES = ("ticket", "sign_in", "roster", "ambiguous", "none")
+RESPONSE_STATUSES = ("valid", "duplicate", "flagged", "excluded")
+CHANNELS = ("counter_qr", "ticket_qr")
+TICKET_EVENTS = ("issued", "called", "started", "finished", "returned", "no_show")
+TICKET_OUTCOMES = ("waiting", "called", "serving", "finished", "no_show")
+SEXES = ("L", "P")
+AGE_BANDS = ("<=19", "20-29", "30-39", "40-49", "50-59", ">=60")
+EDUCATIONS = ("SD", "SMP", "SMA", "D1-D4", "S1", "S2+")
+OCCUPATIONS = ("PNS", "TNI", "POLRI", "Swasta", "Wirausaha", "Lainnya")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on both backends (SQLite keeps no zone, so it is stored naive in UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if getattr(dialect, "name", "") == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Unit(db.Model):
+    """A service unit (a Dukcapil office, a Puskesmas); ``parent`` is the instansi it belongs to."""
+
+    __tablename__ = "units"
+    __table_args__ = (CheckConstraint(_in("kind", UNIT_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    timezone: Mapped[str] = mapped_column(String(40))  # IANA name, e.g. Asia/Makassar
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+    counters: Mapped[list[Counter]] = relationship(back_populates="unit", order_by="Counter.public_code")
+    service_types: Mapped[list[ServiceType]] = relationship(back_populates="unit", order_by="ServiceType.name")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def zone_abbreviation(self) -> str:
+        return ZONE_ABBREVIATIONS.get(self.timezone, self.timezone)
+
+    def local(self, instant: datetime) -> datetime:
+        return instant.astimezone(self.zone)
+
+
+class ServiceType(db.Model):
+    """A service offered by a unit, with its standards (spec §4)."""
+
+    __tablename__ = "service_types"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "name"),
+        CheckConstraint("counter_standard_minutes > 0", name="counter_standard_positive"),
+        CheckConstraint("fee_rupiah >= 0", name="fee_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # The visit at the counter; a ticket is on time when finished - issued <= this (spec §2.3).
+    counter_standard_minutes: Mapped[int] = mapped_column(Integer)
+    # When the document or result is ready; informational, e.g. "3 hari kerja".
+    completion_standard: Mapped[str] = mapped_column(String(80))
+    fee_rupiah: Mapped[int] = mapped_column(Integer, default=0)
+
+    unit: Mapped[Unit] = relationship(back_populates="service_types")
+
+
+counter_service_types = Table(
+    "counter_service_types",
+    db.metadata,
+    Column("counter_id", ForeignKey("counters.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_type_id", ForeignKey("service_types.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Counter(db.Model):
+    """A loket: the place a citizen is served and the QR poster hangs."""
+
+    __tablename__ = "counters"
+    __table_args__ = (CheckConstraint("poster_version >= 1", name="poster_version_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    # Short code printed in the QR URL; unique across all units.
+    public_code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the QR signature: raising it revokes every poster printed before.
+    poster_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    unit: Mapped[Unit] = relationship(back_populates="counters")
+    service_types: Mapped[list[ServiceType]] = relationship(secondary=counter_service_types, order_by="ServiceType.name")
+
+
+class Employee(db.Model):
+    """A person who serves citizens; ASN have a NIP (or NI PPPK), non-ASN staff do not (spec §5)."""
+
+    __tablename__ = "employees"
+    __table_args__ = (
+        CheckConstraint(_in("employment_type", EMPLOYMENT_TYPES), name="employment_type"),
+        CheckConstraint("nip IS NULL OR length(nip) = 18", name="nip_length"),
+        CheckConstraint("employment_type = 'non-ASN' OR nip IS NOT NULL", name="asn_has_nip"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nip: Mapped[str | None] = mapped_column(String(18), unique=True)  # text, never a number
+    name: Mapped[str] = mapped_column(String(200))
+    employment_type: Mapped[str] = mapped_column(String(10))
+
+    assignments: Mapped[list[EmployeeAssignment]] = relationship(
+        back_populates="employee", foreign_keys="EmployeeAssignment.employee_id", order_by="EmployeeAssignment.valid_from"
+    )
+
+    @validates("nip")
+    def _check_nip(self, _key: str, nip: str | None) -> str | None:
+        return None if nip in (None, "") else validate_nip(nip)
+
+
+class EmployeeAssignment(db.Model):
+    """Where an employee works and who appraises them, for [valid_from, valid_until) in local dates."""
+
+    __tablename__ = "employee_assignments"
+    __table_args__ = (
+        CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="valid_range"),
+        CheckConstraint("supervisor_id IS NULL OR supervisor_id <> employee_id", name="not_own_supervisor"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    position: Mapped[str] = mapped_column(String(120))
+    # The pejabat penilai kinerja for this stretch of time.
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+
+    employee: Mapped[Employee] = relationship(back_populates="assignments", foreign_keys=[employee_id])
+    supervisor: Mapped[Employee | None] = relationship(foreign_keys=[supervisor_id])
+    unit: Mapped[Unit] = relationship()
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    """A login. Roles are a set; ``unit`` limits what an admin, HR or supervisor sees (None = every unit)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    unit: Mapped[Unit | None] = relationship()
+    employee: Mapped[Employee | None] = relationship()
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(row.role for row in self.role_rows)
+
+    @roles.setter
+    def roles(self, roles: set[str] | frozenset[str]) -> None:
+        unknown = set(roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}")
+        self.role_rows = [UserRole(role=role) for role in sorted(roles)]
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+
+class CounterAssignment(db.Model):
+    """An employee on a counter for [starts_at, ends_at): planned (roster) or live (sign_in, open until sign-out)."""
+
+    __tablename__ = "counter_assignments"
+    __table_args__ = (
+        CheckConstraint("source IN ('roster', 'sign_in')", name="source"),
+        CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="time_range"),
+        Index("ix_counter_assignments_lookup", "counter_id", "source", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counters.id"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    counter: Mapped[Counter] = relationship()
+    employee: Mapped[Employee] = relationship()
+
+
+class Ticket(db.Model):
+    """One service transaction; the times are derived from its events (spec §2.3)."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "external_id"),
+        CheckConstraint(_in("outcome", TICKET_OUTCOMES), name="outcome"),
+        Index("ix_tickets_unit_finished", "unit_id", "finished_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    # Unique per unit, e.g. "2026-10-01-A012" (queue machines reset their numbers daily).
+    external_id: Mapped[str] = mapped_column(String(64))
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counters.id"), index=True)
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_types.id"))
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)  # who served it
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first call
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(10), default="waiting")
+    returned: Mapped[bool] = mapped_column(Boolean, default=False)  # sent back for correction at least once
+
+    counter: Mapped[Counter] = relationship()
+    service_type: Mapped[ServiceType] = relationship()
+    employee: Mapped[Employee | None] = relationship()
+
+
+class TicketEvent(db.Model):
+    """Append-only log of what happened to a ticket; (ticket, event, at) is the idempotency key (spec §6)."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "event", "at"),
+        CheckConstraint(_in("event", TICKET_EVENTS), name="event"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    event: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class SurveyResponse(db.Model):
+    """One citizen's SKM answers, attributed per spec §2.1. Only ``status == 'valid'`` counts in any index."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        *(CheckConstraint(f"{code} BETWEEN 1 AND 4", name=f"{code}_range") for code in UNSUR_CODES),
+        CheckConstraint(_in("status", RESPONSE_STATUSES), name="status"),
+        CheckConstraint(_in("attribution_source", ATTRIBUTION_SOURCES), name="attribution_source"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint("comment IS NULL OR length(comment) <= 2000", name="comment_length"),
+        CheckConstraint(f"respondent_sex IS NULL OR {_in('respondent_sex', SEXES)}", name="respondent_sex"),
+        CheckConstraint(f"age_band IS NULL OR {_in('age_band', AGE_BANDS)}", name="age_band"),
+        CheckConstraint(f"education IS NULL OR {_in('education', EDUCATIONS)}", name="education"),
+        CheckConstraint(f"occupation IS NULL OR {_in('occupation', OCCUPATIONS)}", name="occupation"),
+        CheckConstraint(
+            "(attribution_source IN ('ambiguous', 'none')) = (employee_id IS NULL)", name="attributed_iff_employee"
+        ),
+        Index("ix_survey_responses_unit_period", "unit_id", "status", "counted_at"),
+        Index("ix_survey_responses_employee_period", "employee_id", "status", "counted_at"),
+        Index("ix_survey_responses_duplicates", "counter_id", "client_fingerprint", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counters.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    service_type_id: Mapped[int | None] = mapped_column(ForeignKey("service_types.id"))
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    counter_assignment_id: Mapped[int | None] = mapped_column(ForeignKey("counter_assignments.id"))
+    attribution_source: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(12))
+
+    u1: Mapped[int] = mapped_column(SmallInteger)
+    u2: Mapped[int] = mapped_column(SmallInteger)
+    u3: Mapped[int] = mapped_column(SmallInteger)
+    u4: Mapped[int] = mapped_column(SmallInteger)
+    u5: Mapped[int] = mapped_column(SmallInteger)
+    u6: Mapped[int] = mapped_column(SmallInteger)
+    u7: Mapped[int] = mapped_column(SmallInteger)
+    u8: Mapped[int] = mapped_column(SmallInteger)
+    u9: Mapped[int] = mapped_column(SmallInteger)
+
+    comment: Mapped[str | None] = mapped_column(Text)  # saran; raw text, escaped and masked on display
+    respondent_sex: Mapped[str | None] = mapped_column(String(1))
+    age_band: Mapped[str | None] = mapped_column(String(6))
+    education: Mapped[str | None] = mapped_column(String(6))
+    occupation: Mapped[str | None] = mapped_column(String(10))
+    locale: Mapped[str] = mapped_column(String(5), default="id")
+
+    # HMAC of the browser id under a key that changes every day: spots repeats, identifies nobody.
+    client_fingerprint: Mapped[str] = mapped_column(String(32))
+    # Random per rendered form: a retried POST of the same form stores nothing new.
+    submission_key: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="valid")
+    status_reason: Mapped[str | None] = mapped_column(String(200))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The instant that decides the period: the ticket's finish when there is a ticket, else submitted_at.
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    counter: Mapped[Counter] = relationship()
+    employee: Mapped[Employee | None] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
+
+    @property
+    def answers(self) -> dict[str, int]:
+        return {code.upper(): getattr(self, code) for code in UNSUR_CODES}

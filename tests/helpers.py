@@ -1,0 +1,49 @@
+"""Helpers for tests: logging in, reading forms, finding system tools."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+from flask.testing import FlaskClient
+
+from feedback_app.models import User
+
+IN_CI = bool(os.environ.get("CI"))
+PASSWORD = "a-long-test-password"
+
+
+def need_tool(name: str) -> str:
+    """The path of a system tool a test needs: a skip on a developer's machine, a failure in CI."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (make system-deps installs it)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
+    page = client.get("/masuk")
+    token = hidden_fields(page.get_data(as_text=True))["csrf_token"]
+    response = client.post("/masuk", data={"login": user.login, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The hidden inputs of a rendered form (csrf_token, duty, submission_key)."""
+    fields = {}
+    for tag in re.findall(r"<input[^>]*type=\"hidden\"[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name:
+            fields[name.group(1)] = value.group(1) if value else ""
+    return fields
+
+
+def run_checked(args: list[str]) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True, timeout=60).stdout
