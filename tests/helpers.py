@@ -47,3 +47,12 @@ def hidden_fields(html: str) -> dict[str, str]:
 
 def run_checked(args: list[str]) -> str:
     return subprocess.run(args, check=True, capture_output=True, text=True, timeout=60).stdout
+
+
+def need_service(description: str, available: bool) -> None:
+    """A service a test needs (Redis, ...): a skip on a developer's machine, a failure in CI."""
+    if not available:
+        message = f"{description} is not configured"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)

@@ -150,8 +150,8 @@ def load_demo_data(seed: int = 20261126) -> list[str]:
             + [EmployeeAssignment(employee=e, unit=unit, position="Petugas Pelayanan", supervisor=supervisor,
                                   valid_from=start) for e in front_line]
         )
-        # Two relief workers are rostered about once a fortnight: below the publication threshold on purpose.
-        regulars, relief = front_line[:-2], front_line[-2:]
+        # One relief worker per unit stands in about once a month: below the publication threshold on purpose.
+        regulars, relief = front_line[:-1], front_line[-1:]
         quality = {e.id: rng.uniform(-0.7, 0.5) for e in front_line}
         speed = {e.id: rng.uniform(0.7, 1.4) for e in front_line}
         counts = _generate_operations(rng, plan, zone, unit, counters, services, regulars, relief, quality, speed,
@@ -185,9 +185,11 @@ def _generate_operations(rng, plan, zone, unit, counters, services, regulars, re
         if day.weekday() < plan.open_weekdays:
             opens = datetime.combine(day, plan.hours[0], zone)
             closes = datetime.combine(day, plan.hours[1], zone)
-            on_shift = rng.sample(regulars, k=min(len(counters), len(regulars)))
-            # A relief worker stands in for someone on roughly one day in fifteen.
-            if rng.random() < 1 / 15 * len(relief):
+            # Regulars rotate fairly through the counters; the counter each one gets varies.
+            rotation = (day - start).days % len(regulars)
+            on_shift = (regulars[rotation:] + regulars[:rotation])[: len(counters)]
+            rng.shuffle(on_shift)
+            if rng.random() < 1 / 25:
                 on_shift[rng.randrange(len(on_shift))] = rng.choice(relief)
             for counter, employee in zip(counters, on_shift):
                 roster_rows.append(dict(counter_id=counter.id, employee_id=employee.id, source="roster",
@@ -244,7 +246,7 @@ def _generate_operations(rng, plan, zone, unit, counters, services, regulars, re
                                received_at=back))
         events.append(dict(ticket_id=ticket_id, event="finished", at=finished, employee_id=employee_id,
                            received_at=finished))
-        if rng.random() < 0.45:
+        if rng.random() < 0.4 and finished + timedelta(minutes=40) < at:
             responses.append(_response(rng, unit.id, counter_id, service_id, employee_id, ticket_id, finished,
                                        quality[employee_id], returned))
     db.session.execute(insert(TicketEvent), events)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,7 +13,7 @@ from sqlalchemy import func, select
 from feedback_app.extensions import db
 from feedback_app.models import SurveyResponse
 from feedback_app.services.qr import counter_survey_url
-from tests.helpers import hidden_fields
+from tests.helpers import hidden_fields, need_service
 
 ALL_GOOD = {f"u{i}": "4" for i in range(1, 10)}
 
@@ -214,3 +216,30 @@ def test_rate_limits_per_browser_and_per_network(app, build, clock):
     others = [submit(app.test_client(), counter).status_code for _ in range(3)]
     assert others == [303, 303, 429]
     assert len(stored()) == 5
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS_URL or "memory://",
+                    RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}", SURVEY_LIMIT_PER_BROWSER="2 per minute",
+                    SURVEY_DUPLICATE_WINDOW_MINUTES=0)
+def test_rate_limits_shared_through_redis(app, build, clock):
+    need_service("Redis for rate limits (TEST_REDIS_URL)", bool(REDIS_URL))
+    counter = build.counter()
+    db.session.commit()
+    browser = app.test_client()
+    assert [submit(browser, counter).status_code for _ in range(3)] == [303, 303, 429]
+    # A second app process (another gunicorn worker) sees the same counts.
+    from feedback_app import create_app
+
+    other_worker = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    other_worker.test_client_class = type(browser)
+    other = other_worker.test_client()
+    other.set_cookie("sw_browser", browser.get_cookie("sw_browser").value)
+    with other_worker.app_context():
+        page = other.get(path_of(counter))
+        form = hidden_fields(page.get_data(as_text=True))
+        assert other.post(path_of(counter), data={**form, **ALL_GOOD}).status_code == 429
+        db.session.remove()
+        db.engine.dispose()

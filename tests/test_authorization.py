@@ -1,0 +1,199 @@
+"""The authorisation matrix: every view declares who may open it, and the declaration is what actually happens.
+
+The endpoints are discovered from the URL map at run time, so a view added tomorrow is checked without anyone
+editing this file: it fails (a) if it declares nothing, and (b) if its declaration is not enforced.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from flask import Flask, url_for
+from sqlalchemy import select
+
+from feedback_app.extensions import db
+from feedback_app.models import ROLES, Counter, User
+from feedback_app.services.qr import counter_token
+from tests.helpers import PASSWORD, hidden_fields, login
+
+#: Methods Flask adds by itself; they never choose which view runs.
+AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
+
+
+def endpoints(app: Flask) -> list[tuple[str, object]]:
+    """(endpoint, access) for every routed view, ``access`` being None when the view declares nothing."""
+    return sorted(
+        (rule.endpoint, getattr(app.view_functions[rule.endpoint], "access", None))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+    )
+
+
+def undeclared(app: Flask) -> list[str]:
+    """Endpoints whose view is neither ``@public`` nor wrapped in ``roles_required``/``any_role``."""
+    wrong = []
+    for endpoint, access in endpoints(app):
+        if access == "public":
+            continue
+        if isinstance(access, frozenset) and access and access <= set(ROLES):
+            continue
+        wrong.append(endpoint)
+    return wrong
+
+
+def test_every_view_declares_who_may_open_it(app):
+    assert endpoints(app), "the URL map is empty: the app registered no blueprint"
+    assert undeclared(app) == [], "views without @public or @roles_required(...): anyone could open them"
+
+
+def test_the_declaration_check_catches_an_unprotected_view(app):
+    app.add_url_rule("/bocor", "leak", lambda: "rahasia")
+    assert undeclared(app) == ["leak"]
+
+
+def test_the_public_pages_are_the_expected_ones(app):
+    public = {endpoint for endpoint, access in endpoints(app) if access == "public"}
+    assert public == {"public.index", "survey.show_form", "survey.submit_form", "survey.thanks", "auth.login"}
+
+
+# --- the matrix --------------------------------------------------------------------------------------------------
+
+
+def _world(build) -> dict[str, str]:
+    """One unit with one counter; the value each URL argument takes."""
+    unit = build.unit(slug="kota-contoh", name="Disdukcapil Kota Contoh")
+    counter = build.counter(unit, public_code="MTX1")
+    db.session.commit()
+    return {"code": counter.public_code, "slug": unit.slug, "fmt": "png", "token": counter_token(counter)}
+
+
+def _url(app: Flask, endpoint: str, values: dict[str, str]) -> str:
+    [rule] = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+    missing = rule.arguments - values.keys()
+    assert not missing, f"{endpoint}: no test value for URL argument(s) {sorted(missing)}; add them to _world()"
+    with app.test_request_context():
+        return url_for(endpoint, **{name: values[name] for name in rule.arguments})
+
+
+def _method(app: Flask, endpoint: str) -> str:
+    [rule] = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+    methods = rule.methods - AUTOMATIC_METHODS
+    return "GET" if "GET" in methods else sorted(methods)[0]
+
+
+def _csrf_token(client) -> str:
+    """A CSRF token for this client's session, so that a POST reaches the access check and not the CSRF check."""
+    return hidden_fields(client.get("/masuk").get_data(as_text=True))["csrf_token"]
+
+
+def _request(client, method: str, url: str):
+    if method == "GET":
+        return client.get(url)
+    return client.open(url, method=method, data={"csrf_token": _csrf_token(client)})
+
+
+def _user_with(build, roles: set[str]) -> User:
+    """A user holding exactly ``roles`` (possibly none) and no unit limit."""
+    user = User(login="tanpa-peran" if not roles else "peran-" + "-".join(sorted(roles)))
+    user.roles = roles
+    user.set_password(PASSWORD)
+    db.session.add(user)
+    return user
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(app, build, subtests):
+    values = _world(build)
+    protected = [endpoint for endpoint, access in endpoints(app) if access != "public"]
+    assert protected, "no protected views found"
+    for endpoint in protected:
+        with subtests.test(endpoint=endpoint):
+            client = app.test_client()
+            url, method = _url(app, endpoint, values), _method(app, endpoint)
+            response = _request(client, method, url)
+            assert response.status_code == 302, f"{method} {url} ({endpoint}) anonymously: {response.status_code}"
+            location = urlsplit(response.headers["Location"])
+            assert location.path == "/masuk", f"{endpoint} redirects anonymous visitors to {location.path}"
+            assert parse_qs(location.query)["next"] == [url], f"{endpoint}: login would not lead back"
+
+
+def test_each_role_reaches_exactly_the_views_declared_for_it(app, build, subtests):
+    values = _world(build)
+    users = {role: _user_with(build, {role}) for role in ROLES}
+    nobody = _user_with(build, set())
+    db.session.commit()
+    protected = [(endpoint, access) for endpoint, access in endpoints(app) if access != "public"]
+    for endpoint, access in protected:
+        url, method = _url(app, endpoint, values), _method(app, endpoint)
+        cases = [(role, users[role], role in access) for role in ROLES] + [("no role", nobody, False)]
+        for label, user, allowed in cases:
+            with subtests.test(endpoint=endpoint, role=label):
+                client = app.test_client()
+                login(client, user)
+                response = _request(client, method, url)
+                if allowed:
+                    assert response.status_code in (200, 302), f"{label} on {method} {url}: {response.status_code}"
+                    assert "next=" not in response.headers.get("Location", ""), f"{label} sent to log in on {url}"
+                else:
+                    assert response.status_code == 403, f"{label} on {method} {url} ({endpoint}): " \
+                                                         f"{response.status_code}, expected 403"
+                    assert "Akses ditolak" in response.get_data(as_text=True)
+
+
+def test_a_refused_revoke_changes_nothing(app, client, build):
+    values = _world(build)
+    hr = _user_with(build, {"hr"})
+    db.session.commit()
+    login(client, hr)
+    assert _request(client, "POST", f"/admin/loket/{values['code']}/cabut-poster").status_code == 403
+    assert db.session.scalar(select(Counter.poster_version).where(Counter.public_code == values["code"])) == 1
+
+
+# --- unit scope --------------------------------------------------------------------------------------------------
+
+
+def _two_units(build):
+    unit_a = build.unit(slug="unit-a", name="Disdukcapil A")
+    unit_b = build.unit(slug="unit-b", name="Disdukcapil B")
+    counter_a = build.counter(unit_a, public_code="AAA1")
+    counter_b = build.counter(unit_b, public_code="BBB1")
+    return unit_a, unit_b, counter_a, counter_b
+
+
+def _pages(unit, counter) -> list[str]:
+    code = counter.public_code
+    return [f"/admin/loket/{code}/poster", f"/admin/loket/{code}/qr.png", f"/admin/loket/{code}/qr.svg",
+            f"/admin/unit/{unit.slug}/poster"]
+
+
+def test_a_unit_admin_cannot_open_another_units_posters_or_qr_codes(app, client, build):
+    unit_a, unit_b, counter_a, counter_b = _two_units(build)
+    admin_a = build.user("admin-a", {"admin"}, unit=unit_a)
+    db.session.commit()
+    login(client, admin_a)
+    for path in _pages(unit_b, counter_b):
+        assert client.get(path).status_code == 403, path
+    for path in _pages(unit_a, counter_a):
+        assert client.get(path).status_code == 200, path
+    # Nor revoke the other unit's posters.
+    response = client.post(f"/admin/loket/{counter_b.public_code}/cabut-poster", data={"csrf_token": _csrf_token(client)})
+    assert response.status_code == 403
+    assert db.session.scalar(select(Counter.poster_version).where(Counter.id == counter_b.id)) == 1
+
+
+def test_an_admin_without_a_unit_sees_every_unit(app, client, build):
+    unit_a, unit_b, counter_a, counter_b = _two_units(build)
+    admin_all = build.user("admin-semua", {"admin"})
+    db.session.commit()
+    login(client, admin_all)
+    for path in _pages(unit_a, counter_a) + _pages(unit_b, counter_b):
+        assert client.get(path).status_code == 200, path
+
+
+def test_a_unit_admin_lists_only_their_own_counters(app, client, build):
+    unit_a, unit_b, counter_a, counter_b = _two_units(build)
+    admin_a = build.user("admin-a", {"admin"}, unit=unit_a)
+    db.session.commit()
+    login(client, admin_a)
+    html = client.get("/admin/").get_data(as_text=True)
+    assert counter_a.public_code in html and unit_a.name in html
+    assert counter_b.public_code not in html and unit_b.name not in html
