@@ -85,9 +85,10 @@ def welcome() -> None:
     """Print the URLs to open and the demo accounts."""
     base = current_app.config["PUBLIC_BASE_URL"]
     click.echo(f"\nSuara Warga is starting at {base}\n")
-    counters = db.session.scalars(select(Counter).where(Counter.active).order_by(Counter.public_code).limit(3))
+    counters = db.session.scalars(select(Counter).where(Counter.active).order_by(Counter.public_code)).all()
+    first_per_unit = {counter.unit_id: counter for counter in reversed(counters)}
     click.echo("Citizen survey (open on a phone, or print the QR from the admin page):")
-    for counter in counters:
+    for counter in sorted(first_per_unit.values(), key=lambda c: c.public_code):
         click.echo(f"  {counter.unit.name}, {counter.name}: {counter_survey_url(counter)}")
     click.echo(f"Staff login: {base}/masuk")
     from .services.demo import DEMO_PASSWORD

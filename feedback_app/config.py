@@ -107,7 +107,9 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
     app.config["PUBLIC_BASE_URL"] = app.config["PUBLIC_BASE_URL"].rstrip("/")
     if app.config["PUBLIC_BASE_URL"].startswith("https://"):
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        # Served over TLS: no cookie (session, login, browser id) may travel in clear text.
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
 
     for key in ("SECRET_KEY", "QR_SIGNING_KEY"):
         if not app.config.get(key):

@@ -1,0 +1,187 @@
+"""Suara Warga scoring: pure, typed domain maths from SKM answers to performance indicators.
+
+``scoring`` imports only the standard library. Data enters only through the sufficient-statistics dataclasses in
+:mod:`scoring.inputs` (spec §6); results are frozen dataclasses with ``to_dict()`` explanations. Where things are:
+
+- :mod:`scoring.periods` — period codes and labels (spec §5, §6)
+- :mod:`scoring.skm` — unsur, NRR, IKM, mutu, Krejcie–Morgan (spec §1)
+- :mod:`scoring.stats` — t critical values, t-intervals, shrinkage (spec §2.2)
+- :mod:`scoring.inputs` — sufficient statistics (spec §6)
+- :mod:`scoring.indicators` — ikm/ikp, service-time and complaint indicators (spec §2.2–§2.4)
+- :mod:`scoring.appraisal` — capaian, suggested ratings, predikat, distribution curve (spec §3)
+- :mod:`scoring.workdays` — working days for complaint deadlines (spec §2.4)
+- :mod:`scoring.parameters` — the tunable choices of a run (spec defaults)
+- :mod:`scoring.errors` — the ``ScoringError`` family
+"""
+
+from __future__ import annotations
+
+from scoring._exact import ExactNumber, round_half_up
+from scoring.appraisal import (
+    BERAKHLAK,
+    CAPAIAN_CAP,
+    CAPAIAN_THRESHOLDS,
+    PREDIKAT_MATRIX,
+    DistributionCheck,
+    DistributionRule,
+    OrganisationPredikat,
+    Predikat,
+    Rating,
+    average_capaian,
+    capaian,
+    distribution_check,
+    parse_rating,
+    predikat,
+    suggest_hasil_kerja,
+    suggest_perilaku,
+)
+from scoring.errors import (
+    InvalidAnswer,
+    InvalidParameter,
+    InvalidPeriod,
+    InvalidRating,
+    InvalidStatistics,
+    InvalidTarget,
+    InvalidWeights,
+    ScoringError,
+)
+from scoring.indicators import (
+    ComplaintIndicators,
+    EmployeeIndicators,
+    Explanation,
+    Indicator,
+    IndicatorStatus,
+    SatisfactionIndicator,
+    ServiceTimeIndicators,
+    complaint_indicators,
+    employee_indicators,
+    ikm_indicator,
+    ikp_indicator,
+    satisfaction_indicator,
+    service_time_indicators,
+)
+from scoring.inputs import WORKING_DAY_RULES, ComplaintStats, SatisfactionStats, ServiceTimeStats, WorkingDayRule
+from scoring.parameters import DEFAULT_PARAMETERS, ON_TIME_RULE, ScoringParameters
+from scoring.periods import PERIOD_KINDS, Period, PeriodKind, last_n, parse_period, period_containing
+from scoring.skm import (
+    ANSWER_VALUES,
+    GRADE_BANDS,
+    IKP_UNSUR,
+    UNSUR,
+    UNSUR_NAMES,
+    AnswerCounts,
+    Grade,
+    SampleAdequacy,
+    SkmSummary,
+    WeightConvention,
+    check_answer,
+    check_counts,
+    grade,
+    ikm,
+    ikm_unrounded,
+    krejcie_morgan,
+    nrr,
+    resolve_weights,
+    response_score,
+    sample_adequacy,
+    skm_summary,
+    tally,
+)
+from scoring.stats import DEFAULT_CONFIDENCE, Interval, shrink, t_critical, t_interval
+from scoring.workdays import (
+    FIRST_RESPONSE_WORKING_DAYS,
+    add_working_days,
+    answered_in_time,
+    count_working_days,
+    first_response_due,
+    is_working_day,
+)
+
+__all__ = [
+    "ANSWER_VALUES",
+    "BERAKHLAK",
+    "CAPAIAN_CAP",
+    "CAPAIAN_THRESHOLDS",
+    "DEFAULT_CONFIDENCE",
+    "DEFAULT_PARAMETERS",
+    "FIRST_RESPONSE_WORKING_DAYS",
+    "GRADE_BANDS",
+    "IKP_UNSUR",
+    "ON_TIME_RULE",
+    "PERIOD_KINDS",
+    "PREDIKAT_MATRIX",
+    "UNSUR",
+    "UNSUR_NAMES",
+    "WORKING_DAY_RULES",
+    "AnswerCounts",
+    "ComplaintIndicators",
+    "ComplaintStats",
+    "DistributionCheck",
+    "DistributionRule",
+    "EmployeeIndicators",
+    "ExactNumber",
+    "Explanation",
+    "Grade",
+    "Indicator",
+    "IndicatorStatus",
+    "Interval",
+    "InvalidAnswer",
+    "InvalidParameter",
+    "InvalidPeriod",
+    "InvalidRating",
+    "InvalidStatistics",
+    "InvalidTarget",
+    "InvalidWeights",
+    "OrganisationPredikat",
+    "Period",
+    "PeriodKind",
+    "Predikat",
+    "Rating",
+    "SampleAdequacy",
+    "SatisfactionIndicator",
+    "SatisfactionStats",
+    "ScoringError",
+    "ScoringParameters",
+    "ServiceTimeIndicators",
+    "ServiceTimeStats",
+    "SkmSummary",
+    "WeightConvention",
+    "WorkingDayRule",
+    "add_working_days",
+    "answered_in_time",
+    "average_capaian",
+    "capaian",
+    "check_answer",
+    "check_counts",
+    "complaint_indicators",
+    "count_working_days",
+    "distribution_check",
+    "employee_indicators",
+    "first_response_due",
+    "grade",
+    "ikm",
+    "ikm_indicator",
+    "ikm_unrounded",
+    "ikp_indicator",
+    "is_working_day",
+    "krejcie_morgan",
+    "last_n",
+    "nrr",
+    "parse_period",
+    "parse_rating",
+    "period_containing",
+    "predikat",
+    "resolve_weights",
+    "response_score",
+    "round_half_up",
+    "sample_adequacy",
+    "satisfaction_indicator",
+    "service_time_indicators",
+    "shrink",
+    "skm_summary",
+    "suggest_hasil_kerja",
+    "suggest_perilaku",
+    "t_critical",
+    "t_interval",
+    "tally",
+]
