@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
@@ -14,7 +15,9 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    JSON,
     Integer,
+    Numeric,
     SmallInteger,
     String,
     Table,
@@ -378,3 +381,172 @@ class SurveyResponse(db.Model):
     @property
     def answers(self) -> dict[str, int]:
         return {code.upper(): getattr(self, code) for code in UNSUR_CODES}
+
+
+# --- Machine clients and the counter console (queue-machine API, spec §6) ---------------------------------------
+
+
+class ApiToken(db.Model):
+    """A bearer token for one unit's queue machine; only its SHA-256 is stored, the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    prefix: Mapped[str] = mapped_column(String(12))  # first characters, to recognise a token in lists and logs
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class ConsoleAction(db.Model):
+    """One button press on the counter console; the form's idempotency key makes a double click count once."""
+
+    __tablename__ = "console_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+# --- Inputs of the score runs that come from people rather than machines (spec §2.4, §3) --------------------------
+
+BERAKHLAK_VALUES = ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif")
+RATINGS = ("di_bawah", "sesuai", "di_atas")
+COMPLAINT_CATEGORIES = ("information", "complaint", "dispute")
+
+
+class Holiday(db.Model):
+    """A public holiday (not a working day for SP4N-LAPOR deadlines); maintained by the admin."""
+
+    __tablename__ = "holidays"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class EmployeeTarget(db.Model):
+    """One SKP target of an employee for a period, and its realisation (spec §3 capaian)."""
+
+    __tablename__ = "employee_targets"
+    __table_args__ = (
+        UniqueConstraint("employee_id", "period_id", "name"),
+        CheckConstraint("target <> 0", name="target_not_zero"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    period_id: Mapped[str] = mapped_column(String(10))  # "2026-Q3", "2026"
+    name: Mapped[str] = mapped_column(String(200))
+    target: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    realisation: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    lower_is_better: Mapped[bool] = mapped_column(Boolean, default=False)
+    measure_unit: Mapped[str | None] = mapped_column(String(40))  # "berkas", "menit", "%"
+
+
+class Complaint(db.Model):
+    """A complaint raised from a survey comment (SP4N-LAPOR rules, spec §2.4)."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (CheckConstraint(_in("category", COMPLAINT_CATEGORIES), name="category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    survey_response_id: Mapped[int | None] = mapped_column(ForeignKey("survey_responses.id"), unique=True)
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    category: Mapped[str] = mapped_column(String(12), default="complaint")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class BehaviourRating(db.Model):
+    """A supervisor's rating of work behaviour on the seven BerAKHLAK values for one period (spec §3)."""
+
+    __tablename__ = "behaviour_ratings"
+    __table_args__ = (
+        UniqueConstraint("employee_id", "period_id"),
+        *(CheckConstraint(_in(value, RATINGS), name=value) for value in BERAKHLAK_VALUES),
+        CheckConstraint(f"overall IS NULL OR {_in('overall', RATINGS)}", name="overall"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    period_id: Mapped[str] = mapped_column(String(10))
+    berorientasi_pelayanan: Mapped[str] = mapped_column(String(8))
+    akuntabel: Mapped[str] = mapped_column(String(8))
+    kompeten: Mapped[str] = mapped_column(String(8))
+    harmonis: Mapped[str] = mapped_column(String(8))
+    loyal: Mapped[str] = mapped_column(String(8))
+    adaptif: Mapped[str] = mapped_column(String(8))
+    kolaboratif: Mapped[str] = mapped_column(String(8))
+    overall: Mapped[str | None] = mapped_column(String(8))  # the supervisor's confirmed or overridden rating
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    feedback: Mapped[str | None] = mapped_column(Text)  # umpan balik berkelanjutan
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+# --- Score runs (spec §6): every computed indicator, kept with its explanation for audit ---------------------------
+
+
+class UnitScoringParameters(db.Model):
+    """A unit's own scoring parameters (spec defaults where absent); copied into every run."""
+
+    __tablename__ = "unit_scoring_parameters"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    parameters: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class ScoreRun(db.Model):
+    """One computation of a unit's indicators for a period. A newer run supersedes it; old runs stay readable."""
+
+    __tablename__ = "score_runs"
+    __table_args__ = (Index("ix_score_runs_unit_period", "unit_id", "period_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    period_id: Mapped[str] = mapped_column(String(10))
+    period_start: Mapped[date] = mapped_column(Date)  # local dates, [start, end)
+    period_end: Mapped[date] = mapped_column(Date)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)  # the period had not ended yet
+    parameters: Mapped[dict] = mapped_column(JSON)
+    code_version: Mapped[str] = mapped_column(String(64))
+    input_counts: Mapped[dict] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("score_runs.id"))
+
+    unit: Mapped[Unit] = relationship()
+    indicators: Mapped[list[ScoreIndicator]] = relationship(back_populates="run", cascade="all, delete-orphan")
+
+
+class ScoreIndicator(db.Model):
+    """One indicator of one employee (or of the unit when employee_id is NULL) in a run, with its explanation."""
+
+    __tablename__ = "score_indicators"
+    __table_args__ = (
+        Index("ix_score_indicators_run_employee", "run_id", "employee_id"),
+        CheckConstraint("status IN ('ok', 'insufficient_data', 'not_available')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("score_runs.id", ondelete="CASCADE"))
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    code: Mapped[str] = mapped_column(String(40))  # ikm, ikp, wait_p50_minutes, on_time_rate, ...
+    status: Mapped[str] = mapped_column(String(20))
+    value: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))  # the headline figure (shrunk where that applies)
+    n: Mapped[int | None] = mapped_column(Integer)
+    explanation: Mapped[dict] = mapped_column(JSON)  # inputs, formula, parameters, result (scoring's to_dict())
+
+    run: Mapped[ScoreRun] = relationship(back_populates="indicators")

@@ -1,19 +1,19 @@
-"""Unit administration: counters and their QR posters."""
+"""Counters and their QR posters."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth import get_counter_or_404, get_unit_or_404, roles_required, units_in_scope
-from ..extensions import db
-from ..forms import ConfirmForm
-from ..models import Counter
-from ..services.qr import counter_survey_url, qr_png, qr_svg
+from ...auth import get_counter_or_404, get_unit_or_404, roles_required, units_in_scope
+from ...extensions import db
+from ...forms import ConfirmForm
+from ...models import Counter
+from ...services.qr import counter_survey_url, qr_png, qr_svg
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from . import bp
 
 
 @bp.get("/")

@@ -1,25 +1,18 @@
-"""Command-line tools: ``flask --app wsgi <command>``."""
+"""Accounts, QR images, demo data and the start-up banner."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select
 
-from .extensions import db
-from .models import ROLES, Counter, Unit, User
-from .services.accounts import create_user
-from .services.errors import DomainError
-from .services.qr import counter_survey_url, qr_png, qr_svg
-
-
-def register_cli(app: Flask) -> None:
-    app.cli.add_command(users)
-    app.cli.add_command(qr_command)
-    app.cli.add_command(demo_data)
-    app.cli.add_command(welcome)
+from ..extensions import db
+from ..models import ROLES, Counter, Unit, User
+from ..services.accounts import create_user
+from ..services.errors import DomainError
+from ..services.qr import counter_survey_url, qr_png, qr_svg
 
 
 @click.group(help="Manage login accounts.")
@@ -69,7 +62,7 @@ def qr_command(code: str, output: Path, fmt: str | None) -> None:
 @click.option("--seed", default=20261126, show_default=True)
 def demo_data(if_empty: bool, seed: int) -> None:
     """Load demo units, staff, rosters, tickets and survey answers (idempotent)."""
-    from .services.demo import load_demo_data
+    from ..services.demo import load_demo_data
 
     if if_empty and db.session.scalar(select(Unit.id).limit(1)) is not None:
         click.echo("Database already has data; demo data not loaded.")
@@ -91,8 +84,11 @@ def welcome() -> None:
     for counter in sorted(first_per_unit.values(), key=lambda c: c.public_code):
         click.echo(f"  {counter.unit.name}, {counter.name}: {counter_survey_url(counter)}")
     click.echo(f"Staff login: {base}/masuk")
-    from .services.demo import DEMO_PASSWORD
+    from ..services.demo import DEMO_PASSWORD
 
     logins = db.session.scalars(select(User.login).order_by(User.login)).all()
     if logins:
         click.echo(f"Demo accounts (password {DEMO_PASSWORD!r}): {', '.join(logins)}\n")
+
+
+COMMANDS = (users, qr_command, demo_data, welcome)

@@ -1,0 +1,18 @@
+"""Command-line tools: ``flask --app wsgi <command>``.
+
+Each module of this package lists its click commands in ``COMMANDS``; all of them are registered on the app.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for command in getattr(module, "COMMANDS", ()):
+            app.cli.add_command(command)
