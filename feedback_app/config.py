@@ -81,9 +81,8 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             settings[key] = int(environ[var])
     if environ.get("QR_RETIRED_KEYS"):
         # "2:old-secret,1:older-secret"
-        settings["QR_RETIRED_KEYS"] = dict(
-            item.split(":", 1) for item in environ["QR_RETIRED_KEYS"].split(",") if ":" in item
-        )
+        pairs = (item.split(":", 1) for item in environ["QR_RETIRED_KEYS"].split(",") if ":" in item)
+        settings["QR_RETIRED_KEYS"] = {key_id.strip(): key.strip() for key_id, key in pairs}
     return settings
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..auth import any_role, public, units_in_scope
 from ..extensions import db, limiter
@@ -13,6 +14,7 @@ from ..forms import ConfirmForm, LoginForm
 from ..models import User
 
 bp = Blueprint("auth", __name__)
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
@@ -25,7 +27,9 @@ def login() -> Response | tuple[str, int] | str:
         return render_template("auth/login.html", form=form)
     if form.validate():
         user = db.session.scalar(select(User).where(User.login == form.login.data.strip()))
-        if user is not None and user.active and user.check_password(form.password.data):
+        # Hash even for an unknown login, so the answer time does not tell which logins exist.
+        password_ok = user.check_password(form.password.data) if user else check_password_hash(_DUMMY_HASH, "x")
+        if user is not None and user.active and password_ok:
             login_user(user)
             return redirect(form.safe_next() or url_for("auth.home"))
         form.password.errors.append(_("Nama pengguna atau kata sandi salah."))

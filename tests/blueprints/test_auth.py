@@ -56,8 +56,9 @@ def test_login_returns_to_the_page_that_asked_for_it(client, build):
     db.session.commit()
     asked = client.get("/admin/")
     assert asked.status_code == 302
-    response = client.post("/masuk", data={**hidden_fields(client.get(asked.headers["Location"]).get_data(as_text=True)),
-                                           "login": user.login, "password": PASSWORD})
+    form = hidden_fields(client.get(asked.headers["Location"]).get_data(as_text=True))
+    assert form["next"] == "/admin/"
+    response = client.post("/masuk", data={**form, "login": user.login, "password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
 

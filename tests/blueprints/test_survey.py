@@ -243,3 +243,15 @@ def test_rate_limits_shared_through_redis(app, build, clock):
         assert other.post(path_of(counter), data={**form, **ALL_GOOD}).status_code == 429
         db.session.remove()
         db.engine.dispose()
+
+
+def test_malformed_posts_get_400_never_500(client, build, clock):
+    counter = build.counter()
+    db.session.commit()
+    path = path_of(counter)
+    for body, content_type in [(b"\xff\xfe\x00garbage", "application/x-www-form-urlencoded"),
+                               (b"--x\r\nbroken", "multipart/form-data; boundary=x"),
+                               (b'{"u1": 4}', "application/json")]:
+        response = client.post(path, data=body, content_type=content_type)
+        assert response.status_code == 400, (content_type, response.status_code)
+    assert stored() == []

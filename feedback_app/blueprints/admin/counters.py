@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ...auth import get_counter_or_404, get_unit_or_404, roles_required, units_in_scope
 from ...extensions import db
@@ -66,7 +66,10 @@ def revoke_poster(code: str) -> Response:
     """Invalidate every printed poster of a counter (e.g. one was copied and misused); print the new one."""
     counter = get_counter_or_404(code)
     if ConfirmForm().validate():
-        counter.poster_version += 1
+        # In SQL, so two admins revoking at once both count.
+        db.session.execute(
+            update(Counter).where(Counter.id == counter.id).values(poster_version=Counter.poster_version + 1)
+        )
         db.session.commit()
         flash(_("Poster lama loket %(code)s tidak berlaku lagi. Cetak poster baru.", code=counter.public_code),
               "info")
