@@ -39,15 +39,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import auth  # noqa: F401  (registers the user loader)
-    from .blueprints import admin, public, survey
+    from .blueprints import admin, console, public, survey
     from .blueprints import auth as auth_views
 
-    for blueprint in (public.bp, survey.bp, auth_views.bp, admin.bp):
+    for blueprint in (public.bp, survey.bp, auth_views.bp, admin.bp, console.bp):
         app.register_blueprint(blueprint)
 
     from .errors import register_error_handlers
 
     register_error_handlers(app)
+    from .blueprints.api import init_api
+
+    init_api(app)  # after the HTML error pages: errors under /api/v1 become JSON, the rest stay pages
     app.after_request(remember_language)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["current_language"] = lambda: str(g.get("language", "id"))

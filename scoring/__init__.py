@@ -7,7 +7,8 @@
 - :mod:`scoring.skm` — unsur, NRR, IKM, mutu, Krejcie–Morgan (spec §1)
 - :mod:`scoring.stats` — t critical values, t-intervals, shrinkage (spec §2.2)
 - :mod:`scoring.inputs` — sufficient statistics (spec §6)
-- :mod:`scoring.indicators` — ikm/ikp, service-time and complaint indicators (spec §2.2–§2.4)
+- :mod:`scoring.indicators` — ikm/ikp, service-time and complaint indicators, the unit IKM and the appraisal
+  suggestions of a score run (spec §1.3, §2.2–§2.4, §3)
 - :mod:`scoring.appraisal` — capaian, suggested ratings, predikat, distribution curve (spec §3)
 - :mod:`scoring.workdays` — working days for complaint deadlines (spec §2.4)
 - :mod:`scoring.parameters` — the tunable choices of a run (spec defaults)
@@ -46,6 +47,7 @@ from scoring.errors import (
     ScoringError,
 )
 from scoring.indicators import (
+    AppraisalIndicator,
     ComplaintIndicators,
     EmployeeIndicators,
     Explanation,
@@ -53,14 +55,28 @@ from scoring.indicators import (
     IndicatorStatus,
     SatisfactionIndicator,
     ServiceTimeIndicators,
+    UnitIkmIndicator,
     complaint_indicators,
+    distribution_indicator,
     employee_indicators,
+    hasil_kerja_indicator,
     ikm_indicator,
     ikp_indicator,
+    perilaku_indicator,
+    predikat_indicator,
     satisfaction_indicator,
     service_time_indicators,
+    unit_ikm_indicator,
 )
-from scoring.inputs import WORKING_DAY_RULES, ComplaintStats, SatisfactionStats, ServiceTimeStats, WorkingDayRule
+from scoring.inputs import (
+    WORKING_DAY_RULES,
+    AppraisalTarget,
+    BehaviourRatings,
+    ComplaintStats,
+    SatisfactionStats,
+    ServiceTimeStats,
+    WorkingDayRule,
+)
 from scoring.parameters import DEFAULT_PARAMETERS, ON_TIME_RULE, ScoringParameters
 from scoring.periods import PERIOD_KINDS, Period, PeriodKind, last_n, parse_period, period_containing
 from scoring.skm import (
@@ -114,6 +130,9 @@ __all__ = [
     "UNSUR_NAMES",
     "WORKING_DAY_RULES",
     "AnswerCounts",
+    "AppraisalIndicator",
+    "AppraisalTarget",
+    "BehaviourRatings",
     "ComplaintIndicators",
     "ComplaintStats",
     "DistributionCheck",
@@ -145,6 +164,7 @@ __all__ = [
     "ServiceTimeIndicators",
     "ServiceTimeStats",
     "SkmSummary",
+    "UnitIkmIndicator",
     "WeightConvention",
     "WorkingDayRule",
     "add_working_days",
@@ -156,9 +176,11 @@ __all__ = [
     "complaint_indicators",
     "count_working_days",
     "distribution_check",
+    "distribution_indicator",
     "employee_indicators",
     "first_response_due",
     "grade",
+    "hasil_kerja_indicator",
     "ikm",
     "ikm_indicator",
     "ikm_unrounded",
@@ -169,8 +191,10 @@ __all__ = [
     "nrr",
     "parse_period",
     "parse_rating",
+    "perilaku_indicator",
     "period_containing",
     "predikat",
+    "predikat_indicator",
     "resolve_weights",
     "response_score",
     "round_half_up",
@@ -184,4 +208,5 @@ __all__ = [
     "t_critical",
     "t_interval",
     "tally",
+    "unit_ikm_indicator",
 ]

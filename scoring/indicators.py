@@ -11,7 +11,7 @@ The unit's weight convention applies to its SKM report (:func:`scoring.skm.skm_s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -20,13 +20,24 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from scoring._exact import jsonable, round_half_up
-from scoring.errors import InvalidParameter, InvalidStatistics
-from scoring.inputs import ComplaintStats, SatisfactionStats, ServiceTimeStats
+from scoring.appraisal import (
+    PREDIKAT_MATRIX,
+    Predikat,
+    Rating,
+    average_capaian,
+    capaian,
+    distribution_check,
+    suggest_hasil_kerja,
+    suggest_perilaku,
+)
+from scoring.errors import InvalidParameter, InvalidRating, InvalidStatistics
+from scoring.inputs import AppraisalTarget, BehaviourRatings, ComplaintStats, SatisfactionStats, ServiceTimeStats
 from scoring.parameters import DEFAULT_PARAMETERS, ScoringParameters
-from scoring.skm import UNSUR, ikm_unrounded
+from scoring.skm import UNSUR, SkmSummary, ikm_unrounded, skm_summary
 from scoring.stats import Interval, shrink, t_interval
 
 __all__ = [
+    "AppraisalIndicator",
     "ComplaintIndicators",
     "EmployeeIndicators",
     "Explanation",
@@ -34,12 +45,18 @@ __all__ = [
     "IndicatorStatus",
     "SatisfactionIndicator",
     "ServiceTimeIndicators",
+    "UnitIkmIndicator",
     "complaint_indicators",
+    "distribution_indicator",
     "employee_indicators",
+    "hasil_kerja_indicator",
     "ikm_indicator",
     "ikp_indicator",
+    "perilaku_indicator",
+    "predikat_indicator",
     "satisfaction_indicator",
     "service_time_indicators",
+    "unit_ikm_indicator",
 ]
 
 
@@ -533,3 +550,277 @@ def employee_indicators(
         complaints=complaint_indicators(complaints),
         parameters=parameters,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class UnitIkmIndicator:
+    """A unit's official IKM for a period with its SKM summary, under the unit's weight convention (spec §1.3–§1.5).
+
+    Unlike an employee's ikm this is the regulation's figure: it is shown whenever there is at least one valid
+    response, with the Krejcie–Morgan sample check beside it when the number of service users is known.
+    """
+
+    code: str
+    status: IndicatorStatus
+    n: int
+    value: Decimal | None
+    summary: SkmSummary | None
+    explanation: Explanation
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe plain values, including the SKM summary and the explanation.
+
+        >>> unit_ikm_indicator(None).to_dict()["summary"] is None
+        True
+        """
+        return {
+            "code": self.code,
+            "status": self.status.value,
+            "n": self.n,
+            "value": jsonable(self.value),
+            "summary": None if self.summary is None else self.summary.to_dict(),
+            "explanation": self.explanation.to_dict(),
+        }
+
+
+def unit_ikm_indicator(
+    stats: SatisfactionStats | None,
+    parameters: ScoringParameters = DEFAULT_PARAMETERS,
+    population: int | None = None,
+) -> UnitIkmIndicator:
+    """The unit's IKM, mutu and sample adequacy from all its valid responses (spec §1.3–§1.5, §2.1).
+
+    ``population`` is the number of service users in the period (e.g. finished tickets), if known.
+
+    >>> stats = SatisfactionStats.from_responses([{u: 4 for u in UNSUR}] * 3 + [{u: 3 for u in UNSUR}])
+    >>> i = unit_ikm_indicator(stats, ScoringParameters(weight_convention="0.111"), population=10)
+    >>> i.value, i.summary.grade.mutu, i.summary.sample.adequate, i.status.value
+    (Decimal('93.66'), 'A', False, 'ok')
+    >>> unit_ikm_indicator(SatisfactionStats.from_responses([])).status.value
+    'not_available'
+    """
+    weights = parameters.weight_convention
+    params: dict[str, object] = {"weight_convention": weights if isinstance(weights, str) else "custom"}
+    expression = "IKM = 25 × Σ wᵢ·NRRᵢ, NRRᵢ = Σ answers to unsur i ÷ n; rounded half up to 2 decimals"
+    if stats is None or stats.n == 0:
+        explanation = _explain(
+            "§1.3", "skm_ikm", expression, {"n": 0 if stats is None else stats.n}, params,
+            ["No valid survey responses for this period: not available."],
+        )  # fmt: skip
+        return UnitIkmIndicator("ikm", IndicatorStatus.NOT_AVAILABLE, 0, None, None, explanation)
+    summary = skm_summary(stats.counts, weights, population)
+    params["weights"] = summary.weights
+    notes = [f"Mutu {summary.grade.mutu} ({summary.grade.kinerja})."]
+    if summary.sample is None:
+        notes.append("The number of service users is not known, so the sample size is not checked.")
+    elif not summary.sample.adequate:
+        notes.append(
+            f"Sample below the Krejcie–Morgan minimum: {summary.sample.sample} of {summary.sample.minimum_sample} "
+            f"responses for {summary.sample.population} service users."
+        )
+    inputs: dict[str, object] = {"n": stats.n, "counts": stats.counts, "population": population}
+    explanation = _explain("§1.3", "skm_ikm", expression, inputs, params, notes)
+    return UnitIkmIndicator("ikm", IndicatorStatus.OK, stats.n, summary.ikm, summary, explanation)
+
+
+@dataclass(frozen=True, slots=True)
+class AppraisalIndicator:
+    """A suggested rating hasil or perilaku kerja, a predikat, or the distribution check, explained (spec §3).
+
+    ``result`` is the rating or predikat name (for the distribution check "passed" or "failed"); ``confirmed``
+    the supervisor's own rating where one is recorded; ``value`` the average capaian for hasil kerja; ``detail``
+    the structured working (capaian per target, the curve's rules). Nothing here decides an appraisal.
+    """
+
+    code: str
+    status: IndicatorStatus
+    result: str | None
+    confirmed: str | None
+    value: Decimal | None
+    n: int
+    detail: Mapping[str, object] = field(hash=False)
+    explanation: Explanation
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe plain values, including the explanation.
+
+        >>> hasil_kerja_indicator(None).to_dict()["status"]
+        'not_available'
+        """
+        return {
+            "code": self.code,
+            "status": self.status.value,
+            "result": self.result,
+            "confirmed": self.confirmed,
+            "value": jsonable(self.value),
+            "n": self.n,
+            "detail": jsonable(self.detail),
+            "explanation": self.explanation.to_dict(),
+        }
+
+
+_SUGGESTION_NOTE = "A suggestion: the supervisor confirms or overrides it with a reason, and both are kept."
+
+
+def _appraisal_missing(code: str, spec: str, formula: str, expression: str, note: str,
+                       parameters: Mapping[str, object] | None = None, n: int = 0) -> AppraisalIndicator:  # fmt: skip
+    explanation = _explain(spec, formula, expression, {}, parameters or {}, [note])
+    return AppraisalIndicator(code, IndicatorStatus.NOT_AVAILABLE, None, None, None, n, MappingProxyType({}),
+                              explanation)  # fmt: skip
+
+
+def hasil_kerja_indicator(
+    targets: Sequence[AppraisalTarget] | None,
+    parameters: ScoringParameters = DEFAULT_PARAMETERS,
+) -> AppraisalIndicator:
+    """Suggested rating hasil kerja from the capaian of the employee's realised SKP targets (spec §3).
+
+    Targets without a realisation are listed but not scored; ``None`` (no targets entered) is not available.
+
+    >>> i = hasil_kerja_indicator([AppraisalTarget("Berkas", Decimal(100), Decimal(120)),
+    ...                            AppraisalTarget("Menit tunggu", Decimal(15), Decimal(12), lower_is_better=True),
+    ...                            AppraisalTarget("Sosialisasi", Decimal(4), None)])
+    >>> i.value, i.result, i.n, [t["capaian"] for t in i.detail["targets"]]
+    (Decimal('120.00'), 'Di Atas Ekspektasi', 2, [Decimal('120.00'), Decimal('120.00'), None])
+    """
+    upper, lower = parameters.capaian_thresholds
+    cap = parameters.capaian_cap
+    params: dict[str, object] = {"capaian_thresholds": {"di_atas_from": upper, "sesuai_from": lower},
+                                 "capaian_cap": cap}  # fmt: skip
+    expression = (
+        "capaian = realisation ÷ target × 100 (lower is better: (2 − realisation ÷ target) × 100, floored at 0), "
+        f"each capped at {cap}; average ≥ {upper} → Di Atas, ≥ {lower} → Sesuai, else Di Bawah"
+    )
+    if not targets:
+        return _appraisal_missing("hasil_kerja", "§3", "capaian_average", expression,
+                                  "No SKP targets for this period: not available.", params)  # fmt: skip
+    rows: list[dict[str, object]] = []
+    scored: list[Decimal] = []
+    for target in targets:
+        if not isinstance(target, AppraisalTarget):
+            raise InvalidStatistics(f"targets must be AppraisalTarget values; got {type(target).__name__}.")
+        value = None
+        if target.realisation is not None:
+            value = capaian(target.realisation, target.target, target.lower_is_better, cap)
+            scored.append(value)
+        rows.append({**target.to_dict(), "capaian": value})
+    detail = MappingProxyType({"targets": rows})
+    if not scored:
+        explanation = _explain("§3", "capaian_average", expression, {"targets": len(rows)}, params,
+                               ["No target has a realisation yet: not available."])  # fmt: skip
+        return AppraisalIndicator("hasil_kerja", IndicatorStatus.NOT_AVAILABLE, None, None, None, 0, detail,
+                                  explanation)  # fmt: skip
+    average = average_capaian(scored)
+    rating = suggest_hasil_kerja(scored, (upper, lower))
+    notes = [_SUGGESTION_NOTE]
+    if len(scored) < len(rows):
+        notes.append(f"{len(rows) - len(scored)} target(s) without a realisation are not scored yet.")
+    inputs = {"capaian": scored, "average_capaian": average}
+    explanation = _explain("§3", "capaian_average", expression, inputs, params, notes)
+    return AppraisalIndicator("hasil_kerja", IndicatorStatus.OK, rating.value, None, average, len(scored), detail,
+                              explanation)  # fmt: skip
+
+
+def perilaku_indicator(ratings: BehaviourRatings | None) -> AppraisalIndicator:
+    """Suggested rating perilaku kerja: the median of the seven BerAKHLAK ratings, beside the supervisor's (spec §3).
+
+    ``result`` is the suggested median; ``confirmed`` the supervisor's overall rating when recorded.
+
+    >>> from scoring.appraisal import BERAKHLAK
+    >>> i = perilaku_indicator(BehaviourRatings(dict(zip(BERAKHLAK, ["Di Atas"] * 3 + ["Sesuai"] * 4))))
+    >>> i.result, i.confirmed, i.status.value
+    ('Sesuai Ekspektasi', None, 'ok')
+    """
+    expression = "suggested = median of the seven BerAKHLAK ratings (Di Bawah < Sesuai < Di Atas)"
+    if ratings is None:
+        return _appraisal_missing("perilaku", "§3", "berakhlak_median", expression,
+                                  "No supervisor rating for this period: not available.")  # fmt: skip
+    if not isinstance(ratings, BehaviourRatings):
+        raise InvalidStatistics(f"ratings must be BehaviourRatings or None; got {type(ratings).__name__}.")
+    suggested = suggest_perilaku(ratings.ratings)
+    notes = [_SUGGESTION_NOTE]
+    if ratings.overall is None:
+        notes.append("The supervisor has not given an overall rating yet.")
+    elif ratings.overall is suggested:
+        notes.append("The supervisor confirmed the suggested rating.")
+    else:
+        reason = ratings.override_reason or "no reason recorded"
+        notes.append(f"The supervisor overrode the suggestion with {ratings.overall.value}: {reason}.")
+    explanation = _explain("§3", "berakhlak_median", expression, ratings.to_dict(), {}, notes)
+    detail = MappingProxyType({"suggested": suggested.value})
+    confirmed = None if ratings.overall is None else ratings.overall.value
+    return AppraisalIndicator("perilaku", IndicatorStatus.OK, suggested.value, confirmed, None, len(ratings.ratings),
+                              detail, explanation)  # fmt: skip
+
+
+def predikat_indicator(hasil_kerja: AppraisalIndicator, perilaku: AppraisalIndicator) -> AppraisalIndicator:
+    """Suggested predikat kinerja from rating hasil kerja and perilaku kerja, when both exist (spec §3).
+
+    Each side uses the supervisor's confirmed rating where recorded, else the suggestion.
+
+    >>> from scoring.appraisal import BERAKHLAK
+    >>> hasil = hasil_kerja_indicator([AppraisalTarget("Berkas", Decimal(100), Decimal(95))])
+    >>> perilaku = perilaku_indicator(BehaviourRatings(dict.fromkeys(BERAKHLAK, "Sesuai"), overall="Di Atas"))
+    >>> predikat_indicator(hasil, perilaku).result
+    'Baik'
+    >>> predikat_indicator(hasil, perilaku_indicator(None)).status.value
+    'not_available'
+    """
+    expression = "predikat = matrix[rating hasil kerja][rating perilaku kerja] (PermenPANRB 6/2022)"
+    missing = [side.code for side in (hasil_kerja, perilaku) if side.status is not IndicatorStatus.OK]
+    if missing:
+        return _appraisal_missing("predikat", "§3", "predikat_matrix", expression,
+                                  f"No {' and no '.join(missing)} rating for this period: not available.")  # fmt: skip
+    hasil = Rating(hasil_kerja.confirmed or hasil_kerja.result)
+    behaviour = Rating(perilaku.confirmed or perilaku.result)
+    value = PREDIKAT_MATRIX[hasil, behaviour]
+    inputs = {
+        "hasil_kerja": hasil.value,
+        "hasil_kerja_source": "supervisor" if hasil_kerja.confirmed else "suggested",
+        "perilaku": behaviour.value,
+        "perilaku_source": "supervisor" if perilaku.confirmed else "suggested",
+    }
+    explanation = _explain("§3", "predikat_matrix", expression, inputs, {}, [_SUGGESTION_NOTE])
+    return AppraisalIndicator("predikat", IndicatorStatus.OK, value.value, None, None, 1, MappingProxyType({}),
+                              explanation)  # fmt: skip
+
+
+def distribution_indicator(
+    counts_by_predikat: Mapping[str, int],
+    parameters: ScoringParameters = DEFAULT_PARAMETERS,
+) -> AppraisalIndicator:
+    """A unit's employee predikat against the distribution curve of its organisational predikat (spec §3).
+
+    Not available until the unit's ``organisational_predikat`` parameter is set or no employee has a predikat.
+
+    >>> p = ScoringParameters(organisational_predikat="Baik")
+    >>> i = distribution_indicator({"Baik": 8, "Sangat Baik": 2}, p)
+    >>> i.result, i.n, i.explanation.notes
+    ('failed', 10, ('Fails: at most 70% Baik; at least one Butuh Perbaikan and/or Kurang/Misconduct.',))
+    """
+    counts: dict[str, int] = {}
+    for name, count in counts_by_predikat.items():
+        try:
+            key = Predikat(name).value
+        except ValueError:
+            names = ", ".join(p.value for p in Predikat)
+            raise InvalidRating(f"{name!r} is not a predikat kinerja; use {names}.") from None
+        if count:
+            counts[key] = counts.get(key, 0) + count
+    total = sum(counts.values())
+    organisation = parameters.organisational_predikat
+    expression = "share of employees per predikat against the curve of the organisation's predikat"
+    params: dict[str, object] = {"organisational_predikat": organisation}
+    if not total:
+        return _appraisal_missing("predikat_distribution", "§3", "distribution_curve", expression,
+                                  "No employee has a predikat for this period: not available.", params)  # fmt: skip
+    if organisation is None:
+        explanation = _explain("§3", "distribution_curve", expression, {"counts": counts}, params,
+                               ["Set the unit's organisational_predikat to check the distribution curve."])  # fmt: skip
+        return AppraisalIndicator("predikat_distribution", IndicatorStatus.NOT_AVAILABLE, None, None, None, total,
+                                  MappingProxyType({"counts": counts}), explanation)  # fmt: skip
+    check = distribution_check(organisation, counts)
+    notes = ["Every rule holds."] if check.passed else [f"Fails: {'; '.join(r.description for r in check.failures)}."]
+    explanation = _explain("§3", "distribution_curve", expression, {"counts": counts}, params, notes)
+    return AppraisalIndicator("predikat_distribution", IndicatorStatus.OK, "passed" if check.passed else "failed",
+                              None, None, total, MappingProxyType(check.to_dict()), explanation)  # fmt: skip

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Literal
 
-from scoring._exact import jsonable, key_problems, to_int
-from scoring.errors import InvalidStatistics
+from scoring._exact import jsonable, key_problems, to_fraction, to_int
+from scoring.appraisal import BERAKHLAK, Rating, parse_rating
+from scoring.errors import InvalidRating, InvalidStatistics, InvalidTarget
 from scoring.skm import ANSWER_VALUES, IKP_UNSUR, UNSUR, AnswerCounts, check_counts, tally
 
 __all__ = [
     "WORKING_DAY_RULES",
+    "AppraisalTarget",
+    "BehaviourRatings",
     "ComplaintStats",
     "SatisfactionStats",
     "ServiceTimeStats",
@@ -335,4 +339,107 @@ class ComplaintStats:
             "answered": self.answered,
             "answered_within_3_working_days": self.answered_within_3_working_days,
             "first_response_median_seconds": self.first_response_median_seconds,
+        }
+
+
+def _exact_decimal(value: object, what: str) -> Decimal:
+    exact = to_fraction(value, what, InvalidTarget)
+    number = value if isinstance(value, Decimal) else Decimal(exact.numerator) / Decimal(exact.denominator)
+    if to_fraction(number, what, InvalidTarget) != exact:
+        raise InvalidTarget(f"{what} must be a decimal number such as 120 or 92.5; got {value!r}.")
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class AppraisalTarget:
+    """One SKP target of an employee for a period and its realisation so far (spec §3, §6).
+
+    ``realisation`` is ``None`` while nothing has been reported; such a target is listed but not scored.
+    A target of 0 or below is refused here, with the message the import shows.
+
+    >>> AppraisalTarget("Berkas KTP-el selesai", Decimal(120), Decimal(132)).to_dict()["target"]
+    '120'
+    >>> AppraisalTarget("Berkas", Decimal(0), None)
+    Traceback (most recent call last):
+    ...
+    scoring.errors.InvalidTarget: The target of 'Berkas' must be above 0 (capaian divides by the target); got 0.
+    """
+
+    name: str
+    target: Decimal
+    realisation: Decimal | None
+    lower_is_better: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InvalidTarget("A target needs a name.")
+        target = _exact_decimal(self.target, f"The target of {self.name!r}")
+        if target <= 0:
+            raise InvalidTarget(
+                f"The target of {self.name!r} must be above 0 (capaian divides by the target); got {self.target}."
+            )
+        object.__setattr__(self, "target", target)
+        if self.realisation is not None:
+            realisation = _exact_decimal(self.realisation, f"The realisation of {self.name!r}")
+            if realisation < 0:
+                raise InvalidTarget(f"The realisation of {self.name!r} must not be negative; got {realisation}.")
+            object.__setattr__(self, "realisation", realisation)
+        if not isinstance(self.lower_is_better, bool):
+            raise InvalidTarget(f"lower_is_better of {self.name!r} must be True or False.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe plain values.
+
+        >>> AppraisalTarget("Waktu tunggu", Decimal(15), None, lower_is_better=True).to_dict()["realisation"] is None
+        True
+        """
+        return {
+            "name": self.name,
+            "target": jsonable(self.target),
+            "realisation": jsonable(self.realisation),
+            "lower_is_better": self.lower_is_better,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BehaviourRatings:
+    """A supervisor's ratings of one employee on the seven BerAKHLAK values for a period (spec §3, §6).
+
+    - ``ratings``: each value of :data:`~scoring.appraisal.BERAKHLAK` → its rating (names or short names).
+    - ``overall``: the supervisor's own overall rating perilaku kerja, when recorded (confirming or overriding
+      the suggested median); ``override_reason`` says why it differs.
+
+    >>> b = BehaviourRatings(dict(zip(BERAKHLAK, ["Sesuai"] * 6 + ["Di Atas"])), overall="Di Atas",
+    ...                      override_reason="Memimpin pelayanan keliling")
+    >>> b.ratings["Kolaboratif"].value, b.overall.value
+    ('Di Atas Ekspektasi', 'Di Atas Ekspektasi')
+    """
+
+    ratings: Mapping[str, Rating] = field(hash=False)
+    overall: Rating | None = None
+    override_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.ratings, Mapping):
+            raise InvalidRating("ratings must map each of the seven BerAKHLAK values to a rating.")
+        problems = key_problems(self.ratings, BERAKHLAK)
+        if problems:
+            raise InvalidRating(f"Perilaku kerja needs a rating for each of the seven BerAKHLAK values ({problems}).")
+        ratings = {value: parse_rating(self.ratings[value]) for value in BERAKHLAK}
+        object.__setattr__(self, "ratings", MappingProxyType(ratings))
+        if self.overall is not None:
+            object.__setattr__(self, "overall", parse_rating(self.overall))
+        if self.override_reason is not None and not isinstance(self.override_reason, str):
+            raise InvalidRating("override_reason must be text.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe plain values.
+
+        >>> BehaviourRatings(dict.fromkeys(BERAKHLAK, "Sesuai")).to_dict()["ratings"]["Loyal"]
+        'Sesuai Ekspektasi'
+        """
+        return {
+            "ratings": {value: rating.value for value, rating in self.ratings.items()},
+            "overall": None if self.overall is None else self.overall.value,
+            "override_reason": self.override_reason,
         }

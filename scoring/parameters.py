@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any
 
 from scoring._exact import to_fraction, to_int
+from scoring.appraisal import OrganisationPredikat
 from scoring.errors import InvalidParameter, ScoringError
 from scoring.skm import IKP_UNSUR, UNSUR, WeightConvention, resolve_weights
 from scoring.stats import DEFAULT_CONFIDENCE
@@ -51,6 +52,8 @@ class ScoringParameters:
     - ``on_time_rule``: how on-time is decided (spec §2.3); recorded so a run says which rule it used.
     - ``capaian_thresholds``: (Di Atas from, Sesuai from) for the average capaian (spec §3).
     - ``capaian_cap``: the cap of each capaian (spec §3).
+    - ``organisational_predikat``: the organisation's own predikat (e.g. "Baik"), which chooses the distribution
+      curve the unit's employee predikat are checked against (spec §3); ``None`` until someone sets it.
 
     >>> ScoringParameters().shrinkage_k, ScoringParameters(publication_threshold=10).publication_threshold
     (20, 10)
@@ -64,6 +67,7 @@ class ScoringParameters:
     on_time_rule: str = ON_TIME_RULE
     capaian_thresholds: tuple[Decimal, Decimal] = (Decimal(110), Decimal(90))
     capaian_cap: Decimal = Decimal(150)
+    organisational_predikat: str | None = None
 
     def __post_init__(self) -> None:
         to_int(self.shrinkage_k, "shrinkage_k", minimum=0)
@@ -102,6 +106,15 @@ class ScoringParameters:
         if cap <= 0:
             raise InvalidParameter(f"capaian_cap must be positive; got {cap}.")
         object.__setattr__(self, "capaian_cap", cap)
+        if self.organisational_predikat is not None:
+            try:
+                organisation = OrganisationPredikat(self.organisational_predikat)
+            except ValueError:
+                names = ", ".join(p.value for p in OrganisationPredikat)
+                raise InvalidParameter(
+                    f"organisational_predikat must be one of {names}; got {self.organisational_predikat!r}."
+                ) from None
+            object.__setattr__(self, "organisational_predikat", organisation.value)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe plain values to store with a score run; :meth:`from_dict` reads them back.
@@ -120,6 +133,7 @@ class ScoringParameters:
             "on_time_rule": self.on_time_rule,
             "capaian_thresholds": [str(t) for t in self.capaian_thresholds],
             "capaian_cap": str(self.capaian_cap),
+            "organisational_predikat": self.organisational_predikat,
         }
 
     @classmethod
@@ -137,7 +151,7 @@ class ScoringParameters:
         if version != PARAMETERS_VERSION:
             raise InvalidParameter(f"Stored parameters have version {version!r}; this code reads {PARAMETERS_VERSION}.")
         known = {"shrinkage_k", "publication_threshold", "confidence", "weight_convention", "ikp_unsur",
-                 "on_time_rule", "capaian_thresholds", "capaian_cap"}  # fmt: skip
+                 "on_time_rule", "capaian_thresholds", "capaian_cap", "organisational_predikat"}  # fmt: skip
         unknown = sorted(set(values) - known)
         if unknown:
             raise InvalidParameter(f"Unknown scoring parameter(s): {', '.join(unknown)}.")

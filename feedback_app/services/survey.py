@@ -1,4 +1,8 @@
-"""Storing a citizen's SKM answers: validation of the domain rules, attribution, duplicates, idempotency."""
+"""Storing a citizen's SKM answers: validation of the domain rules, attribution, duplicates, idempotency.
+
+Two channels (spec §2.1): the counter's QR poster (attributed to whoever was on duty) and the ticket's QR
+(attributed to the employee who served that ticket, one answer per ticket).
+"""
 
 from __future__ import annotations
 
@@ -18,9 +22,10 @@ from ..models import (
     UNSUR_CODES,
     Counter,
     SurveyResponse,
+    Ticket,
 )
-from .attribution import OnDuty
-from .errors import InvalidSubmission
+from .attribution import OnDuty, on_duty
+from .errors import DomainError, InvalidSubmission
 
 PROFILE_CHOICES = {
     "respondent_sex": SEXES,
@@ -42,13 +47,17 @@ class Submission:
     locale: str = "id"
 
 
+class TicketAlreadyAnswered(DomainError):
+    """A ticket takes one answer; this one has it already (nothing was stored)."""
+
+
 @dataclass(frozen=True)
 class SubmissionResult:
     response: SurveyResponse
     created: bool  # False when the same form was posted again (a retry): nothing new was stored
 
 
-def _check(counter: Counter, submission: Submission) -> None:
+def _check_answers(submission: Submission) -> None:
     missing = [code for code in UNSUR_CODES if code not in submission.answers]
     if missing:
         raise InvalidSubmission(f"missing answers: {', '.join(missing)}")
@@ -61,6 +70,9 @@ def _check(counter: Counter, submission: Submission) -> None:
             raise InvalidSubmission(f"unknown profile value {name}={value!r}")
     if submission.comment and len(submission.comment) > current_app.config["SURVEY_COMMENT_MAX_CHARS"]:
         raise InvalidSubmission("comment too long")
+
+
+def _check_counter(counter: Counter, submission: Submission) -> None:
     if submission.service_type_id is not None and submission.service_type_id not in {
         service.id for service in counter.service_types
     }:
@@ -84,35 +96,72 @@ def _is_duplicate(counter_id: int, fingerprints: tuple[str, ...], at: datetime) 
     return earlier is not None
 
 
+def ticket_duty(ticket: Ticket) -> OnDuty:
+    """Whom a ticket's answer belongs to: the employee who served the ticket, else whoever was on duty at its
+    counter when it finished, else the unit (spec §2.1)."""
+    if ticket.employee_id is not None:
+        return OnDuty(source="ticket", employee_id=ticket.employee_id,
+                      employee_name=ticket.employee.name if ticket.employee else None)
+    return on_duty(ticket.counter_id, ticket.finished_at or ticket.issued_at)
+
+
+def _answer_for_ticket(ticket_id: int) -> SurveyResponse | None:
+    return db.session.scalar(select(SurveyResponse).where(SurveyResponse.ticket_id == ticket_id))
+
+
+def _answer_for_key(submission_key: str) -> SurveyResponse | None:
+    return db.session.scalar(select(SurveyResponse).where(SurveyResponse.submission_key == submission_key))
+
+
 def submit_response(
     counter: Counter,
     submission: Submission,
     *,
-    duty: OnDuty,
+    duty: OnDuty | None = None,
     fingerprints: tuple[str, ...],
     at: datetime,
+    ticket: Ticket | None = None,
 ) -> SubmissionResult:
-    """Store one counter-QR response in the current transaction (the caller commits).
+    """Store one response in the current transaction (the caller commits).
 
-    ``fingerprints`` are the browser's daily-keyed fingerprints, today's first (see ``security``). A second answer
-    from the same browser for the same counter inside the duplicate window is kept as ``duplicate`` for audit.
+    Counter QR (``ticket`` is None): attributed by ``duty``. ``fingerprints`` are the browser's daily-keyed
+    fingerprints, today's first (see ``security``). A second answer from the same browser for the same counter
+    inside the duplicate window is kept as ``duplicate`` for audit.
+
+    Ticket QR: attributed by :func:`ticket_duty` (source ``ticket``), counted in the period of the ticket's finish,
+    never a browser duplicate (the ticket itself is the limit); a second answer for the ticket raises
+    :class:`TicketAlreadyAnswered`, also when two arrive at once (UNIQUE(ticket_id) decides).
+
+    Either way a retried POST of the same form (same ``submission_key``) stores nothing and returns the first.
     """
-    _check(counter, submission)
-    existing = db.session.scalar(
-        select(SurveyResponse).where(SurveyResponse.submission_key == submission.submission_key)
-    )
+    _check_answers(submission)
+    if ticket is None:
+        _check_counter(counter, submission)
+        if duty is None:
+            raise TypeError("a counter-QR response needs the duty it is attributed to")
+    else:
+        if ticket.counter_id != counter.id:
+            raise InvalidSubmission("the ticket was served at another counter")
+        if ticket.finished_at is None:
+            raise InvalidSubmission("the ticket has not been finished")
+        duty = ticket_duty(ticket)
+    existing = _answer_for_key(submission.submission_key)
     if existing is not None:
         return SubmissionResult(existing, created=False)
+    if ticket is not None and _answer_for_ticket(ticket.id) is not None:
+        raise TicketAlreadyAnswered(ticket.external_id)
 
-    duplicate = _is_duplicate(counter.id, fingerprints, at)
+    duplicate = ticket is None and _is_duplicate(counter.id, fingerprints, at)
+    attributed = duty.source in ("ticket", "sign_in", "roster")
     response = SurveyResponse(
         unit_id=counter.unit_id,
         counter_id=counter.id,
-        service_type_id=submission.service_type_id,
-        employee_id=duty.employee_id if duty.source in ("sign_in", "roster") else None,
+        ticket_id=ticket.id if ticket is not None else None,
+        service_type_id=ticket.service_type_id if ticket is not None else submission.service_type_id,
+        employee_id=duty.employee_id if attributed else None,
         counter_assignment_id=duty.assignment_id if duty.source in ("sign_in", "roster") else None,
         attribution_source=duty.source,
-        channel="counter_qr",
+        channel="ticket_qr" if ticket is not None else "counter_qr",
         comment=(submission.comment or "").strip() or None,
         locale=submission.locale,
         client_fingerprint=fingerprints[0],
@@ -120,7 +169,7 @@ def submit_response(
         status="duplicate" if duplicate else "valid",
         status_reason="same browser answered for this counter within the duplicate window" if duplicate else None,
         submitted_at=at,
-        counted_at=at,
+        counted_at=ticket.finished_at if ticket is not None and ticket.finished_at else at,
         **submission.answers,
         **{name: value for name, value in submission.profile.items()},
     )
@@ -128,13 +177,13 @@ def submit_response(
     try:
         db.session.flush()
     except IntegrityError:
-        # Two copies of one form raced each other: the other copy won, and this one is the retry.
-        # The response is the request's only write, so rolling the whole transaction back loses nothing.
+        # Two copies of one form raced each other (the other copy won, and this one is the retry), or two answers
+        # for one ticket did. The response is the request's only write, so rolling back loses nothing.
         db.session.rollback()
-        existing = db.session.scalar(
-            select(SurveyResponse).where(SurveyResponse.submission_key == submission.submission_key)
-        )
-        if existing is None:
-            raise
-        return SubmissionResult(existing, created=False)
+        existing = _answer_for_key(submission.submission_key)
+        if existing is not None:
+            return SubmissionResult(existing, created=False)
+        if ticket is not None and _answer_for_ticket(ticket.id) is not None:
+            raise TicketAlreadyAnswered(ticket.external_id) from None
+        raise
     return SubmissionResult(response, created=True)

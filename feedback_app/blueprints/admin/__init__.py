@@ -5,3 +5,5 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from . import counters  # noqa: E402,F401  (route modules register on bp)
+from . import roster  # noqa: E402,F401
+from . import tokens  # noqa: E402,F401

@@ -1,0 +1,82 @@
+"""A unit's queue-machine API tokens: list, create (the token is shown once), revoke."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import InputRequired, Length, Regexp
+
+from ...auth import get_unit_or_404, roles_required
+from ...extensions import db
+from ...models import ApiToken, Unit
+from ...services import api_tokens
+from ...services.errors import DomainError
+
+from . import bp
+
+
+class ApiTokenCreateForm(FlaskForm):
+    name = StringField(_l("Nama token"), validators=[
+        InputRequired(message=_l("Beri nama token, mis. nama mesin antrean.")),
+        Length(max=api_tokens.NAME_MAX, message=_l("Nama token paling panjang %(max)d karakter.")),
+    ])
+
+
+class ApiTokenRevokeForm(FlaskForm):
+    token_id = HiddenField(validators=[InputRequired(), Regexp(r"^\d{1,12}$")])
+
+
+def _page(unit: Unit, *, new_token: str | None = None, form: ApiTokenCreateForm | None = None) -> Response:
+    response = make_response(render_template(
+        "admin/tokens.html", unit=unit, tokens=api_tokens.unit_api_tokens(unit.id), new_token=new_token,
+        form=form or ApiTokenCreateForm(formdata=None), revoke_form=ApiTokenRevokeForm(formdata=None),
+    ))
+    response.headers["Cache-Control"] = "no-store"  # the page may show a new token; no cache may keep it
+    return response
+
+
+@bp.get("/unit/<slug>/token-api")
+@roles_required("admin")
+def list_api_tokens(slug: str) -> Response:
+    return _page(get_unit_or_404(slug))
+
+
+@bp.post("/unit/<slug>/token-api")
+@roles_required("admin")
+def create_api_token(slug: str) -> Response:
+    """Create a token and show it on this response only: it is never shown again (only its hash is stored)."""
+    unit = get_unit_or_404(slug)
+    form = ApiTokenCreateForm()
+    if not form.validate():
+        for message in [*form.name.errors, *form.csrf_token.errors]:
+            flash(str(message), "error")
+        return redirect(url_for("admin.list_api_tokens", slug=unit.slug))
+    try:
+        row, token = api_tokens.create_api_token(unit, form.name.data or "")
+    except DomainError as error:
+        flash(str(error), "error")
+        return redirect(url_for("admin.list_api_tokens", slug=unit.slug))
+    db.session.commit()
+    flash(_("Token %(name)s dibuat. Salin sekarang: token ini tidak akan ditampilkan lagi.", name=row.name), "info")
+    return _page(unit, new_token=token)
+
+
+@bp.post("/unit/<slug>/token-api/cabut")
+@roles_required("admin")
+def revoke_api_token(slug: str) -> Response:
+    unit = get_unit_or_404(slug)
+    form = ApiTokenRevokeForm()
+    if not form.validate():
+        flash(_("Token yang akan dicabut tidak dikenali. Muat ulang halaman lalu coba lagi."), "error")
+        return redirect(url_for("admin.list_api_tokens", slug=unit.slug))
+    row = db.session.get(ApiToken, int(form.token_id.data))
+    if row is None or row.unit_id != unit.id:
+        abort(404)
+    if api_tokens.revoke_api_token(row):
+        db.session.commit()
+        flash(_("Token %(name)s dicabut: mesin yang memakainya tidak dapat mengirim data lagi.", name=row.name),
+              "info")
+    return redirect(url_for("admin.list_api_tokens", slug=unit.slug))

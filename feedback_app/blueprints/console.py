@@ -1,0 +1,218 @@
+"""The counter console for staff (``/loket``): sign in to a counter, issue and call tickets, show the survey QR.
+
+Built for a tablet at the desk and for browsers with JavaScript off: every button is its own small POST form with
+a CSRF token and a fresh idempotency key, so a double click records one event (spec §2.1 sign-in, §2.3 events).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import HiddenField
+from wtforms.validators import InputRequired, Optional, Regexp
+
+from ..auth import roles_required
+from ..clock import now
+from ..extensions import db
+from ..models import Counter
+from ..services.attribution import on_duty
+from ..services.console import (
+    TICKET_ACTIONS,
+    ConsoleError,
+    console_action,
+    counters_for,
+    current_ticket,
+    find_counter_ticket,
+    issue_ticket,
+    last_finished_ticket,
+    open_sign_in,
+    sign_in_to_counter,
+    sign_out,
+    staff_unit_ids,
+    ticket_number,
+    waiting_tickets,
+)
+from ..services.qr import qr_svg
+from ..services.tickets import ticket_survey_url
+
+bp = Blueprint("console", __name__, url_prefix="/loket")
+
+
+class ConsoleForm(FlaskForm):
+    """One button: the idempotency key, and what the button is about."""
+
+    key = HiddenField(validators=[InputRequired(), Regexp(r"^[0-9a-f]{32}$")])
+    action = HiddenField(validators=[Optional()])
+    ticket = HiddenField(validators=[Optional()])
+    service_type = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
+
+
+def new_key() -> str:
+    """A fresh idempotency key for one rendered button."""
+    return secrets.token_hex(16)
+
+
+def _without_employee() -> Response | None:
+    """Send an account that is not linked to an employee back to the start page, which says what to do."""
+    if current_user.employee is None:
+        flash(_("Akun Anda belum terhubung ke data pegawai. Hubungi admin unit."), "error")
+        return redirect(url_for("console.index"))
+    return None
+
+
+def _counter_or_abort(code: str) -> Counter:
+    """The counter named in the URL: 404 if unknown, 403 if it belongs to a unit this staff member does not serve."""
+    counter = db.session.scalar(
+        select(Counter).options(selectinload(Counter.unit), selectinload(Counter.service_types))
+        .where(Counter.public_code == code.upper())
+    )
+    if counter is None:
+        abort(404)
+    if counter.unit_id not in staff_unit_ids(current_user, now()):
+        abort(403)
+    return counter
+
+
+def _valid_form() -> ConsoleForm:
+    form = ConsoleForm()
+    if not form.validate():
+        abort(400)
+    return form
+
+
+def _back(counter: Counter) -> Response:
+    return redirect(url_for("console.show_counter", code=counter.public_code))
+
+
+def _refused(error: ConsoleError, target: Response) -> Response:
+    db.session.rollback()
+    flash(str(error.message), "error")
+    return target
+
+
+@bp.get("/")
+@roles_required("staff")
+def index() -> str:
+    """Where am I signed in, and the counters I may sign in to."""
+    at = now()
+    employee = current_user.employee
+    live = open_sign_in(employee.id, at) if employee is not None else None
+    counters = counters_for(current_user, at) if employee is not None else []
+    return render_template("console/index.html", employee=employee, live=live, counters=counters, new_key=new_key)
+
+
+@bp.post("/<code>/masuk")
+@roles_required("staff")
+def sign_in(code: str) -> Response:
+    if (redirect_to := _without_employee()) is not None:
+        return redirect_to
+    counter = _counter_or_abort(code)
+    form = _valid_form()
+    try:
+        result = sign_in_to_counter(current_user, counter, form.key.data, now())
+    except ConsoleError as error:
+        return _refused(error, redirect(url_for("console.index")))
+    db.session.commit()
+    if not result.replayed:
+        flash(_("Anda masuk ke %(counter)s. Jawaban survei di loket ini tercatat atas nama Anda sampai Anda keluar.",
+                counter=counter.name), "info")
+        for name in result.closed_others:
+            flash(_("Sesi %(name)s di loket ini ditutup.", name=name), "info")
+    return _back(counter)
+
+
+@bp.post("/keluar")
+@roles_required("staff")
+def sign_out_view() -> Response:
+    if (redirect_to := _without_employee()) is not None:
+        return redirect_to
+    form = _valid_form()
+    try:
+        result = sign_out(current_user, form.key.data, now())
+    except ConsoleError as error:
+        return _refused(error, redirect(url_for("console.index")))
+    db.session.commit()
+    if not result.replayed:
+        flash(_("Anda sudah keluar dari loket."), "info")
+    return redirect(url_for("console.index"))
+
+
+@bp.get("/<code>")
+@roles_required("staff")
+def show_counter(code: str) -> Response | str:
+    """The console of one counter: the ticket at the desk, the buttons, the queue, the last finished ticket's QR."""
+    if (redirect_to := _without_employee()) is not None:
+        return redirect_to
+    counter = _counter_or_abort(code)
+    at = now()
+    live = open_sign_in(current_user.employee.id, at)
+    here = live is not None and live.counter_id == counter.id
+    finished = last_finished_ticket(counter, at) if here else None
+    survey_url = ticket_survey_url(finished) if finished is not None else None
+    return render_template(
+        "console/counter.html", counter=counter, unit=counter.unit, live=live, here=here,
+        duty=on_duty(counter.id, at), queue=waiting_tickets(counter, at) if here else [],
+        current=current_ticket(counter, at) if here else None, finished=finished, survey_url=survey_url,
+        qr=qr_svg(survey_url) if survey_url else None, number=ticket_number, new_key=new_key,
+    )
+
+
+@bp.post("/<code>/ambil-nomor")
+@roles_required("staff")
+def issue(code: str) -> Response:
+    """Issue a ticket for a service of this counter (offices without a queue machine)."""
+    if (redirect_to := _without_employee()) is not None:
+        return redirect_to
+    counter = _counter_or_abort(code)
+    form = _valid_form()
+    if not form.service_type.data:
+        abort(400)
+    try:
+        result = issue_ticket(current_user, counter, int(form.service_type.data), form.key.data, now())
+    except ConsoleError as error:
+        return _refused(error, _back(counter))
+    db.session.commit()
+    if not result.replayed and result.ticket is not None:
+        flash(_("Nomor %(number)s untuk %(service)s sudah masuk antrean.", number=ticket_number(result.ticket),
+                service=result.ticket.service_type.name), "info")
+    return _back(counter)
+
+
+@bp.post("/<code>/aksi")
+@roles_required("staff")
+def act(code: str) -> Response:
+    """One of the ticket buttons: call next, start, finish, returned for correction, no-show."""
+    if (redirect_to := _without_employee()) is not None:
+        return redirect_to
+    counter = _counter_or_abort(code)
+    form = _valid_form()
+    if form.action.data not in TICKET_ACTIONS:
+        abort(400)
+    try:
+        console_action(current_user, counter, form.action.data, form.key.data, now(),
+                       external_id=form.ticket.data or None)
+    except ConsoleError as error:
+        return _refused(error, _back(counter))
+    db.session.commit()
+    return _back(counter)
+
+
+@bp.get("/<code>/cetak")
+@roles_required("staff")
+def print_ticket(code: str) -> Response | str:
+    """A print-friendly slip of a finished ticket: its number and survey QR (``?tiket=<external_id>``)."""
+    if (redirect_to := _without_employee()) is not None:
+        return redirect_to
+    counter = _counter_or_abort(code)
+    ticket = find_counter_ticket(counter, request.args.get("tiket", ""))
+    if ticket is None or ticket.finished_at is None:
+        abort(404)
+    survey_url = ticket_survey_url(ticket)
+    return render_template("console/print.html", counter=counter, unit=counter.unit, ticket=ticket,
+                           number=ticket_number(ticket), survey_url=survey_url, qr=qr_svg(survey_url))

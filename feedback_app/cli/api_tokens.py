@@ -1,0 +1,75 @@
+"""``flask api-token create|list|revoke``: queue-machine tokens from the command line."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import ApiToken, Unit
+from ..services.api_tokens import create_api_token, revoke_api_token, unit_api_tokens
+from ..services.errors import DomainError
+
+
+def _unit(slug: str) -> Unit:
+    unit = db.session.scalar(select(Unit).where(Unit.slug == slug))
+    if unit is None:
+        raise click.ClickException(f"no unit with slug {slug!r}")
+    return unit
+
+
+def _time(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "-"  # type: ignore[attr-defined]
+
+
+@click.group("api-token", help="Manage the bearer tokens of queue machines (one unit per token).")
+def api_token() -> None:
+    pass
+
+
+@api_token.command("create")
+@click.option("--unit", "unit_slug", required=True, help="The unit (slug) the token may touch.")
+@click.option("--name", required=True, help="What the token is for, e.g. the queue machine's name.")
+def create_command(unit_slug: str, name: str) -> None:
+    """Create a token and print it once; only its hash is kept."""
+    unit = _unit(unit_slug)
+    try:
+        row, token = create_api_token(unit, name)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created API token {row.id} {row.name!r} for {unit.slug}. It is shown only now; store it in the "
+               "queue machine:", err=True)
+    click.echo(token)
+
+
+@api_token.command("list")
+@click.option("--unit", "unit_slug", help="Only this unit's tokens.")
+def list_command(unit_slug: str | None) -> None:
+    """List tokens: id, unit, name, prefix, created, last used, revoked."""
+    unit_id = _unit(unit_slug).id if unit_slug else None
+    rows = unit_api_tokens(unit_id)
+    if not rows:
+        click.echo("No API tokens.")
+        return
+    click.echo("id\tunit\tname\tprefix\tcreated\tlast used\trevoked")
+    for row in rows:
+        click.echo("\t".join([str(row.id), row.unit.slug, row.name, row.prefix + "…", _time(row.created_at),
+                              _time(row.last_used_at), _time(row.revoked_at)]))
+
+
+@api_token.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_command(token_id: int) -> None:
+    """Stop token TOKEN_ID working at once."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        raise click.ClickException(f"no API token with id {token_id}")
+    if revoke_api_token(row):
+        db.session.commit()
+        click.echo(f"Revoked API token {row.id} {row.name!r} of {row.unit.slug}.")
+    else:
+        click.echo(f"API token {row.id} was already revoked at {_time(row.revoked_at)}.")
+
+
+COMMANDS = (api_token,)

@@ -1,0 +1,203 @@
+"""``flask scores``: compute score runs, read them, and set a unit's scoring parameters (spec §1–§3, §6)."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Callable, Mapping
+
+import click
+from sqlalchemy import select
+
+from scoring import Period, ScoringError, parse_period
+
+from ..extensions import db
+from ..models import ScoreIndicator, ScoreRun, Unit
+from ..services.errors import DomainError
+from ..services.scores import (
+    SCORE_RUN_STEPS,
+    compute_score_run,
+    current_run,
+    overridden_parameters,
+    run_history,
+    run_report,
+    set_unit_parameters,
+    unit_parameters,
+    units_to_score,
+)
+
+
+def _period(code: str) -> Period:
+    try:
+        return parse_period(code.strip().upper())
+    except ScoringError as error:
+        raise click.BadParameter(str(error), param_hint="--period") from None
+
+
+def _unit(slug: str) -> Unit:
+    unit = db.session.scalar(select(Unit).where(Unit.slug == slug))
+    if unit is None:
+        raise click.BadParameter(f"no unit with slug {slug!r}", param_hint="--unit")
+    return unit
+
+
+def _default_author() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"[:80]
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _figure(rows: Mapping[str, ScoreIndicator], code: str, suffix: str = "") -> str:
+    row = rows.get(code)
+    if row is None or row.value is None:
+        return "not available"
+    return f"{row.value:.2f}{suffix}"
+
+
+def _summary(run: ScoreRun) -> str:
+    report = run_report(run)
+    ikm = report.unit_rows.get("ikm")
+    if ikm is None or ikm.value is None:
+        figure = "IKM not available (no valid responses)"
+    else:
+        grade = ikm.explanation["summary"]["grade"]
+        figure = f"IKM {ikm.value:.2f}, mutu {grade['mutu']} ({grade['kinerja']})"
+    label = " PROVISIONAL (period not over yet)" if run.provisional else ""
+    return (f"{run.unit.slug} {run.period_id}: run #{run.id}{label}; {run.input_counts['responses_valid']} valid "
+            f"responses; {figure}")  # fmt: skip
+
+
+@click.group("scores", help="Compute and read score runs.")
+def scores() -> None:
+    pass
+
+
+@scores.command("compute")
+@click.option("--period", "period_code", required=True, help="2026-Q3, 2026-07, 2026-S2, 2026 or 2026-10-01.")
+@click.option("--unit", "unit_slug", help="One unit (slug); default: every unit with counters.")
+@click.option("--by", "created_by", default=None, help="Who asked for the run (default cli:<your login>).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: only when the output is a terminal).")
+def compute(period_code: str, unit_slug: str | None, created_by: str | None, progress: bool | None) -> None:
+    """Compute and store a score run per unit for a period, superseding the unit's current run."""
+    period = _period(period_code)
+    units = [_unit(unit_slug)] if unit_slug else units_to_score()
+    if not units:
+        raise click.ClickException("no unit with counters to score")
+    author = created_by or _default_author()
+    show_bar = sys.stdout.isatty() if progress is None else progress
+    summaries: list[str] = []
+    failures: list[str] = []
+
+    def run_all(report: Callable[[Unit, str], None]) -> None:
+        for unit in units:
+            try:
+                run = compute_score_run(unit, period, author, progress=lambda step, unit=unit: report(unit, step))
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                failures.append(f"{unit.slug}: {error}")
+                continue
+            summaries.append(_summary(run))
+
+    if show_bar:
+        with click.progressbar(length=len(units) * len(SCORE_RUN_STEPS), label=f"Score runs {period.id}",
+                               file=sys.stdout) as bar:  # fmt: skip
+            run_all(lambda _unit, _step: bar.update(1))
+    else:
+        run_all(lambda unit, step: click.echo(f"{unit.slug}: {step} done"))
+    for line in summaries:
+        click.echo(line)
+    if failures:
+        for line in failures:
+            click.echo(line, err=True)
+        raise click.ClickException(f"{len(failures)} of {len(units)} unit(s) could not be scored")
+
+
+@scores.command("show")
+@click.option("--unit", "unit_slug", required=True, help="The unit (slug).")
+@click.option("--period", "period_code", required=True, help="The period code, e.g. 2026-Q3.")
+@click.option("--run", "run_id", type=int, default=None, help="An older run of that unit and period, by id.")
+@click.option("--history", is_flag=True, help="List every run of the unit and period instead.")
+def show(unit_slug: str, period_code: str, run_id: int | None, history: bool) -> None:
+    """Print the current run's unit figures and each employee's ikp, n and whether it is published."""
+    unit = _unit(unit_slug)
+    period = _period(period_code)
+    if history:
+        runs = run_history(unit, period.id)
+        if not runs:
+            raise click.ClickException(f"no score run for {unit.slug} and {period.id}")
+        for run in runs:
+            state = "current" if run.superseded_by_id is None else f"superseded by #{run.superseded_by_id}"
+            click.echo(f"#{run.id} {run.created_at:%Y-%m-%d %H:%M} UTC by {run.created_by}, code {run.code_version}, "
+                       f"{'provisional, ' if run.provisional else ''}{state}")  # fmt: skip
+        return
+    if run_id is None:
+        run = current_run(unit, period.id)
+    else:
+        run = db.session.get(ScoreRun, run_id)
+        if run is not None and (run.unit_id != unit.id or run.period_id != period.id):
+            run = None
+    if run is None:
+        raise click.ClickException(
+            f"no score run for {unit.slug} and {period.id}; run `flask scores compute --period {period.id} "
+            f"--unit {unit.slug}`"
+        )
+    report = run_report(run)
+    state = "current" if run.superseded_by_id is None else f"superseded by run #{run.superseded_by_id}"
+    click.echo(f"{unit.name} — {period.label} ({period.id}), run #{run.id}, {state}")
+    click.echo(f"computed {run.created_at:%Y-%m-%d %H:%M} UTC by {run.created_by}, code {run.code_version}"
+               f"{', PROVISIONAL: the period is not over yet' if run.provisional else ''}")  # fmt: skip
+    click.echo(f"parameters: k = {run.parameters['shrinkage_k']}, publication threshold = "
+               f"{run.parameters['publication_threshold']}, weights = {run.parameters['weight_convention']}, "
+               f"ikp = {'+'.join(run.parameters['ikp_unsur'])}")  # fmt: skip
+    click.echo(_summary(run))
+    rows = report.unit_rows
+    click.echo(f"unit ikp {_figure(rows, 'ikp')}; median wait {_figure(rows, 'wait_median_minutes', ' min')}; "
+               f"on time {_figure(rows, 'on_time_rate', '%')}; complaints answered within 3 working days "
+               f"{_figure(rows, 'answered_within_3_working_days_rate', '%')}")  # fmt: skip
+    threshold = run.parameters["publication_threshold"]
+    click.echo(f"\n{'employee':<36} {'NIP':<18} {'ikp':>7} {'raw':>7} {'n':>5}  published")
+    for figure in report.employees:
+        value = "-" if figure.value is None else f"{figure.value:.2f}"
+        if figure.published:
+            published = "yes"
+        elif figure.status == "insufficient_data":
+            published = f"no: data belum cukup (n < {threshold})"
+        else:
+            published = "no: not available"
+        click.echo(f"{figure.name[:36]:<36} {figure.nip or '-':<18} {value:>7} {figure.raw or '-':>7} "
+                   f"{figure.n or 0:>5}  {published}")  # fmt: skip
+
+
+@scores.command("params")
+@click.option("--unit", "unit_slug", required=True, help="The unit (slug).")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="Change a parameter; repeat for several; an empty value goes back to the default.")
+def params(unit_slug: str, assignments: tuple[str, ...]) -> None:
+    """Print a unit's scoring parameters, or change some with --set key=value."""
+    unit = _unit(unit_slug)
+    changes: dict[str, str] = {}
+    for assignment in assignments:
+        key, sep, value = assignment.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{assignment!r} is not KEY=VALUE", param_hint="--set")
+        changes[key.strip()] = value.strip()
+    try:
+        if changes:
+            parameters = set_unit_parameters(unit, changes)
+            db.session.commit()
+        else:
+            parameters = unit_parameters(unit)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    own = overridden_parameters(unit)
+    for key, value in sorted(parameters.to_dict().items()):
+        if key == "version":
+            continue
+        click.echo(f"{key} = {value}{'' if key in own else '  (default)'}")
+
+
+COMMANDS = (scores,)

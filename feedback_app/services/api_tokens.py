@@ -1,0 +1,93 @@
+"""Bearer tokens for queue machines: one unit each, stored as SHA-256 only, shown once, revocable.
+
+A token is ``sw_`` followed by 43 URL-safe random characters (256 bits). Only its SHA-256 and its first characters
+(to recognise it in lists) are stored, so a database leak does not leak usable tokens; a lost token is revoked and
+a new one created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..clock import now
+from ..extensions import db
+from ..i18n import translate as _
+from ..models import ApiToken, Unit
+from .errors import DomainError
+
+TOKEN_PREFIX = "sw_"
+SHOWN_PREFIX_CHARS = 10  # "sw_" and 7 random characters: enough to tell tokens apart, useless to an attacker
+NAME_MAX = 80
+# Recording every use would be a write per request; once a minute is enough to see which machines are alive.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class ApiTokenError(DomainError):
+    """A token cannot be created or changed as asked."""
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(unit: Unit, name: str) -> tuple[ApiToken, str]:
+    """A new token for ``unit``: the stored row and the token itself, which is never available again."""
+    name = (name or "").strip()
+    if not name:
+        raise ApiTokenError(_("Beri nama token, mis. nama mesin antrean."))
+    if len(name) > NAME_MAX:
+        raise ApiTokenError(_("Nama token paling panjang %(max)d karakter.", max=NAME_MAX))
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(unit_id=unit.id, name=name, prefix=token[:SHOWN_PREFIX_CHARS], token_hash=_digest(token),
+                   created_at=now())
+    db.session.add(row)
+    db.session.flush()
+    return row, token
+
+
+def verify_api_token(token: str | None) -> ApiToken | None:
+    """The live token row for a presented bearer token, else None; notes the use at most once a minute."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = db.session.scalar(
+        select(ApiToken).options(joinedload(ApiToken.unit))
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None:
+        return None
+    moment = now()
+    if row.last_used_at is None or moment - row.last_used_at >= LAST_USED_RESOLUTION:
+        # Conditional, so that two requests at once write once and neither moves the time backwards.
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == row.id,
+                   or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= moment - LAST_USED_RESOLUTION))
+            .values(last_used_at=moment)
+            .execution_options(synchronize_session=False)
+        )
+        set_committed_value(row, "last_used_at", moment)  # already written; not a second UPDATE at flush
+    return row
+
+
+def revoke_api_token(row: ApiToken) -> bool:
+    """Stop a token working; False when it was already revoked (the first revocation time is kept)."""
+    if row.revoked_at is not None:
+        return False
+    row.revoked_at = now()
+    db.session.flush()
+    return True
+
+
+def unit_api_tokens(unit_id: int | None = None) -> list[ApiToken]:
+    """Tokens newest first, of one unit or of all units."""
+    query = select(ApiToken).options(joinedload(ApiToken.unit)).order_by(ApiToken.created_at.desc(),
+                                                                         ApiToken.id.desc())
+    if unit_id is not None:
+        query = query.where(ApiToken.unit_id == unit_id)
+    return list(db.session.scalars(query))

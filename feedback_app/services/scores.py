@@ -1,0 +1,467 @@
+"""Score runs: SQL statistics, the pure scoring on top, one stored run per unit and period (spec §1–§3, §6).
+
+A run keeps everything needed to audit it later: the period, the parameters, the code version, how many inputs
+of each kind it saw, who asked and when, and one row per indicator per employee (plus the unit's own rows) with
+the explanation :mod:`scoring` produced. Recomputing stores a new run that supersedes the old one; old runs are
+never changed otherwise, so they stay readable.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import tomllib
+from collections import Counter as Tally
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from scoring import (
+    DEFAULT_PARAMETERS,
+    AppraisalIndicator,
+    AppraisalTarget,
+    BehaviourRatings,
+    Indicator,
+    IndicatorStatus,
+    Period,
+    Rating,
+    SatisfactionIndicator,
+    SatisfactionStats,
+    ScoringError,
+    ScoringParameters,
+    UnitIkmIndicator,
+    complaint_indicators,
+    distribution_indicator,
+    employee_indicators,
+    hasil_kerja_indicator,
+    ikp_indicator,
+    perilaku_indicator,
+    predikat_indicator,
+    service_time_indicators,
+    unit_ikm_indicator,
+)
+from scoring.appraisal import BERAKHLAK
+
+from ..clock import now
+from ..extensions import db
+from ..models import (
+    BERAKHLAK_VALUES,
+    BehaviourRating,
+    Counter,
+    Employee,
+    EmployeeAssignment,
+    EmployeeTarget,
+    ScoreIndicator,
+    ScoreRun,
+    Unit,
+    UnitScoringParameters,
+)
+from .errors import DomainError
+from .statistics import (
+    complaint_stats,
+    holidays_between,
+    response_status_counts,
+    satisfaction_stats,
+    service_time_stats,
+)
+
+#: The steps of a run, reported one by one to ``progress``.
+SCORE_RUN_STEPS = ("statistics", "inputs", "scoring", "storing")
+
+#: The parameters a unit may set (spec §1.3, §2.2, §2.3, §3), with the spec's defaults.
+PARAMETER_KEYS: tuple[str, ...] = tuple(key for key in DEFAULT_PARAMETERS.to_dict() if key != "version")
+
+#: Stored rating codes (models.RATINGS) → scoring's ratings.
+RATING_BY_CODE: Mapping[str, Rating] = {
+    "di_bawah": Rating.DI_BAWAH,
+    "sesuai": Rating.SESUAI,
+    "di_atas": Rating.DI_ATAS,
+}
+#: Stored BerAKHLAK columns → the names scoring uses (the same order, spec §3).
+BERAKHLAK_NAMES: Mapping[str, str] = dict(zip(BERAKHLAK_VALUES, BERAKHLAK, strict=True))
+
+_ROOT = Path(__file__).resolve().parents[2]
+
+AnyIndicator = SatisfactionIndicator | Indicator | AppraisalIndicator | UnitIkmIndicator
+
+
+class ScoreRunError(DomainError):
+    """A score run or a unit's parameters cannot be computed or changed as asked."""
+
+
+@functools.cache
+def code_version() -> str:
+    """The code a run was computed with: the short git commit, else the package version (computed once)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=_ROOT, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    if commit:
+        return commit
+    try:
+        with (_ROOT / "pyproject.toml").open("rb") as handle:
+            return f"v{tomllib.load(handle)['project']['version']}"
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+# --- Parameters --------------------------------------------------------------------------------------------------
+
+
+def unit_parameters(unit: Unit) -> ScoringParameters:
+    """The unit's scoring parameters: its stored choices over the spec's defaults."""
+    row = db.session.get(UnitScoringParameters, unit.id)
+    if row is None:
+        return DEFAULT_PARAMETERS
+    try:
+        return ScoringParameters.from_dict(row.parameters)
+    except ScoringError as error:
+        raise ScoreRunError(f"The stored scoring parameters of {unit.slug} are invalid: {error}") from None
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _from_text(key: str, text: str) -> object:
+    """A parameter typed on the command line, e.g. ``shrinkage_k=10`` or ``ikp_unsur=U3,U6,U7``."""
+    if key in ("shrinkage_k", "publication_threshold"):
+        try:
+            return int(text)
+        except ValueError:
+            raise ScoreRunError(f"{key} must be a whole number; got {text!r}.") from None
+    if key == "ikp_unsur":
+        return [code.upper() for code in _split(text)]
+    if key == "capaian_thresholds":
+        return _split(text)
+    if key == "weight_convention" and "=" in text:
+        weights = {}
+        for part in _split(text):
+            code, _, weight = part.partition("=")
+            weights[code.strip().upper()] = weight.strip()
+        return weights
+    return text
+
+
+def set_unit_parameters(unit: Unit, changes: Mapping[str, object]) -> ScoringParameters:
+    """Change some of a unit's scoring parameters; an empty value (``""`` or None) goes back to the default.
+
+    Values may be typed text (``"10"``, ``"U3,U6,U7"``, ``"110,90"``, ``"U1=1/2,U2=1/2"``) or plain values.
+    The result is checked by :class:`scoring.ScoringParameters`; only the keys the unit has set are stored, so
+    it follows the spec's defaults for everything else. The caller commits.
+    """
+    unknown = sorted(set(changes) - set(PARAMETER_KEYS))
+    if unknown:
+        raise ScoreRunError(
+            f"Unknown scoring parameter(s): {', '.join(unknown)}. Known: {', '.join(sorted(PARAMETER_KEYS))}."
+        )
+    row = db.session.get(UnitScoringParameters, unit.id)
+    stored = {k: v for k, v in (row.parameters if row else {}).items() if k != "version"}
+    for key, value in changes.items():
+        if value is None or value == "":
+            stored.pop(key, None)
+        else:
+            stored[key] = _from_text(key, value.strip()) if isinstance(value, str) else value
+    try:
+        parameters = ScoringParameters.from_dict(stored)
+    except ScoringError as error:
+        raise ScoreRunError(f"Invalid scoring parameters for {unit.slug}: {error}") from None
+    normal = parameters.to_dict()
+    kept = {"version": normal["version"], **{key: normal[key] for key in sorted(stored)}}
+    if row is None:
+        db.session.add(UnitScoringParameters(unit_id=unit.id, parameters=kept, updated_at=now()))
+    else:
+        row.parameters = kept
+        row.updated_at = now()
+    db.session.flush()
+    return parameters
+
+
+def overridden_parameters(unit: Unit) -> frozenset[str]:
+    """The parameter names the unit has set itself (the rest are the spec's defaults)."""
+    row = db.session.get(UnitScoringParameters, unit.id)
+    return frozenset(key for key in (row.parameters if row else {}) if key != "version")
+
+
+# --- Runs --------------------------------------------------------------------------------------------------------
+
+
+def current_run(unit: Unit, period_id: str) -> ScoreRun | None:
+    """The unit's latest run for a period that no newer run has superseded."""
+    return db.session.scalar(
+        select(ScoreRun)
+        .where(ScoreRun.unit_id == unit.id, ScoreRun.period_id == period_id, ScoreRun.superseded_by_id.is_(None))
+        .order_by(ScoreRun.id.desc())
+        .limit(1)
+    )
+
+
+def run_history(unit: Unit, period_id: str) -> list[ScoreRun]:
+    """Every run of the unit for a period, newest first; superseded runs stay readable for audit."""
+    return list(
+        db.session.scalars(
+            select(ScoreRun)
+            .where(ScoreRun.unit_id == unit.id, ScoreRun.period_id == period_id)
+            .order_by(ScoreRun.id.desc())
+        )
+    )
+
+
+def _employees_of(unit: Unit, period: Period) -> set[int]:
+    """Employees with an assignment to the unit overlapping the period (local dates, [valid_from, valid_until))."""
+    return set(
+        db.session.scalars(
+            select(EmployeeAssignment.employee_id)
+            .where(
+                EmployeeAssignment.unit_id == unit.id,
+                EmployeeAssignment.valid_from < period.end,
+                or_(EmployeeAssignment.valid_until.is_(None), EmployeeAssignment.valid_until > period.start),
+            )
+            .distinct()
+        )
+    )
+
+
+def _targets(period: Period, employee_ids: set[int]) -> dict[int, list[AppraisalTarget]]:
+    targets: dict[int, list[AppraisalTarget]] = {}
+    if not employee_ids:
+        return targets
+    rows = db.session.scalars(
+        select(EmployeeTarget)
+        .where(EmployeeTarget.period_id == period.id, EmployeeTarget.employee_id.in_(sorted(employee_ids)))
+        .order_by(EmployeeTarget.employee_id, EmployeeTarget.name)
+    )
+    for row in rows:
+        targets.setdefault(row.employee_id, []).append(
+            AppraisalTarget(row.name, row.target, row.realisation, bool(row.lower_is_better))
+        )
+    return targets
+
+
+def _ratings(period: Period, employee_ids: set[int]) -> dict[int, BehaviourRatings]:
+    if not employee_ids:
+        return {}
+    rows = db.session.scalars(
+        select(BehaviourRating).where(
+            BehaviourRating.period_id == period.id, BehaviourRating.employee_id.in_(sorted(employee_ids))
+        )
+    )
+    return {
+        row.employee_id: BehaviourRatings(
+            {BERAKHLAK_NAMES[column]: RATING_BY_CODE[getattr(row, column)] for column in BERAKHLAK_VALUES},
+            overall=None if row.overall is None else RATING_BY_CODE[row.overall],
+            override_reason=row.override_reason,
+        )
+        for row in rows
+    }
+
+
+def _row(employee_id: int | None, indicator: AnyIndicator) -> dict[str, Any]:
+    value: Decimal | None
+    if isinstance(indicator, SatisfactionIndicator):
+        value = indicator.shrunk  # the headline figure: shrunk toward the unit (spec §2.2)
+    else:
+        value = indicator.value
+    return {
+        "employee_id": employee_id,
+        "code": indicator.code,
+        "status": indicator.status.value,
+        "value": value,
+        "n": indicator.n,
+        "explanation": indicator.to_dict(),
+    }
+
+
+def _group(indicators: Any) -> list[Any]:
+    return [getattr(indicators, name) for name in indicators.__dataclass_fields__]
+
+
+def compute_score_run(
+    unit: Unit, period: Period, created_by: str, progress: Callable[[str], None] | None = None
+) -> ScoreRun:
+    """Compute and store one score run of a unit for a period, superseding its current run (spec §1–§3, §6).
+
+    Statistics come from SQL in a fixed number of queries (only ``valid`` responses count, spec §2.1); the
+    formulas are :mod:`scoring`'s. Employees considered: those assigned to the unit during the period plus anyone
+    with attributed responses, tickets or complaints there. A period that has not ended yet in the unit's zone is
+    stored as provisional. ``progress`` is called with each name of :data:`SCORE_RUN_STEPS` as it completes.
+    The caller commits; the new run and the superseding happen in that one transaction.
+    """
+    created_by = created_by.strip()
+    if not created_by or len(created_by) > 80:
+        raise ScoreRunError("created_by must name who asked for the run in 1 to 80 characters.")
+    today = now().astimezone(unit.zone).date()
+    if period.start > today:
+        raise ScoreRunError(f"{period.id} ({period.label}) has not started yet for {unit.slug}; nothing to compute.")
+    step = progress or (lambda _name: None)
+    # One run per unit at a time: the row lock serialises concurrent runs on PostgreSQL (SQLite locks the file).
+    db.session.execute(select(Unit.id).where(Unit.id == unit.id).with_for_update())
+    parameters = unit_parameters(unit)
+
+    satisfaction, unit_satisfaction = satisfaction_stats(unit, period, parameters.ikp_unsur)
+    statuses = response_status_counts(unit, period)
+    service = service_time_stats(unit, period, "employee")
+    unit_service = service_time_stats(unit, period, "unit")
+    complaints, unit_complaints = complaint_stats(unit, period)
+    step(SCORE_RUN_STEPS[0])
+
+    employee_ids = _employees_of(unit, period) | set(satisfaction) | set(service) | set(complaints)
+    targets = _targets(period, employee_ids)
+    ratings = _ratings(period, employee_ids)
+    holidays = holidays_between(period.start, period.end)
+    step(SCORE_RUN_STEPS[1])
+
+    # With no valid response in the unit the survey is a missing source (not available); otherwise an employee
+    # nobody answered about has n = 0, which scoring shows as "data belum cukup" (spec §2.2, §6).
+    surveyed = unit_satisfaction if unit_satisfaction.n else None
+    nobody = SatisfactionStats.from_responses([], parameters.ikp_unsur) if surveyed else None
+    rows: list[dict[str, Any]] = []
+    predikat_counts: Tally[str] = Tally()
+    try:
+        for employee_id in sorted(employee_ids):
+            figures = employee_indicators(
+                satisfaction.get(employee_id, nobody), surveyed, service.get(employee_id),
+                complaints.get(employee_id), parameters,
+            )  # fmt: skip
+            hasil = hasil_kerja_indicator(targets.get(employee_id), parameters)
+            perilaku = perilaku_indicator(ratings.get(employee_id))
+            suggested = predikat_indicator(hasil, perilaku)
+            if suggested.status is IndicatorStatus.OK and suggested.result:
+                predikat_counts[suggested.result] += 1
+            for indicator in (figures.ikm, figures.ikp, *_group(figures.service_times), *_group(figures.complaints),
+                              hasil, perilaku, suggested):  # fmt: skip
+                rows.append(_row(employee_id, indicator))
+        population = unit_service.tickets_finished if unit_service and unit_service.tickets_finished else None
+        unit_rows: list[AnyIndicator] = [
+            unit_ikm_indicator(surveyed, parameters, population),
+            ikp_indicator(surveyed, surveyed, parameters),
+            *_group(service_time_indicators(unit_service, parameters)),
+            *_group(complaint_indicators(unit_complaints)),
+            distribution_indicator(predikat_counts, parameters),
+        ]
+    except ScoringError as error:
+        raise ScoreRunError(f"The score run of {unit.slug} for {period.id} cannot be computed: {error}") from None
+    rows += [_row(None, indicator) for indicator in unit_rows]
+    step(SCORE_RUN_STEPS[2])
+
+    run = ScoreRun(
+        unit_id=unit.id,
+        period_id=period.id,
+        period_start=period.start,
+        period_end=period.end,
+        provisional=period.end > today,
+        parameters=parameters.to_dict(),
+        code_version=code_version(),
+        input_counts={
+            "responses_by_status": dict(sorted(statuses.items())),
+            "responses_valid": unit_satisfaction.n,
+            "responses_attributed": sum(stats.n for stats in satisfaction.values()),
+            "tickets": 0 if unit_service is None else unit_service.tickets_issued,
+            "tickets_finished": 0 if unit_service is None else unit_service.tickets_finished,
+            "complaints": 0 if unit_complaints is None else unit_complaints.complaints,
+            "targets": sum(len(t) for t in targets.values()),
+            "ratings": len(ratings),
+            "holidays": len(holidays),
+            "employees": len(employee_ids),
+        },
+        created_by=created_by,
+        created_at=now(),
+    )
+    db.session.add(run)
+    db.session.flush()
+    db.session.execute(
+        update(ScoreRun)
+        .where(
+            ScoreRun.unit_id == unit.id,
+            ScoreRun.period_id == period.id,
+            ScoreRun.superseded_by_id.is_(None),
+            ScoreRun.id != run.id,
+        )
+        .values(superseded_by_id=run.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    # Core executemany: one statement for every row (the ORM would split it by which values are None).
+    db.session.execute(ScoreIndicator.__table__.insert(), [{"run_id": run.id, **row} for row in rows])
+    step(SCORE_RUN_STEPS[3])
+    return run
+
+
+# --- Reading a run -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmployeeFigure:
+    """One employee's headline figure of a run, as the CLI and pages list it."""
+
+    employee_id: int
+    name: str
+    nip: str | None
+    value: Decimal | None
+    raw: str | None
+    n: int | None
+    status: str
+
+    @property
+    def published(self) -> bool:
+        return self.status == IndicatorStatus.OK.value
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """A run's unit rows by code and one indicator per employee, read in two queries."""
+
+    run: ScoreRun
+    unit_rows: dict[str, ScoreIndicator]
+    employees: list[EmployeeFigure]
+
+
+def run_report(run: ScoreRun, employee_code: str = "ikp") -> RunReport:
+    """The unit's figures of a run and each employee's ``employee_code`` indicator (default ikp), by name."""
+    unit_rows = {
+        row.code: row
+        for row in db.session.scalars(
+            select(ScoreIndicator).where(ScoreIndicator.run_id == run.id, ScoreIndicator.employee_id.is_(None))
+        )
+    }
+    rows = db.session.execute(
+        select(ScoreIndicator, Employee.name, Employee.nip)
+        .join(Employee, Employee.id == ScoreIndicator.employee_id)
+        .where(ScoreIndicator.run_id == run.id, ScoreIndicator.code == employee_code)
+        .order_by(Employee.name, Employee.id)
+    )
+    employees = [
+        EmployeeFigure(row.employee_id, name, nip, row.value, _raw(row.explanation), row.n, row.status)
+        for row, name, nip in rows
+    ]
+    return RunReport(run, unit_rows, employees)
+
+
+def _raw(explanation: Mapping[str, Any]) -> str | None:
+    raw = explanation.get("raw")
+    return raw if isinstance(raw, str) else None
+
+
+def indicator_rows(run: ScoreRun) -> list[ScoreIndicator]:
+    """Every indicator row of a run, in a stable order (unit rows first, then by employee and code)."""
+    return list(
+        db.session.scalars(
+            select(ScoreIndicator)
+            .where(ScoreIndicator.run_id == run.id)
+            .order_by(ScoreIndicator.employee_id.is_not(None), ScoreIndicator.employee_id, ScoreIndicator.code)
+        )
+    )
+
+
+def units_to_score() -> list[Unit]:
+    """Every unit that serves citizens (has at least one counter), by slug."""
+    return list(
+        db.session.scalars(
+            select(Unit).where(select(Counter.id).where(Counter.unit_id == Unit.id).exists()).order_by(Unit.slug)
+        )
+    )

@@ -1,0 +1,419 @@
+"""Sufficient statistics for the indicators, aggregated in SQL (spec §2.1–§2.4, §5, §6).
+
+Each function takes a unit and a :class:`scoring.Period` (local dates), turns the period into UTC instants with
+the unit's zone, and returns the frozen dataclasses of :mod:`scoring.inputs`. Counting, sums, distinct days and
+exact nearest-rank percentiles all happen in the database with a fixed number of statements, however many
+employees, tickets or responses there are; Python only turns a few aggregate rows per employee into dataclasses.
+The formulas themselves live in :mod:`scoring`.
+
+Durations are whole seconds: both instants are cut to the whole second before subtracting, on SQLite and
+PostgreSQL alike (:func:`epoch_seconds`, the one piece of dialect-specific SQL). Local days are counted with the
+unit's fixed UTC offset; Indonesian zones (WIB, WITA, WIT) have no daylight saving time, so that is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal, overload
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal_column,
+    select,
+)
+
+from scoring import (
+    IKP_UNSUR,
+    UNSUR,
+    ComplaintStats,
+    Period,
+    SatisfactionStats,
+    ServiceTimeStats,
+    answered_in_time,
+)
+
+from ..clock import now
+from ..extensions import db
+from ..models import Complaint, Counter, CounterAssignment, Holiday, ServiceType, SurveyResponse, Ticket, Unit
+from .errors import DomainError
+
+GroupBy = Literal["employee", "counter", "unit"]
+GROUPINGS: tuple[GroupBy, ...] = ("employee", "counter", "unit")
+
+_EPOCH = date(1970, 1, 1)
+_SECONDS_PER_DAY = 86400
+#: How far past a period's end holidays are read, so a complaint received on its last day still has its
+#: 3-working-day deadline computed with the holidays that follow (spec §2.4).
+_HOLIDAY_LOOKAHEAD = timedelta(days=45)
+#: Codes of the measures ranked together in one percentile query.
+_WAIT, _SERVICE = 1, 2
+_BY_EMPLOYEE, _BY_UNIT = 1, 2
+
+
+class StatisticsError(DomainError):
+    """The statistics cannot be computed as asked (unknown grouping, a zone whose offset changes, ...)."""
+
+
+@dataclass(frozen=True)
+class PeriodWindow:
+    """A period of local dates as UTC instants [start, end), with the unit zone's UTC offset in seconds."""
+
+    start: datetime
+    end: datetime
+    offset_seconds: int
+
+
+def period_window(unit: Unit, period: Period) -> PeriodWindow:
+    """The UTC instants of local midnight at the period's start and end in the unit's zone (spec §5, §6)."""
+    zone = unit.zone
+    offsets = {
+        datetime.combine(period.start + timedelta(days=d), time(), zone).utcoffset() for d in range(period.days + 1)
+    }
+    if len(offsets) != 1:
+        raise StatisticsError(
+            f"The time zone {unit.timezone} of {unit.name} changes its UTC offset during {period.id}; "
+            f"per-day figures need a zone without daylight saving time (WIB, WITA and WIT have none)."
+        )
+    (offset,) = offsets
+    assert offset is not None
+    return PeriodWindow(
+        start=datetime.combine(period.start, time(), zone),
+        end=datetime.combine(period.end, time(), zone),
+        offset_seconds=int(offset.total_seconds()),
+    )
+
+
+def epoch_seconds(instant: ColumnElement[Any]) -> ColumnElement[int]:
+    """Whole seconds since 1970-01-01 UTC of a stored UTC instant, the fraction cut off (spec §2.3).
+
+    The only dialect-specific SQL of the statistics: SQLite keeps these instants as naive UTC text
+    ``YYYY-MM-DD HH:MM:SS.ffffff`` (``strftime('%s')`` drops the fraction); PostgreSQL stores ``timestamptz``.
+    """
+    dialect = db.engine.dialect.name
+    if dialect == "sqlite":
+        return cast(func.strftime("%s", instant), Integer)
+    if dialect == "postgresql":
+        return cast(func.floor(extract("epoch", instant)), BigInteger)
+    raise StatisticsError(f"Statistics support SQLite and PostgreSQL, not {dialect}.")
+
+
+def _seconds_between(earlier: ColumnElement[Any], later: ColumnElement[Any]) -> ColumnElement[int]:
+    return epoch_seconds(later) - epoch_seconds(earlier)
+
+
+def _local_day(instant: ColumnElement[Any], window: PeriodWindow) -> ColumnElement[int]:
+    """The local date of an instant as a day number since 1970-01-01 (the offset is our own integer, inlined)."""
+    return (epoch_seconds(instant) + literal_column(str(window.offset_seconds), Integer)) // _SECONDS_PER_DAY
+
+
+def _day(number: int) -> date:
+    return _EPOCH + timedelta(days=int(number))
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, literal_column("1", Integer)), else_=literal_column("0", Integer)))
+
+
+def _nearest_rank(
+    values: Select[Any] | CompoundSelect[Any],
+) -> dict[tuple[int, int | None], tuple[int, int, int]]:
+    """n, p50 and p90 per (measure, key) of ``values`` (columns measure, key, seconds), in one statement.
+
+    Exact nearest rank (spec §2.3): the p-th percentile is the smallest value whose rank r satisfies r ≥ ⌈p·n⌉,
+    which for a whole r is r ≥ p·n, here in integers: 2r ≥ n for the median and 10r ≥ 9n for p90.
+    """
+    v = values.subquery("durations")
+    partition = (v.c.measure, v.c.key)
+    ranked = select(
+        v.c.measure,
+        v.c.key,
+        v.c.seconds,
+        func.row_number().over(partition_by=partition, order_by=v.c.seconds).label("r"),
+        func.count().over(partition_by=partition).label("n"),
+    ).subquery("ranked")
+    stmt = select(
+        ranked.c.measure,
+        ranked.c.key,
+        ranked.c.n,
+        func.min(case((ranked.c.r * 2 >= ranked.c.n, ranked.c.seconds))),
+        func.min(case((ranked.c.r * 10 >= ranked.c.n * 9, ranked.c.seconds))),
+    ).group_by(ranked.c.measure, ranked.c.key, ranked.c.n)
+    return {
+        (int(measure), key): (int(n), int(p50), int(p90))
+        for measure, key, n, p50, p90 in db.session.execute(stmt)
+    }
+
+
+def _measure(code: int) -> ColumnElement[int]:
+    return literal_column(str(code), Integer).label("measure")
+
+
+# --- Satisfaction (spec §2.1, §2.2) ----------------------------------------------------------------------------
+
+
+def satisfaction_stats(
+    unit: Unit, period: Period, ikp_unsur: Sequence[str] = IKP_UNSUR
+) -> tuple[dict[int, SatisfactionStats], SatisfactionStats]:
+    """Answer counts per unsur and Σ/Σ² of raw sums per employee and for the whole unit, in one query (spec §2.2).
+
+    Only ``valid`` responses count; the period is by ``counted_at`` (the ticket's finish, else the submission)
+    (spec §2.1). The unit figures include responses attributed to the unit only (``ambiguous``/``none``).
+    """
+    window = period_window(unit, period)
+    answers = {code: getattr(SurveyResponse, code.lower()) for code in UNSUR}
+    ikm_raw = sum((answers[code] for code in UNSUR[1:]), answers[UNSUR[0]])
+    ikp_codes = tuple(ikp_unsur)
+    ikp_raw = sum((answers[code] for code in ikp_codes[1:]), answers[ikp_codes[0]])
+    counts = [_count_if(answers[code] == value) for code in UNSUR for value in (1, 2, 3, 4)]
+    stmt = (
+        select(
+            SurveyResponse.employee_id,
+            func.count(),
+            *counts,
+            func.sum(ikm_raw),
+            func.sum(ikm_raw * ikm_raw),
+            func.sum(ikp_raw),
+            func.sum(ikp_raw * ikp_raw),
+        )
+        .where(
+            SurveyResponse.unit_id == unit.id,
+            SurveyResponse.status == "valid",
+            SurveyResponse.counted_at >= window.start,
+            SurveyResponse.counted_at < window.end,
+        )
+        .group_by(SurveyResponse.employee_id)
+    )
+    width = 1 + 4 * len(UNSUR) + 4
+    unit_totals = [0] * width
+    per_employee: dict[int, SatisfactionStats] = {}
+    for employee_id, *numbers in db.session.execute(stmt):
+        values = [int(x or 0) for x in numbers]
+        unit_totals = [a + b for a, b in zip(unit_totals, values)]
+        if employee_id is not None:
+            per_employee[employee_id] = _satisfaction(values, ikp_codes)
+    return per_employee, _satisfaction(unit_totals, ikp_codes)
+
+
+def _satisfaction(values: list[int], ikp_unsur: tuple[str, ...]) -> SatisfactionStats:
+    n, rest = values[0], values[1:]
+    counts = {code: tuple(rest[4 * i : 4 * i + 4]) for i, code in enumerate(UNSUR)}
+    ikm_sum, ikm_sq, ikp_sum, ikp_sq = rest[4 * len(UNSUR) :]
+    return SatisfactionStats(n, counts, ikm_sum, ikm_sq, ikp_sum, ikp_sq, ikp_unsur)  # type: ignore[arg-type]
+
+
+def response_status_counts(unit: Unit, period: Period) -> dict[str, int]:
+    """How many of the unit's responses in the period have each status, for the audit trail of a run (spec §2.1)."""
+    window = period_window(unit, period)
+    stmt = (
+        select(SurveyResponse.status, func.count())
+        .where(
+            SurveyResponse.unit_id == unit.id,
+            SurveyResponse.counted_at >= window.start,
+            SurveyResponse.counted_at < window.end,
+        )
+        .group_by(SurveyResponse.status)
+    )
+    return {status: int(count) for status, count in db.session.execute(stmt)}
+
+
+# --- Service times (spec §2.3, §5) -----------------------------------------------------------------------------
+
+
+def _ticket_key(group_by: GroupBy) -> ColumnElement[Any]:
+    return {"employee": Ticket.employee_id, "counter": Ticket.counter_id, "unit": Ticket.unit_id}[group_by]
+
+
+def _assignment_key(group_by: GroupBy) -> ColumnElement[Any]:
+    return {
+        "employee": CounterAssignment.employee_id,
+        "counter": CounterAssignment.counter_id,
+        "unit": Counter.unit_id,
+    }[group_by]
+
+
+@overload
+def service_time_stats(unit: Unit, period: Period, group_by: Literal["unit"]) -> ServiceTimeStats | None: ...
+
+
+@overload
+def service_time_stats(
+    unit: Unit, period: Period, group_by: Literal["employee", "counter"] = "employee"
+) -> dict[int, ServiceTimeStats]: ...
+
+
+def service_time_stats(
+    unit: Unit, period: Period, group_by: GroupBy = "employee"
+) -> dict[int, ServiceTimeStats] | ServiceTimeStats | None:
+    """Ticket counts, exact p50/p90 wait and service seconds and working days, per group, in four queries (spec §2.3).
+
+    ``group_by`` is ``"employee"`` (who served the ticket; tickets without one count for the unit only),
+    ``"counter"`` or ``"unit"``; the first two give a dict keyed by id, the last the unit's statistics or ``None``
+    when it has no tickets in the period (not available, never zero). Tickets are in the period by ``issued_at``.
+    wait = first called − issued; service = finished − started (finished − called where no ``started``); on-time
+    = finished − issued ≤ the service type's counter standard; a negative duration (clocks out of step) is left
+    out rather than guessed. Working days (spec §5): local days with a sign-in or roster on the unit's counters
+    before now, else (when none is known for that employee, counter or unit) local days on which its tickets of
+    the period were finished.
+    """
+    if group_by not in GROUPINGS:
+        raise StatisticsError(f"group_by must be one of {', '.join(GROUPINGS)}; got {group_by!r}.")
+    window = period_window(unit, period)
+    key = _ticket_key(group_by)
+    in_period = and_(Ticket.unit_id == unit.id, Ticket.issued_at >= window.start, Ticket.issued_at < window.end)
+    finished = and_(Ticket.outcome == "finished", Ticket.finished_at.is_not(None))
+
+    on_time = and_(
+        finished, _seconds_between(Ticket.issued_at, Ticket.finished_at) <= ServiceType.counter_standard_minutes * 60
+    )
+    counts_stmt = (
+        select(
+            key,
+            func.count(),
+            _count_if(finished),
+            _count_if(Ticket.outcome == "no_show"),
+            _count_if(and_(finished, Ticket.returned.is_(True))),
+            _count_if(on_time),
+        )
+        .join(ServiceType, ServiceType.id == Ticket.service_type_id)
+        .where(in_period)
+        .group_by(key)
+    )
+    counts = {row[0]: [int(x or 0) for x in row[1:]] for row in db.session.execute(counts_stmt)}
+
+    wait = _seconds_between(Ticket.issued_at, Ticket.called_at)
+    begun = func.coalesce(Ticket.started_at, Ticket.called_at)
+    service = _seconds_between(begun, Ticket.finished_at)
+    durations = select(_measure(_WAIT), key.label("key"), wait.label("seconds")).where(
+        in_period, Ticket.called_at.is_not(None), wait >= 0
+    ).union_all(
+        select(_measure(_SERVICE), key.label("key"), service.label("seconds")).where(
+            in_period, finished, begun.is_not(None), service >= 0
+        )
+    )
+    percentiles = _nearest_rank(durations)
+
+    assignment_key = _assignment_key(group_by)
+    staffed_until = min(window.end, now())
+    staffed_stmt = (
+        select(assignment_key, func.count(_local_day(CounterAssignment.starts_at, window).distinct()))
+        .join(Counter, Counter.id == CounterAssignment.counter_id)
+        .where(
+            Counter.unit_id == unit.id,
+            CounterAssignment.starts_at >= window.start,
+            CounterAssignment.starts_at < staffed_until,
+        )
+        .group_by(assignment_key)
+    )
+    staffed_days = {k: int(days) for k, days in db.session.execute(staffed_stmt)}
+    finished_stmt = (
+        select(key, func.count(_local_day(Ticket.finished_at, window).distinct()))
+        .where(in_period, finished)
+        .group_by(key)
+    )
+    finished_days = {k: int(days) for k, days in db.session.execute(finished_stmt)}
+
+    result: dict[Any, ServiceTimeStats] = {}
+    for group, (issued, done, no_show, returned, in_time) in counts.items():
+        wait_n, wait_p50, wait_p90 = percentiles.get((_WAIT, group), (0, None, None))
+        service_n, service_p50, service_p90 = percentiles.get((_SERVICE, group), (0, None, None))
+        if staffed_days.get(group):
+            rule, days = "sign_in_or_roster", staffed_days[group]
+        else:
+            rule, days = "finished_ticket", finished_days.get(group, 0)
+        result[group] = ServiceTimeStats(
+            tickets_issued=issued,
+            tickets_finished=done,
+            tickets_no_show=no_show,
+            tickets_returned=returned,
+            tickets_on_time=in_time,
+            wait_n=wait_n,
+            wait_p50_seconds=wait_p50,
+            wait_p90_seconds=wait_p90,
+            service_n=service_n,
+            service_p50_seconds=service_p50,
+            service_p90_seconds=service_p90,
+            working_days=days,
+            working_day_rule=rule,  # type: ignore[arg-type]
+        )
+    if group_by == "unit":
+        return result.get(unit.id)
+    return {group: stats for group, stats in result.items() if group is not None}
+
+
+# --- Complaints (spec §2.4) ------------------------------------------------------------------------------------
+
+
+def holidays_between(start: date, end: date) -> frozenset[date]:
+    """The admin's holidays in [start, end) (spec §2.4)."""
+    return frozenset(db.session.scalars(select(Holiday.day).where(Holiday.day >= start, Holiday.day < end)))
+
+
+def complaint_stats(unit: Unit, period: Period) -> tuple[dict[int, ComplaintStats], ComplaintStats | None]:
+    """Complaints received in the period per employee and for the unit, in three queries (spec §2.4).
+
+    "Answered within 3 working days" compares local dates with :func:`scoring.answered_in_time` (Monday–Friday
+    less the admin's holidays), from counts per (received day, answered day) aggregated in SQL. The unit's
+    statistics are ``None`` when it received no complaint in the period, and so is an employee's.
+    """
+    window = period_window(unit, period)
+    in_period = and_(
+        Complaint.unit_id == unit.id, Complaint.received_at >= window.start, Complaint.received_at < window.end
+    )
+    delay = _seconds_between(Complaint.received_at, Complaint.first_response_at)
+    has_answer = and_(Complaint.first_response_at.is_not(None), delay >= 0)  # an answer "before" receipt is ignored
+    days = (
+        select(
+            Complaint.employee_id.label("employee_id"),
+            _local_day(Complaint.received_at, window).label("received_day"),
+            case((has_answer, _local_day(Complaint.first_response_at, window))).label("answered_day"),
+        )
+        .where(in_period)
+        .subquery("complaint_days")
+    )
+    grouped = select(days.c.employee_id, days.c.received_day, days.c.answered_day, func.count()).group_by(
+        days.c.employee_id, days.c.received_day, days.c.answered_day
+    )
+    day_rows = [(e, int(r), None if a is None else int(a), int(c)) for e, r, a, c in db.session.execute(grouped)]
+
+    answered = and_(in_period, has_answer)
+    durations = select(_measure(_BY_EMPLOYEE), Complaint.employee_id.label("key"), delay.label("seconds")).where(
+        answered
+    ).union_all(select(_measure(_BY_UNIT), Complaint.unit_id.label("key"), delay.label("seconds")).where(answered))
+    medians = _nearest_rank(durations)
+    holidays = holidays_between(period.start, period.end + _HOLIDAY_LOOKAHEAD)
+
+    totals: dict[Any, list[int]] = {}
+    for employee_id, received_day, answered_day, count in day_rows:
+        in_time = 0
+        if answered_day is not None:
+            received, reply = _day(received_day), _day(answered_day)
+            in_time = count if answered_in_time(received, reply, holidays) else 0
+        for group in (("employee", employee_id), ("unit", unit.id)):
+            sums = totals.setdefault(group, [0, 0, 0])
+            sums[0] += count
+            sums[1] += 0 if answered_day is None else count
+            sums[2] += in_time
+
+    def build(group: tuple[str, Any], measure: int) -> ComplaintStats:
+        complaints, answered_n, within = totals[group]
+        median = medians.get((measure, group[1]))
+        return ComplaintStats(complaints, answered_n, within, None if median is None else median[1])
+
+    per_employee = {
+        employee_id: build(("employee", employee_id), _BY_EMPLOYEE)
+        for kind, employee_id in totals
+        if kind == "employee" and employee_id is not None
+    }
+    unit_stats = build(("unit", unit.id), _BY_UNIT) if ("unit", unit.id) in totals else None
+    return per_employee, unit_stats

@@ -1,0 +1,211 @@
+"""The counter console pages (``/loket``): buttons as plain POST forms, double clicks, roles and unit scope."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback_app.extensions import db
+from feedback_app.models import ConsoleAction, CounterAssignment, SurveyResponse, Ticket, TicketEvent
+from feedback_app.services.qr import counter_survey_url
+from feedback_app.services.tickets import ticket_survey_url
+from tests.helpers import hidden_fields, login
+
+ALL_GOOD = {f"u{i}": "4" for i in range(1, 10)}
+
+
+@pytest.fixture
+def desk(build, clock):
+    unit = build.unit(name="Disdukcapil Kota Bogor", slug="kota-bogor")
+    ktp = build.service_type(unit, name="KTP-el")
+    counter = build.counter(unit, public_code="BGR01", name="Loket 1 – KTP-el", service_types=[ktp])
+    employee = build.employee(name="Siti Rahmawati")
+    user = build.user("petugas", {"staff"}, unit=unit, employee=employee)
+    db.session.commit()
+    return {"unit": unit, "counter": counter, "employee": employee, "user": user, "ktp": ktp}
+
+
+@pytest.fixture
+def staff(client, desk):
+    login(client, desk["user"])
+    return client
+
+
+def forms(html: str, url: str) -> list[dict[str, str]]:
+    """The hidden fields of every form posting to ``url``."""
+    return [hidden_fields(body) for body in
+            re.findall(rf'<form[^>]*action="{re.escape(url)}"[^>]*>(.*?)</form>', html, re.S)]
+
+
+def button(client, page: str, url: str, **match: str) -> dict[str, str]:
+    """The fields of the one button on ``page`` posting to ``url`` whose hidden fields include ``match``."""
+    html = client.get(page).get_data(as_text=True)
+    found = [f for f in forms(html, url) if all(f.get(k) == v for k, v in match.items())]
+    assert len(found) == 1, f"expected one {url} button with {match}, found {len(found)}"
+    return found[0]
+
+
+def press(client, url: str, page: str = "/loket/BGR01", **match: str):
+    fields = button(client, page, url, **match)
+    response = client.post(url, data=fields)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+def sign_in(client):
+    press(client, "/loket/BGR01/masuk", page="/loket/")
+
+
+def tickets() -> list[Ticket]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Ticket).order_by(Ticket.id)))
+
+
+def event_names() -> list[str]:
+    return list(db.session.scalars(select(TicketEvent.event).order_by(TicketEvent.at, TicketEvent.id)))
+
+
+def test_sign_in_from_the_start_page_opens_the_counters_console(staff, desk):
+    html = unescape(staff.get("/loket/").get_data(as_text=True))
+    assert "Anda belum masuk ke loket mana pun" in html and "Loket 1 – KTP-el (BGR01)" in html
+    response = staff.post("/loket/BGR01/masuk", data=button(staff, "/loket/", "/loket/BGR01/masuk"))
+    assert response.headers["Location"] == "/loket/BGR01"
+    page = unescape(staff.get("/loket/BGR01").get_data(as_text=True))
+    assert "Anda masuk ke Loket 1 – KTP-el." in page
+    assert "Anda bertugas di loket ini sejak 09:30 WIB." in page
+    assert "Ambil nomor: KTP-el" in page
+
+
+def test_the_whole_path_issue_call_start_finish_shows_the_survey_qr(staff, desk, clock):
+    sign_in(staff)
+    press(staff, "/loket/BGR01/ambil-nomor", service_type=str(desk["ktp"].id))
+    page = unescape(staff.get("/loket/BGR01").get_data(as_text=True))
+    assert "Nomor 001 untuk KTP-el sudah masuk antrean." in page and "Antrean (1)" in page
+    [ticket] = tickets()
+    assert ticket.external_id == "2026-10-14-BGR01-001"
+
+    clock.advance(timedelta(minutes=3))
+    press(staff, "/loket/BGR01/aksi", action="call")
+    page = staff.get("/loket/BGR01").get_data(as_text=True)
+    assert re.search(r'<p class="number" id="current-number">001</p>', page) and "Dipanggil" in page
+    clock.advance(timedelta(minutes=1))
+    press(staff, "/loket/BGR01/aksi", action="start", ticket=ticket.external_id)
+    assert "Sedang dilayani" in staff.get("/loket/BGR01").get_data(as_text=True)
+    clock.advance(timedelta(minutes=8))
+    press(staff, "/loket/BGR01/aksi", action="finish", ticket=ticket.external_id)
+
+    page = unescape(staff.get("/loket/BGR01").get_data(as_text=True))
+    [ticket] = tickets()
+    assert (ticket.outcome, ticket.employee_id) == ("finished", desk["employee"].id)
+    assert event_names() == ["issued", "called", "started", "finished"]
+    assert '<p class="number" id="finished-number">001</p>' in page
+    assert f'<p class="url" id="survey-url">{ticket_survey_url(ticket)}</p>' in page
+    assert "<svg" in page and "<script" not in page.lower()
+    assert "Tidak ada yang sedang dilayani" in page
+    # The print slip carries the same number and QR.
+    slip = staff.get(f"/loket/BGR01/cetak?tiket={ticket.external_id}")
+    assert slip.status_code == 200
+    assert ticket_survey_url(ticket) in slip.get_data(as_text=True) and "<svg" in slip.get_data(as_text=True)
+
+
+def test_a_double_click_records_one_event(staff, desk, clock):
+    sign_in(staff)
+    press(staff, "/loket/BGR01/ambil-nomor", service_type=str(desk["ktp"].id))
+    fields = button(staff, "/loket/BGR01", "/loket/BGR01/aksi", action="call")
+    first = staff.post("/loket/BGR01/aksi", data=fields)
+    clock.advance(timedelta(seconds=1))
+    second = staff.post("/loket/BGR01/aksi", data=fields)
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == "/loket/BGR01"
+    assert event_names() == ["issued", "called"]
+    # Issuing twice from one form makes one ticket too.
+    issue = button(staff, "/loket/BGR01", "/loket/BGR01/ambil-nomor")
+    staff.post("/loket/BGR01/ambil-nomor", data=issue)
+    staff.post("/loket/BGR01/ambil-nomor", data=issue)
+    assert len(tickets()) == 2
+
+
+def test_sign_in_makes_counter_qr_answers_count_for_the_employee(staff, client, desk, build, clock, app):
+    build.duty(desk["counter"], build.employee(name="Di Jadwal"), source="roster")
+    db.session.commit()
+    sign_in(staff)
+    citizen = app.test_client()
+    path = counter_survey_url(desk["counter"]).removeprefix("http://survey.test")
+    form = citizen.get(path).get_data(as_text=True)
+    assert "Petugas: Siti Rahmawati" in form
+    assert citizen.post(path, data={**hidden_fields(form), **ALL_GOOD}).status_code == 303
+    [answer] = db.session.scalars(select(SurveyResponse)).all()
+    assert (answer.attribution_source, answer.employee_id) == ("sign_in", desk["employee"].id)
+    # After signing out, the roster is on duty again.
+    press(staff, "/loket/keluar", page="/loket/BGR01")
+    assert db.session.scalar(select(CounterAssignment.ends_at).where(CounterAssignment.source == "sign_in")) is not None
+
+
+def test_errors_are_explained_not_raised(staff, desk):
+    sign_in(staff)
+    # No queue: the call button is not offered, and a crafted call says why.
+    page = staff.get("/loket/BGR01").get_data(as_text=True)
+    assert "Belum ada yang menunggu" in page
+    fields = forms(page, "/loket/BGR01/ambil-nomor")[0] | {"action": "call"}
+    response = staff.post("/loket/BGR01/aksi", data=fields)
+    assert response.status_code == 302
+    assert "Tidak ada yang menunggu di loket ini." in staff.get("/loket/BGR01").get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ConsoleAction)) == 1  # the sign-in only
+
+
+def test_a_form_without_its_idempotency_key_is_a_bad_request(staff, desk):
+    sign_in(staff)
+    fields = button(staff, "/loket/BGR01", "/loket/keluar")
+    fields.pop("key")
+    assert staff.post("/loket/keluar", data=fields).status_code == 400
+
+
+def test_buttons_need_a_sign_in_at_this_counter(staff, desk):
+    page = unescape(staff.get("/loket/BGR01").get_data(as_text=True))
+    assert "Anda belum masuk ke loket ini." in page and "Masuk ke loket ini" in page
+    assert "/loket/BGR01/aksi" not in page and "/loket/BGR01/ambil-nomor" not in page
+
+
+def test_only_staff_may_open_the_console(client, build, desk):
+    admin = build.user("admin", {"admin"}, unit=desk["unit"])
+    db.session.commit()
+    login(client, admin)
+    assert client.get("/loket/").status_code == 403
+    assert client.get("/loket/BGR01").status_code == 403
+
+
+def test_staff_without_an_employee_is_told_so(client, build, desk):
+    user = build.user("belum-terhubung", {"staff"}, unit=desk["unit"])
+    db.session.commit()
+    login(client, user)
+    assert "belum terhubung ke data pegawai" in client.get("/loket/").get_data(as_text=True)
+    assert client.get("/loket/BGR01").headers["Location"] == "/loket/"
+
+
+def test_staff_of_another_unit_cannot_use_this_units_counter(client, build, desk, clock):
+    other_unit = build.unit(slug="kassi", timezone="Asia/Makassar")
+    build.counter(other_unit, public_code="KSK01")
+    outsider = build.user("petugas-kassi", {"staff"}, unit=other_unit, employee=build.employee(name="Orang Lain"))
+    db.session.commit()
+    login(client, outsider)
+    assert "BGR01" not in client.get("/loket/").get_data(as_text=True)
+    assert client.get("/loket/BGR01").status_code == 403
+    token = hidden_fields(client.get("/loket/").get_data(as_text=True))["csrf_token"]
+    data = {"csrf_token": token, "key": "a" * 32, "action": "call", "service_type": str(desk["ktp"].id)}
+    for path in ("/loket/BGR01/masuk", "/loket/BGR01/ambil-nomor", "/loket/BGR01/aksi"):
+        assert client.post(path, data=data).status_code == 403, path
+    assert client.get("/loket/BGR01/cetak?tiket=x").status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(CounterAssignment)) == 0
+    assert tickets() == []
+
+
+def test_unknown_counter_or_unfinished_ticket_is_not_found(staff, desk):
+    sign_in(staff)
+    assert staff.get("/loket/NOPE1").status_code == 404
+    press(staff, "/loket/BGR01/ambil-nomor", service_type=str(desk["ktp"].id))
+    [ticket] = tickets()
+    assert staff.get(f"/loket/BGR01/cetak?tiket={ticket.external_id}").status_code == 404
