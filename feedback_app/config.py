@@ -48,6 +48,8 @@ class DefaultConfig:
 
     # A citizen may wait in the queue for hours between opening the page and submitting it.
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # Every form message is our own (Indonesian source, English catalogue); WTForms' catalogue is not needed.
+    WTF_I18N_ENABLED = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

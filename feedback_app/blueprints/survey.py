@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -31,20 +32,22 @@ from ..models import Counter, Ticket
 from ..security import browser_limit_key, client_identity, ensure_browser_cookie, recent_fingerprints
 from ..services.attribution import duty_from_reference, on_duty, sign_duty
 from ..services.qr import verify_counter_token
-from ..services.survey import Submission, TicketAlreadyAnswered, submit_response, ticket_duty
+from ..services.survey import (
+    Submission,
+    SurveyCounter,
+    TicketAlreadyAnswered,
+    find_survey_counter,
+    submit_response,
+    ticket_duty,
+)
 from ..services.tickets import TicketTokenExpired, TicketTokenInvalid, ticket_answered, verify_ticket_token
-from ..survey_text import PROFILE_LABELS
 
 bp = Blueprint("survey", __name__, url_prefix="/s")
 
 
-def _counter_for(code: str, token: str) -> Counter:
+def _counter_for(code: str, token: str) -> SurveyCounter:
     """The counter a QR link names; an unknown code and a forged signature look the same (404)."""
-    counter = db.session.scalar(
-        select(Counter)
-        .options(selectinload(Counter.service_types), selectinload(Counter.unit))
-        .where(Counter.public_code == code.upper())
-    )
+    counter = find_survey_counter(code)
     if counter is None or not verify_counter_token(counter, token):
         abort(404)
     if not counter.active:
@@ -52,18 +55,49 @@ def _counter_for(code: str, token: str) -> Counter:
     return counter
 
 
-def _render(counter: Counter, form: SurveyForm, employee_name: str | None, status: int = 200) -> Response:
+_FRAGMENT_CACHE_SIZE = 256
+
+
+def _service_choices(counter: Counter | SurveyCounter | None) -> list[tuple[int, str]]:
+    # A ticket knows its service type, so its form does not ask for one (counter None).
+    return [(service.id, service.name) for service in counter.service_types] if counter is not None else []
+
+
+def _questions_html(service_choices: list[tuple[int, str]]) -> Markup:
+    """The blank questions block, rendered once per language and set of service types, then reused.
+
+    It is the bulk of the page (36 translated labels and the profile selects) and identical for every citizen,
+    so the survey's hot path does not re-render it, nor build a form for it (see docs/benchmarks.md).
+    """
+    cache = current_app.extensions.setdefault("survey_fragments", {})
+    key = (str(get_locale()), tuple(service_choices))
+    html = cache.get(key)
+    if html is None:
+        if len(cache) >= _FRAGMENT_CACHE_SIZE:
+            cache.clear()
+        form = SurveyForm(service_choices, formdata=None)
+        html = cache[key] = Markup(render_template("survey/_questions.html", form=form))
+    return html
+
+
+def _render(counter: Counter | SurveyCounter, employee_name: str | None, *, service_choices: list[tuple[int, str]],
+            form: SurveyForm | None = None, duty_reference: str = "", status: int = 200) -> Response:
+    """The survey page: blank (a first visit) or ``form`` with the citizen's answers and what is wrong with them."""
+    if form is None:
+        hidden = {"duty": duty_reference, "submission_key": secrets.token_hex(16)}
+        questions = _questions_html(service_choices)
+    else:
+        if form.submission_key.errors:
+            form.submission_key.data = secrets.token_hex(16)
+        hidden = {"duty": form.duty.data or "", "submission_key": form.submission_key.data}
+        questions = None
     response = make_response(
-        render_template("survey/form.html", counter=counter, unit=counter.unit, form=form,
-                        employee_name=employee_name, profile_labels=PROFILE_LABELS),
+        render_template("survey/form.html", counter=counter, unit=counter.unit, form=form, hidden=hidden,
+                        employee_name=employee_name, questions_html=questions),
         status,
     )
     response.headers["Cache-Control"] = "no-store"
     return ensure_browser_cookie(response)
-
-
-def _form(counter: Counter) -> SurveyForm:
-    return SurveyForm([(service.id, service.name) for service in counter.service_types])
 
 
 def _browser_limit() -> str:
@@ -79,10 +113,8 @@ def _ip_limit() -> str:
 def show_form(code: str, token: str) -> Response:
     counter = _counter_for(code, token)
     duty = on_duty(counter.id, now())
-    form = _form(counter)
-    form.duty.data = sign_duty(counter.id, duty)
-    form.submission_key.data = secrets.token_hex(16)
-    return _render(counter, form, duty.employee_name)
+    return _render(counter, duty.employee_name, service_choices=_service_choices(counter),
+                   duty_reference=sign_duty(counter.id, duty))
 
 
 @bp.post("/<code>/<token>")
@@ -92,13 +124,12 @@ def show_form(code: str, token: str) -> Response:
 @limiter.limit(_ip_limit, methods=["POST"])
 def submit_form(code: str, token: str) -> Response:
     counter = _counter_for(code, token)
-    form = _form(counter)
+    service_choices = _service_choices(counter)
+    form = SurveyForm(service_choices)
     at = now()
     if not form.validate():
-        if form.submission_key.errors:
-            form.submission_key.data = secrets.token_hex(16)
         duty = duty_from_reference(form.duty.data, counter.id, at)
-        return _render(counter, form, duty.employee_name, status=400)
+        return _render(counter, duty.employee_name, service_choices=service_choices, form=form, status=400)
     submission = Submission(
         answers=form.answers(),
         submission_key=form.submission_key.data,
@@ -114,8 +145,9 @@ def submit_form(code: str, token: str) -> Response:
         fingerprints=recent_fingerprints(client_identity()),
         at=at,
     )
+    thanks_url = url_for("survey.thanks", code=counter.public_code, token=token)
     db.session.commit()
-    return redirect(url_for("survey.thanks", code=counter.public_code, token=token), code=303)
+    return redirect(thanks_url, code=303)
 
 
 @bp.get("/<code>/<token>/terima-kasih")
@@ -159,18 +191,11 @@ def _ticket_for(token: str, *, answerable: bool = True) -> Ticket:
     return ticket
 
 
-def _ticket_form() -> SurveyForm:
-    # The ticket knows its service type: the form does not ask for it.
-    return SurveyForm([])
-
-
 @bp.get("/t/<token>")
 @public
 def show_ticket_form(token: str) -> Response:
     ticket = _ticket_for(token)
-    form = _ticket_form()
-    form.submission_key.data = secrets.token_hex(16)
-    return _render(ticket.counter, form, ticket_duty(ticket).employee_name)
+    return _render(ticket.counter, ticket_duty(ticket).employee_name, service_choices=_service_choices(None))
 
 
 @bp.post("/t/<token>")
@@ -180,11 +205,10 @@ def show_ticket_form(token: str) -> Response:
 @limiter.limit(_ip_limit, methods=["POST"])
 def submit_ticket_form(token: str) -> Response:
     ticket = _ticket_for(token)
-    form = _ticket_form()
+    form = SurveyForm(_service_choices(None))
     if not form.validate():
-        if form.submission_key.errors:
-            form.submission_key.data = secrets.token_hex(16)
-        return _render(ticket.counter, form, ticket_duty(ticket).employee_name, status=400)
+        return _render(ticket.counter, ticket_duty(ticket).employee_name, service_choices=_service_choices(None),
+                       form=form, status=400)
     submission = Submission(
         answers=form.answers(),
         submission_key=form.submission_key.data,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from ..clock import now
 from ..extensions import db
@@ -27,19 +27,25 @@ class OnDuty:
 NOBODY = OnDuty(source="none")
 
 
+# Built once: statement construction would otherwise cost as much as running it (the survey's hot path).
+_ASSIGNMENTS_AT = (
+    select(CounterAssignment.id, CounterAssignment.employee_id, CounterAssignment.source, Employee.name)
+    .join(Employee, Employee.id == CounterAssignment.employee_id)
+    .where(
+        CounterAssignment.counter_id == bindparam("counter_id"),
+        CounterAssignment.starts_at <= bindparam("at"),
+        or_(CounterAssignment.ends_at > bindparam("at"), CounterAssignment.ends_at.is_(None)),
+        or_(CounterAssignment.ends_at.is_not(None), CounterAssignment.starts_at > bindparam("oldest_open_sign_in")),
+    )
+    .order_by(CounterAssignment.starts_at.desc())
+)
+
+
 def on_duty(counter_id: int, at: datetime) -> OnDuty:
     """Live sign-in first, then the planned roster; two different people at once is ``ambiguous``, never a guess."""
     oldest_open_sign_in = at - timedelta(hours=current_app.config["SIGN_IN_MAX_HOURS"])
     rows = db.session.execute(
-        select(CounterAssignment.id, CounterAssignment.employee_id, CounterAssignment.source, Employee.name)
-        .join(Employee, Employee.id == CounterAssignment.employee_id)
-        .where(
-            CounterAssignment.counter_id == counter_id,
-            CounterAssignment.starts_at <= at,
-            or_(CounterAssignment.ends_at > at, CounterAssignment.ends_at.is_(None)),
-            or_(CounterAssignment.ends_at.is_not(None), CounterAssignment.starts_at > oldest_open_sign_in),
-        )
-        .order_by(CounterAssignment.starts_at.desc())
+        _ASSIGNMENTS_AT, {"counter_id": counter_id, "at": at, "oldest_open_sign_in": oldest_open_sign_in}
     ).all()
     for source in ("sign_in", "roster"):
         candidates = [row for row in rows if row.source == source]

@@ -23,7 +23,6 @@ from ..models import (
     Ticket,
     TicketEvent,
     Unit,
-    User,
 )
 from .accounts import create_user
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -21,8 +21,11 @@ from ..models import (
     SEXES,
     UNSUR_CODES,
     Counter,
+    ServiceType,
     SurveyResponse,
     Ticket,
+    Unit,
+    counter_service_types,
 )
 from .attribution import OnDuty, on_duty
 from .errors import DomainError, InvalidSubmission
@@ -53,7 +56,7 @@ class TicketAlreadyAnswered(DomainError):
 
 @dataclass(frozen=True)
 class SubmissionResult:
-    response: SurveyResponse
+    response_id: int
     created: bool  # False when the same form was posted again (a retry): nothing new was stored
 
 
@@ -72,7 +75,62 @@ def _check_answers(submission: Submission) -> None:
         raise InvalidSubmission("comment too long")
 
 
-def _check_counter(counter: Counter, submission: Submission) -> None:
+@dataclass(frozen=True)
+class SurveyUnit:
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class SurveyService:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class SurveyCounter:
+    """What the survey needs to know of a counter; read with one Core query on the hot path.
+
+    It has the attribute names of :class:`~feedback_app.models.Counter`, so either serves the survey.
+    """
+
+    id: int
+    unit_id: int
+    public_code: str
+    name: str
+    active: bool
+    poster_version: int
+    unit: SurveyUnit
+    service_types: tuple[SurveyService, ...]
+
+
+_COUNTER_BY_CODE = (
+    select(Counter.id, Counter.unit_id, Counter.public_code, Counter.name, Counter.active, Counter.poster_version,
+           Unit.name.label("unit_name"), Unit.timezone, ServiceType.id.label("service_id"),
+           ServiceType.name.label("service_name"))
+    .join(Unit, Unit.id == Counter.unit_id)
+    .outerjoin(counter_service_types, counter_service_types.c.counter_id == Counter.id)
+    .outerjoin(ServiceType, ServiceType.id == counter_service_types.c.service_type_id)
+    .where(Counter.public_code == bindparam("code"))
+    .order_by(ServiceType.name)
+)
+
+
+def find_survey_counter(public_code: str) -> SurveyCounter | None:
+    """The counter a QR code names (codes are upper case), with its unit and service types."""
+    rows = db.session.execute(_COUNTER_BY_CODE, {"code": public_code.upper()}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return SurveyCounter(
+        id=first.id, unit_id=first.unit_id, public_code=first.public_code, name=first.name, active=first.active,
+        poster_version=first.poster_version, unit=SurveyUnit(first.unit_name, first.timezone),
+        service_types=tuple(SurveyService(row.service_id, row.service_name) for row in rows
+                            if row.service_id is not None),
+    )
+
+
+def _check_counter(counter: Counter | SurveyCounter, submission: Submission) -> None:
     if submission.service_type_id is not None and submission.service_type_id not in {
         service.id for service in counter.service_types
     }:
@@ -81,17 +139,23 @@ def _check_counter(counter: Counter, submission: Submission) -> None:
         raise InvalidSubmission("counter is not active")
 
 
+_EARLIER_VALID_ANSWER = (
+    select(SurveyResponse.id)
+    .where(
+        SurveyResponse.counter_id == bindparam("counter_id"),
+        SurveyResponse.client_fingerprint.in_(bindparam("fingerprints", expanding=True)),
+        SurveyResponse.submitted_at > bindparam("since"),
+        SurveyResponse.status == "valid",
+    )
+    .limit(1)
+)
+_INSERT_RESPONSE = insert(SurveyResponse).returning(SurveyResponse.id)
+
+
 def _is_duplicate(counter_id: int, fingerprints: tuple[str, ...], at: datetime) -> bool:
     window = timedelta(minutes=current_app.config["SURVEY_DUPLICATE_WINDOW_MINUTES"])
     earlier = db.session.scalar(
-        select(SurveyResponse.id)
-        .where(
-            SurveyResponse.counter_id == counter_id,
-            SurveyResponse.client_fingerprint.in_(fingerprints),
-            SurveyResponse.submitted_at > at - window,
-            SurveyResponse.status == "valid",
-        )
-        .limit(1)
+        _EARLIER_VALID_ANSWER, {"counter_id": counter_id, "fingerprints": list(fingerprints), "since": at - window}
     )
     return earlier is not None
 
@@ -114,7 +178,7 @@ def _answer_for_key(submission_key: str) -> SurveyResponse | None:
 
 
 def submit_response(
-    counter: Counter,
+    counter: Counter | SurveyCounter,
     submission: Submission,
     *,
     duty: OnDuty | None = None,
@@ -145,15 +209,13 @@ def submit_response(
         if ticket.finished_at is None:
             raise InvalidSubmission("the ticket has not been finished")
         duty = ticket_duty(ticket)
-    existing = _answer_for_key(submission.submission_key)
-    if existing is not None:
-        return SubmissionResult(existing, created=False)
+    # A retried form (same submission_key) is caught by the unique constraint below, not by a query on every POST.
     if ticket is not None and _answer_for_ticket(ticket.id) is not None:
         raise TicketAlreadyAnswered(ticket.external_id)
 
     duplicate = ticket is None and _is_duplicate(counter.id, fingerprints, at)
     attributed = duty.source in ("ticket", "sign_in", "roster")
-    response = SurveyResponse(
+    row = dict(
         unit_id=counter.unit_id,
         counter_id=counter.id,
         ticket_id=ticket.id if ticket is not None else None,
@@ -173,17 +235,17 @@ def submit_response(
         **submission.answers,
         **{name: value for name, value in submission.profile.items()},
     )
-    db.session.add(response)
     try:
-        db.session.flush()
+        # A Core INSERT: the ORM unit of work costs more than the rest of the survey's hot path together.
+        response_id = db.session.execute(_INSERT_RESPONSE, row).scalar_one()
     except IntegrityError:
         # Two copies of one form raced each other (the other copy won, and this one is the retry), or two answers
         # for one ticket did. The response is the request's only write, so rolling back loses nothing.
         db.session.rollback()
         existing = _answer_for_key(submission.submission_key)
         if existing is not None:
-            return SubmissionResult(existing, created=False)
+            return SubmissionResult(existing.id, created=False)
         if ticket is not None and _answer_for_ticket(ticket.id) is not None:
             raise TicketAlreadyAnswered(ticket.external_id) from None
         raise
-    return SubmissionResult(response, created=True)
+    return SubmissionResult(response_id, created=True)

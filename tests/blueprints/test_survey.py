@@ -255,3 +255,18 @@ def test_malformed_posts_get_400_never_500(client, build, clock):
         response = client.post(path, data=body, content_type=content_type)
         assert response.status_code == 400, (content_type, response.status_code)
     assert stored() == []
+
+
+def test_cached_question_block_follows_language_and_service_types(app, build, clock):
+    unit = build.unit()
+    ktp, kk = build.service_type(unit, name="KTP-el"), build.service_type(unit, name="Kartu Keluarga")
+    first = build.counter(unit, service_types=[ktp])
+    second = build.counter(unit, service_types=[kk])
+    db.session.commit()
+    client = app.test_client()
+    indonesian = open_survey(client, first, lang="id").get_data(as_text=True)
+    english = open_survey(client, first, lang="en").get_data(as_text=True)
+    assert "Sangat sesuai" in indonesian and "Very appropriate" not in indonesian
+    assert "Very appropriate" in english and "Sangat sesuai" not in english
+    other = open_survey(client, second, lang="id").get_data(as_text=True)
+    assert "Kartu Keluarga" in other and "KTP-el" not in other
