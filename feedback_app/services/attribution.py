@@ -27,7 +27,7 @@ class OnDuty:
 NOBODY = OnDuty(source="none")
 
 
-# Built once: statement construction would otherwise cost as much as running it (the survey's hot path).
+# Built once and run on the session's connection, past the ORM: the survey's hot path (docs/benchmarks.md).
 _ASSIGNMENTS_AT = (
     select(CounterAssignment.id, CounterAssignment.employee_id, CounterAssignment.source, Employee.name)
     .join(Employee, Employee.id == CounterAssignment.employee_id)
@@ -44,7 +44,7 @@ _ASSIGNMENTS_AT = (
 def on_duty(counter_id: int, at: datetime) -> OnDuty:
     """Live sign-in first, then the planned roster; two different people at once is ``ambiguous``, never a guess."""
     oldest_open_sign_in = at - timedelta(hours=current_app.config["SIGN_IN_MAX_HOURS"])
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         _ASSIGNMENTS_AT, {"counter_id": counter_id, "at": at, "oldest_open_sign_in": oldest_open_sign_in}
     ).all()
     for source in ("sign_in", "roster"):
