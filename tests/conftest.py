@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Iterator
 
 import pytest
@@ -22,7 +22,7 @@ from feedback_app import create_app
 from feedback_app.clock import clock as app_clock
 from feedback_app.config import normalise_database_url
 from feedback_app.extensions import db
-from feedback_app.models import Counter, CounterAssignment, Employee, ServiceType, Unit, User
+from feedback_app.models import Counter, CounterAssignment, Employee, EmployeeAssignment, ServiceType, Unit, User
 from tests.helpers import IN_CI, PASSWORD
 
 settings.register_profile("ci", deadline=None, print_blob=True)
@@ -172,11 +172,15 @@ class Builder:
         db.session.flush()
         return counter
 
-    def employee(self, **kw: Any) -> Employee:
+    def employee(self, unit: Unit | None = None, **kw: Any) -> Employee:
+        """An employee; with ``unit``, also placed there (an EmployeeAssignment since 2020)."""
         n = self._next()
         employee = Employee(**{"name": f"Pegawai {n}", "employment_type": "PNS",
                                "nip": f"19850315201001{1 + n % 2}{n:03d}", **kw})
         db.session.add(employee)
+        if unit is not None:
+            db.session.add(EmployeeAssignment(employee=employee, unit=unit, position="Petugas Pelayanan",
+                                              valid_from=date(2020, 1, 1)))
         db.session.flush()
         return employee
 

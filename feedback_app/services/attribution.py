@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
+from sqlalchemy.orm import aliased
 
 from ..clock import now
 from ..extensions import db
@@ -27,15 +29,43 @@ class OnDuty:
 NOBODY = OnDuty(source="none")
 
 
+def sign_in_lifetime() -> timedelta:
+    """A sign-in nobody closed counts this long after it started (a forgotten sign-out)."""
+    return timedelta(hours=current_app.config["SIGN_IN_MAX_HOURS"])
+
+
+def oldest_counting_sign_in(at: datetime) -> datetime:
+    return at - sign_in_lifetime()
+
+
+def counts_at(assignment: type[CounterAssignment] | Any, at: Any, oldest_open_sign_in: Any) -> ColumnElement[bool]:
+    """SQL: ``assignment`` (the model or an alias) puts its employee on its counter at ``at``."""
+    return and_(
+        assignment.starts_at <= at,
+        or_(assignment.ends_at > at, assignment.ends_at.is_(None)),
+        or_(assignment.ends_at.is_not(None), assignment.starts_at > oldest_open_sign_in),
+    )
+
+
+_elsewhere = aliased(CounterAssignment)
+
 # Built once and run on the session's connection, past the ORM: the survey's hot path (docs/benchmarks.md).
 _ASSIGNMENTS_AT = (
     select(CounterAssignment.id, CounterAssignment.employee_id, CounterAssignment.source, Employee.name)
     .join(Employee, Employee.id == CounterAssignment.employee_id)
     .where(
         CounterAssignment.counter_id == bindparam("counter_id"),
-        CounterAssignment.starts_at <= bindparam("at"),
-        or_(CounterAssignment.ends_at > bindparam("at"), CounterAssignment.ends_at.is_(None)),
-        or_(CounterAssignment.ends_at.is_not(None), CounterAssignment.starts_at > bindparam("oldest_open_sign_in")),
+        counts_at(CounterAssignment, bindparam("at"), bindparam("oldest_open_sign_in")),
+        # Someone rostered here but signed in at another counter is serving there, not here.
+        or_(
+            CounterAssignment.source == "sign_in",
+            ~exists().where(
+                _elsewhere.employee_id == CounterAssignment.employee_id,
+                _elsewhere.source == "sign_in",
+                _elsewhere.counter_id != CounterAssignment.counter_id,
+                counts_at(_elsewhere, bindparam("at"), bindparam("oldest_open_sign_in")),
+            ),
+        ),
     )
     .order_by(CounterAssignment.starts_at.desc())
 )
@@ -43,9 +73,8 @@ _ASSIGNMENTS_AT = (
 
 def on_duty(counter_id: int, at: datetime) -> OnDuty:
     """Live sign-in first, then the planned roster; two different people at once is ``ambiguous``, never a guess."""
-    oldest_open_sign_in = at - timedelta(hours=current_app.config["SIGN_IN_MAX_HOURS"])
     rows = db.session.connection().execute(
-        _ASSIGNMENTS_AT, {"counter_id": counter_id, "at": at, "oldest_open_sign_in": oldest_open_sign_in}
+        _ASSIGNMENTS_AT, {"counter_id": counter_id, "at": at, "oldest_open_sign_in": oldest_counting_sign_in(at)}
     ).all()
     for source in ("sign_in", "roster"):
         candidates = [row for row in rows if row.source == source]
@@ -57,7 +86,7 @@ def on_duty(counter_id: int, at: datetime) -> OnDuty:
     return NOBODY
 
 
-class _ClockSigner(TimestampSigner):
+class ClockSigner(TimestampSigner):
     """Timestamps from the application clock, so the 30-minute rule is testable."""
 
     def get_timestamp(self) -> int:
@@ -65,7 +94,7 @@ class _ClockSigner(TimestampSigner):
 
 
 def _duty_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="on-duty", signer=_ClockSigner)
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="on-duty", signer=ClockSigner)
 
 
 def sign_duty(counter_id: int, duty: OnDuty) -> str:

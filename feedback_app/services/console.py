@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import ConsoleAction, Counter, CounterAssignment, Employee, EmployeeAssignment, Ticket, Unit, User
+from .attribution import oldest_counting_sign_in, sign_in_lifetime
 from .errors import DomainError
 from .tickets import TicketEventInput, record_ticket_events
 
@@ -95,10 +95,6 @@ def _employee(user: User) -> Employee:
 # --- live sign-in --------------------------------------------------------------------------------------------------
 
 
-def _max_sign_in() -> timedelta:
-    return timedelta(hours=current_app.config["SIGN_IN_MAX_HOURS"])
-
-
 def open_sign_in(employee_id: int, at: datetime) -> CounterAssignment | None:
     """The employee's live sign-in that still counts at ``at`` (open, and younger than ``SIGN_IN_MAX_HOURS``)."""
     return db.session.scalar(
@@ -106,7 +102,7 @@ def open_sign_in(employee_id: int, at: datetime) -> CounterAssignment | None:
         .options(joinedload(CounterAssignment.counter).joinedload(Counter.unit))
         .where(CounterAssignment.employee_id == employee_id, CounterAssignment.source == "sign_in",
                CounterAssignment.ends_at.is_(None), CounterAssignment.starts_at <= at,
-               CounterAssignment.starts_at > at - _max_sign_in())
+               CounterAssignment.starts_at > oldest_counting_sign_in(at))
         .order_by(CounterAssignment.starts_at.desc())
         .limit(1)
     )
@@ -114,7 +110,7 @@ def open_sign_in(employee_id: int, at: datetime) -> CounterAssignment | None:
 
 def _close(assignment: CounterAssignment, at: datetime) -> None:
     """End a live sign-in at ``at``; a forgotten one ends where it stopped counting, so it never grows back."""
-    end = min(at, assignment.starts_at + _max_sign_in())
+    end = min(at, assignment.starts_at + sign_in_lifetime())
     assignment.ends_at = max(end, assignment.starts_at + timedelta(seconds=1))
 
 
@@ -167,7 +163,7 @@ def sign_in_to_counter(user: User, counter: Counter, key: str, at: datetime) -> 
     ).all()
     closed_others = []
     for assignment in still_open:
-        if assignment.employee_id != employee.id and assignment.starts_at > at - _max_sign_in():
+        if assignment.employee_id != employee.id and assignment.starts_at > oldest_counting_sign_in(at):
             closed_others.append(assignment.employee.name)
         _close(assignment, at)
     db.session.add(CounterAssignment(counter_id=counter.id, employee_id=employee.id, starts_at=at, ends_at=None,
@@ -222,7 +218,7 @@ def current_ticket(counter: Counter, at: datetime) -> Ticket | None:
         select(Ticket).options(joinedload(Ticket.service_type))
         .where(Ticket.counter_id == counter.id, Ticket.outcome.in_(("called", "serving")),
                Ticket.issued_at >= _day_start(counter.unit, at))
-        .order_by(Ticket.called_at.desc(), Ticket.id.desc())
+        .order_by(Ticket.called_at.desc().nulls_last(), Ticket.id.desc())
         .limit(1)
     )
 

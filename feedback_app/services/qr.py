@@ -44,7 +44,7 @@ def counter_token(counter: Counter) -> str:
 
 def verify_counter_token(counter: Counter, token: str) -> bool:
     """Whether ``token`` was issued for this counter's current poster by a key we still honour."""
-    if len(token) != 1 + SIGNATURE_CHARS:
+    if len(token) != 1 + SIGNATURE_CHARS or not token.isascii():
         return False
     key = _keys().get(token[0])
     if key is None:

@@ -164,6 +164,8 @@ def _parse_date(raw: str) -> date | None:
         day, month, year = (int(part) for part in match.groups())
     else:
         return None
+    if not 2000 <= year <= 2100:  # a typo, and far dates overflow when converted to UTC
+        return None
     try:
         return date(year, month, day)
     except ValueError:
@@ -389,7 +391,7 @@ def apply_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
         # Two applies of one file at once (a double click) must not both insert: on PostgreSQL the second waits
         # here and then finds every row a duplicate. (SQLite ignores FOR UPDATE; it is the development database.)
         db.session.execute(select(Counter.id).where(Counter.public_code.in_(sorted({row.code for row in parsed})))
-                           .order_by(Counter.id).with_for_update())
+                           .order_by(Counter.id).with_for_update(key_share=True))
     check = check_roster(text, unit_id=unit_id)
     if check.has_errors:
         raise RosterRejected(check)

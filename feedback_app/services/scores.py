@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, text, update
 
 from scoring import (
     DEFAULT_PARAMETERS,
@@ -36,8 +36,8 @@ from scoring import (
     UnitIkmIndicator,
     complaint_indicators,
     distribution_indicator,
-    employee_indicators,
     hasil_kerja_indicator,
+    ikm_indicator,
     ikp_indicator,
     perilaku_indicator,
     predikat_indicator,
@@ -63,14 +63,18 @@ from ..models import (
 from .errors import DomainError
 from .statistics import (
     complaint_stats,
+    employee_and_unit_service_times,
     holidays_between,
     response_status_counts,
     satisfaction_stats,
-    service_time_stats,
 )
 
 #: The steps of a run, reported one by one to ``progress``.
 SCORE_RUN_STEPS = ("statistics", "inputs", "scoring", "storing")
+#: Indicator rows written per INSERT statement while a run is computed.
+INDICATOR_BATCH = 1000
+#: PostgreSQL ``work_mem`` for a run's transaction (see :func:`_settle_transaction`).
+RUN_WORK_MEM = "64MB"
 
 #: The parameters a unit may set (spec §1.3, §2.2, §2.3, §3), with the spec's defaults.
 PARAMETER_KEYS: tuple[str, ...] = tuple(key for key in DEFAULT_PARAMETERS.to_dict() if key != "version")
@@ -228,28 +232,42 @@ def _employees_of(unit: Unit, period: Period) -> set[int]:
     )
 
 
-def _targets(period: Period, employee_ids: set[int]) -> dict[int, list[AppraisalTarget]]:
+def _of_employees(column: Any, unit: Unit, employee_ids: set[int], assigned: set[int]) -> Any:
+    """``column IN employee_ids`` without a bind parameter per employee (a unit may have tens of thousands): the
+    unit's staff as a subquery, plus the few others its statistics name; callers keep only ``employee_ids``."""
+    staff = select(EmployeeAssignment.employee_id).where(EmployeeAssignment.unit_id == unit.id)
+    return or_(column.in_(staff), column.in_(sorted(employee_ids - assigned)))
+
+
+def _targets(
+    unit: Unit, period: Period, employee_ids: set[int], assigned: set[int]
+) -> dict[int, list[AppraisalTarget]]:
     targets: dict[int, list[AppraisalTarget]] = {}
     if not employee_ids:
         return targets
     rows = db.session.scalars(
         select(EmployeeTarget)
-        .where(EmployeeTarget.period_id == period.id, EmployeeTarget.employee_id.in_(sorted(employee_ids)))
+        .where(
+            EmployeeTarget.period_id == period.id,
+            _of_employees(EmployeeTarget.employee_id, unit, employee_ids, assigned),
+        )
         .order_by(EmployeeTarget.employee_id, EmployeeTarget.name)
     )
     for row in rows:
-        targets.setdefault(row.employee_id, []).append(
-            AppraisalTarget(row.name, row.target, row.realisation, bool(row.lower_is_better))
-        )
+        if row.employee_id in employee_ids:
+            targets.setdefault(row.employee_id, []).append(
+                AppraisalTarget(row.name, row.target, row.realisation, bool(row.lower_is_better))
+            )
     return targets
 
 
-def _ratings(period: Period, employee_ids: set[int]) -> dict[int, BehaviourRatings]:
+def _ratings(unit: Unit, period: Period, employee_ids: set[int], assigned: set[int]) -> dict[int, BehaviourRatings]:
     if not employee_ids:
         return {}
     rows = db.session.scalars(
         select(BehaviourRating).where(
-            BehaviourRating.period_id == period.id, BehaviourRating.employee_id.in_(sorted(employee_ids))
+            BehaviourRating.period_id == period.id,
+            _of_employees(BehaviourRating.employee_id, unit, employee_ids, assigned),
         )
     )
     return {
@@ -259,6 +277,7 @@ def _ratings(period: Period, employee_ids: set[int]) -> dict[int, BehaviourRatin
             override_reason=row.override_reason,
         )
         for row in rows
+        if row.employee_id in employee_ids
     }
 
 
@@ -302,53 +321,21 @@ def compute_score_run(
     step = progress or (lambda _name: None)
     # One run per unit at a time: the row lock serialises concurrent runs on PostgreSQL (SQLite locks the file).
     db.session.execute(select(Unit.id).where(Unit.id == unit.id).with_for_update())
+    _settle_transaction()
     parameters = unit_parameters(unit)
 
     satisfaction, unit_satisfaction = satisfaction_stats(unit, period, parameters.ikp_unsur)
     statuses = response_status_counts(unit, period)
-    service = service_time_stats(unit, period, "employee")
-    unit_service = service_time_stats(unit, period, "unit")
+    service, unit_service = employee_and_unit_service_times(unit, period)
     complaints, unit_complaints = complaint_stats(unit, period)
     step(SCORE_RUN_STEPS[0])
 
-    employee_ids = _employees_of(unit, period) | set(satisfaction) | set(service) | set(complaints)
-    targets = _targets(period, employee_ids)
-    ratings = _ratings(period, employee_ids)
+    assigned = _employees_of(unit, period)
+    employee_ids = assigned | set(satisfaction) | set(service) | set(complaints)
+    targets = _targets(unit, period, employee_ids, assigned)
+    ratings = _ratings(unit, period, employee_ids, assigned)
     holidays = holidays_between(period.start, period.end)
     step(SCORE_RUN_STEPS[1])
-
-    # With no valid response in the unit the survey is a missing source (not available); otherwise an employee
-    # nobody answered about has n = 0, which scoring shows as "data belum cukup" (spec §2.2, §6).
-    surveyed = unit_satisfaction if unit_satisfaction.n else None
-    nobody = SatisfactionStats.from_responses([], parameters.ikp_unsur) if surveyed else None
-    rows: list[dict[str, Any]] = []
-    predikat_counts: Tally[str] = Tally()
-    try:
-        for employee_id in sorted(employee_ids):
-            figures = employee_indicators(
-                satisfaction.get(employee_id, nobody), surveyed, service.get(employee_id),
-                complaints.get(employee_id), parameters,
-            )  # fmt: skip
-            hasil = hasil_kerja_indicator(targets.get(employee_id), parameters)
-            perilaku = perilaku_indicator(ratings.get(employee_id))
-            suggested = predikat_indicator(hasil, perilaku)
-            if suggested.status is IndicatorStatus.OK and suggested.result:
-                predikat_counts[suggested.result] += 1
-            for indicator in (figures.ikm, figures.ikp, *_group(figures.service_times), *_group(figures.complaints),
-                              hasil, perilaku, suggested):  # fmt: skip
-                rows.append(_row(employee_id, indicator))
-        population = unit_service.tickets_finished if unit_service and unit_service.tickets_finished else None
-        unit_rows: list[AnyIndicator] = [
-            unit_ikm_indicator(surveyed, parameters, population),
-            ikp_indicator(surveyed, surveyed, parameters),
-            *_group(service_time_indicators(unit_service, parameters)),
-            *_group(complaint_indicators(unit_complaints)),
-            distribution_indicator(predikat_counts, parameters),
-        ]
-    except ScoringError as error:
-        raise ScoreRunError(f"The score run of {unit.slug} for {period.id} cannot be computed: {error}") from None
-    rows += [_row(None, indicator) for indicator in unit_rows]
-    step(SCORE_RUN_STEPS[2])
 
     run = ScoreRun(
         unit_id=unit.id,
@@ -375,6 +362,59 @@ def compute_score_run(
     )
     db.session.add(run)
     db.session.flush()
+
+    # With no valid response in the unit the survey is a missing source (not available); otherwise an employee
+    # nobody answered about has n = 0, which scoring shows as "data belum cukup" (spec §2.2, §6).
+    surveyed = unit_satisfaction if unit_satisfaction.n else None
+    nobody = SatisfactionStats.from_responses([], parameters.ikp_unsur) if surveyed else None
+    rows = _IndicatorRows(run.id)
+    predikat_counts: Tally[str] = Tally()
+    # What scoring makes of a missing source (no targets, no ratings, no complaints) is the same for everyone:
+    # computed once, as the rows it becomes.
+    hasil_missing = hasil_kerja_indicator(None, parameters)
+    perilaku_missing = perilaku_indicator(None)
+    missing_rows = {
+        "appraisal": [_row(None, hasil_missing), _row(None, perilaku_missing),
+                      _row(None, predikat_indicator(hasil_missing, perilaku_missing))],
+        "complaints": [_row(None, indicator) for indicator in _group(complaint_indicators(None))],
+    }  # fmt: skip
+    try:
+        for employee_id in sorted(employee_ids):
+            mine = satisfaction.get(employee_id, nobody)
+            rows.add(employee_id, ikm_indicator(mine, surveyed, parameters))
+            rows.add(employee_id, ikp_indicator(mine, surveyed, parameters))
+            rows.add_all(employee_id, _group(service_time_indicators(service.get(employee_id), parameters)))
+            if employee_id in complaints:
+                rows.add_all(employee_id, _group(complaint_indicators(complaints[employee_id])))
+            else:
+                rows.copy(employee_id, missing_rows["complaints"])
+            if employee_id not in targets and employee_id not in ratings:
+                rows.copy(employee_id, missing_rows["appraisal"])
+                continue  # a predikat needs both ratings: not available
+            hasil = hasil_kerja_indicator(targets.get(employee_id), parameters)
+            perilaku = perilaku_indicator(ratings.get(employee_id))
+            suggested = predikat_indicator(hasil, perilaku)
+            if suggested.status is IndicatorStatus.OK and suggested.result:
+                predikat_counts[suggested.result] += 1
+            rows.add_all(employee_id, [hasil, perilaku, suggested])
+        population = unit_service.tickets_finished if unit_service and unit_service.tickets_finished else None
+        unit_rows: list[AnyIndicator] = [
+            unit_ikm_indicator(surveyed, parameters, population),
+            ikp_indicator(surveyed, surveyed, parameters),
+            *_group(service_time_indicators(unit_service, parameters)),
+            *_group(complaint_indicators(unit_complaints)),
+            distribution_indicator(predikat_counts, parameters),
+        ]
+    except ScoringError as error:
+        # Nothing of this run may stay behind in the caller's transaction.
+        db.session.execute(delete(ScoreIndicator).where(ScoreIndicator.run_id == run.id))
+        db.session.delete(run)
+        db.session.flush()
+        raise ScoreRunError(f"The score run of {unit.slug} for {period.id} cannot be computed: {error}") from None
+    rows.add_all(None, unit_rows)
+    step(SCORE_RUN_STEPS[2])
+
+    rows.flush()
     db.session.execute(
         update(ScoreRun)
         .where(
@@ -386,10 +426,53 @@ def compute_score_run(
         .values(superseded_by_id=run.id)
         .execution_options(synchronize_session="fetch")
     )
-    # Core executemany: one statement for every row (the ORM would split it by which values are None).
-    db.session.execute(ScoreIndicator.__table__.insert(), [{"run_id": run.id, **row} for row in rows])
     step(SCORE_RUN_STEPS[3])
     return run
+
+
+class _IndicatorRows:
+    """A run's indicator rows, written while they are computed, :data:`INDICATOR_BATCH` rows a statement, so a run of
+    tens of thousands of employees never holds all its rows (and their explanations) in memory at once."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.pending: list[dict[str, Any]] = []
+
+    def add(self, employee_id: int | None, indicator: AnyIndicator) -> None:
+        self.pending.append(_row(employee_id, indicator) | {"run_id": self.run_id})
+        if len(self.pending) >= INDICATOR_BATCH:
+            self.flush(INDICATOR_BATCH)
+
+    def add_all(self, employee_id: int | None, indicators: list[AnyIndicator]) -> None:
+        for indicator in indicators:
+            self.add(employee_id, indicator)
+
+    def copy(self, employee_id: int, rows: list[dict[str, Any]]) -> None:
+        """Rows computed once for another employee (or none), under ``employee_id``."""
+        for row in rows:
+            self.pending.append(row | {"employee_id": employee_id, "run_id": self.run_id})
+        if len(self.pending) >= INDICATOR_BATCH:
+            self.flush(INDICATOR_BATCH)
+
+    def flush(self, count: int | None = None) -> None:
+        """Write ``count`` rows (all by default); full batches keep the statements at one per batch."""
+        batch = self.pending[:count] if count else self.pending
+        if batch:
+            # Core executemany: one statement for every row (the ORM would split it by which values are None).
+            db.session.execute(ScoreIndicator.__table__.insert(), batch)
+        self.pending = self.pending[len(batch):]
+
+
+def _settle_transaction() -> None:
+    """Session settings for a run's few large aggregations, for this transaction only (PostgreSQL).
+
+    JIT compilation costs more than it saves on these statements (3 of the 5 s of the satisfaction query over
+    10 million answers, measured by ``bench/scoring.py``), and the default 4 MB of ``work_mem`` makes the
+    per-employee aggregations and percentile sorts spill to disk.
+    """
+    if db.engine.dialect.name == "postgresql":
+        settings = f"SELECT set_config('jit', 'off', true), set_config('work_mem', '{RUN_WORK_MEM}', true)"
+        db.session.execute(text(settings))
 
 
 # --- Reading a run -----------------------------------------------------------------------------------------------

@@ -30,7 +30,9 @@ from sqlalchemy import (
     extract,
     func,
     literal_column,
+    or_,
     select,
+    union_all,
 )
 
 from scoring import (
@@ -128,12 +130,62 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def _nearest_rank(
     values: Select[Any] | CompoundSelect[Any],
 ) -> dict[tuple[int, int | None], tuple[int, int, int]]:
-    """n, p50 and p90 per (measure, key) of ``values`` (columns measure, key, seconds), in one statement.
+    """n, p50 and p90 per (measure, key) of ``values`` (columns measure, key, seconds), in one statement."""
+    return {
+        (int(measure), key): (int(n), int(p50), int(p90))
+        for _grouping, measure, key, n, p50, p90 in db.session.execute(_percentile_select(values))
+    }
 
-    Exact nearest rank (spec §2.3): the p-th percentile is the smallest value whose rank r satisfies r ≥ ⌈p·n⌉,
-    which for a whole r is r ≥ p·n, here in integers: 2r ≥ n for the median and 10r ≥ 9n for p90.
+
+def _percentile_select(
+    values: Select[Any] | CompoundSelect[Any], *, histogram: bool = False, grouping: int = 0
+) -> Select[Any]:
+    """Columns grouping (the constant ``grouping``), measure, key, n, p50, p90 of ``values`` per (measure, key).
+
+    Exact nearest rank (spec §2.3): the p-th percentile is the value at rank ⌈p·n⌉ of the sorted values, here in
+    integers (n + 1) div 2 for the median and (9n + 9) div 10 for p90. Three ways to the same numbers:
+
+    - ``histogram``, for a few keys with many values each (a whole unit's tickets): count each distinct second
+      per key, then the smallest value whose running count reaches the rank (2·running ≥ n, 10·running ≥ 9n).
+      Grouping millions of durations into a few thousand distinct seconds is far cheaper than sorting them.
+    - PostgreSQL, per key: ``percentile_disc(p) WITHIN GROUP (ORDER BY seconds)``, which returns the first value
+      whose position reaches ceil(p·n) — the nearest rank (for p = 0.5 and 0.9 the float product p·n never lands
+      above a whole number it should equal) — and shares one sort between both percentiles of a key.
+    - SQLite, per key: ``row_number()`` over each key's values in order, keeping the two wanted ranks.
     """
     v = values.subquery("durations")
+    code = literal_column(str(grouping), Integer).label("grouping")
+    if histogram:
+        counted = (
+            select(v.c.measure, v.c.key, v.c.seconds, func.count().label("c"))
+            .group_by(v.c.measure, v.c.key, v.c.seconds)
+            .subquery("histogram")
+        )
+        partition = (counted.c.measure, counted.c.key)
+        running = select(
+            counted.c.measure,
+            counted.c.key,
+            counted.c.seconds,
+            func.sum(counted.c.c).over(partition_by=partition, order_by=counted.c.seconds).label("upto"),
+            func.sum(counted.c.c).over(partition_by=partition).label("n"),
+        ).subquery("running")
+        return select(
+            code,
+            running.c.measure,
+            running.c.key,
+            running.c.n,
+            func.min(case((running.c.upto * 2 >= running.c.n, running.c.seconds))),
+            func.min(case((running.c.upto * 10 >= running.c.n * 9, running.c.seconds))),
+        ).group_by(running.c.measure, running.c.key, running.c.n)
+    if db.engine.dialect.name == "postgresql":
+        return select(
+            code,
+            v.c.measure,
+            v.c.key,
+            func.count(),
+            func.percentile_disc(0.5).within_group(v.c.seconds),
+            func.percentile_disc(0.9).within_group(v.c.seconds),
+        ).group_by(v.c.measure, v.c.key)
     partition = (v.c.measure, v.c.key)
     ranked = select(
         v.c.measure,
@@ -142,17 +194,19 @@ def _nearest_rank(
         func.row_number().over(partition_by=partition, order_by=v.c.seconds).label("r"),
         func.count().over(partition_by=partition).label("n"),
     ).subquery("ranked")
-    stmt = select(
-        ranked.c.measure,
-        ranked.c.key,
-        ranked.c.n,
-        func.min(case((ranked.c.r * 2 >= ranked.c.n, ranked.c.seconds))),
-        func.min(case((ranked.c.r * 10 >= ranked.c.n * 9, ranked.c.seconds))),
-    ).group_by(ranked.c.measure, ranked.c.key, ranked.c.n)
-    return {
-        (int(measure), key): (int(n), int(p50), int(p90))
-        for measure, key, n, p50, p90 in db.session.execute(stmt)
-    }
+    median_rank, p90_rank = (ranked.c.n + 1) // 2, (ranked.c.n * 9 + 9) // 10
+    return (
+        select(
+            code,
+            ranked.c.measure,
+            ranked.c.key,
+            ranked.c.n,
+            func.max(case((ranked.c.r == median_rank, ranked.c.seconds))),
+            func.max(case((ranked.c.r == p90_rank, ranked.c.seconds))),
+        )
+        .where(or_(ranked.c.r == median_rank, ranked.c.r == p90_rank))
+        .group_by(ranked.c.measure, ranked.c.key, ranked.c.n)
+    )
 
 
 def _measure(code: int) -> ColumnElement[int]:
@@ -229,6 +283,9 @@ def response_status_counts(unit: Unit, period: Period) -> dict[str, int]:
 
 # --- Service times (spec §2.3, §5) -----------------------------------------------------------------------------
 
+#: Codes of the groupings in the statements that compute two at once (a score run needs employees and the unit).
+_GROUP_CODES: dict[GroupBy, int] = {"employee": 1, "counter": 2, "unit": 3}
+
 
 def _ticket_key(group_by: GroupBy) -> ColumnElement[Any]:
     return {"employee": Ticket.employee_id, "counter": Ticket.counter_id, "unit": Ticket.unit_id}[group_by]
@@ -268,10 +325,37 @@ def service_time_stats(
     """
     if group_by not in GROUPINGS:
         raise StatisticsError(f"group_by must be one of {', '.join(GROUPINGS)}; got {group_by!r}.")
+    if group_by == "unit":
+        return _service_times(unit, period, None)[1]
+    return _service_times(unit, period, group_by)[0]
+
+
+def employee_and_unit_service_times(
+    unit: Unit, period: Period
+) -> tuple[dict[int, ServiceTimeStats], ServiceTimeStats | None]:
+    """:func:`service_time_stats` per employee and for the unit at once, as a score run needs them (spec §2.3).
+
+    Equal to ``(service_time_stats(unit, period, "employee"), service_time_stats(unit, period, "unit"))`` in four
+    queries instead of eight: each of them reads the tickets (or the roster) once for both groupings, and the
+    unit's ticket counts are the sums of the per-employee counts (tickets served by nobody recorded included).
+    """
+    return _service_times(unit, period, "employee")
+
+
+def _service_times(
+    unit: Unit, period: Period, group_by: GroupBy | None
+) -> tuple[dict[int, ServiceTimeStats], ServiceTimeStats | None]:
+    """Statistics per ``group_by`` ("employee" or "counter", or None for none) and for the whole unit, in four queries.
+
+    1. ticket counts per group (the unit's are their sums); 2. p50/p90 per group and for the unit; 3. the days
+    staffed per group and for the unit; 4. the days with a finished ticket, only for the groups (and the unit)
+    without a staffed day, since only those use them (spec §5).
+    """
     window = period_window(unit, period)
-    key = _ticket_key(group_by)
     in_period = and_(Ticket.unit_id == unit.id, Ticket.issued_at >= window.start, Ticket.issued_at < window.end)
     finished = and_(Ticket.outcome == "finished", Ticket.finished_at.is_not(None))
+    groupings: tuple[GroupBy, ...] = ("unit",) if group_by is None else (group_by, "unit")
+    key = _ticket_key(groupings[0])
 
     on_time = and_(
         finished, _seconds_between(Ticket.issued_at, Ticket.finished_at) <= ServiceType.counter_standard_minutes * 60
@@ -290,65 +374,109 @@ def service_time_stats(
         .group_by(key)
     )
     counts = {row[0]: [int(x or 0) for x in row[1:]] for row in db.session.execute(counts_stmt)}
+    if counts and group_by is not None:
+        counts_of: dict[GroupBy, dict[Any, list[int]]] = {
+            group_by: counts, "unit": {unit.id: [sum(column) for column in zip(*counts.values())]}
+        }
+    else:
+        counts_of = {"unit": counts}
 
-    wait = _seconds_between(Ticket.issued_at, Ticket.called_at)
-    begun = func.coalesce(Ticket.started_at, Ticket.called_at)
-    service = _seconds_between(begun, Ticket.finished_at)
-    durations = select(_measure(_WAIT), key.label("key"), wait.label("seconds")).where(
-        in_period, Ticket.called_at.is_not(None), wait >= 0
-    ).union_all(
-        select(_measure(_SERVICE), key.label("key"), service.label("seconds")).where(
-            in_period, finished, begun.is_not(None), service >= 0
+    def durations(grouping: GroupBy) -> CompoundSelect[Any]:
+        group_key = _ticket_key(grouping).label("key")
+        wait = _seconds_between(Ticket.issued_at, Ticket.called_at)
+        begun = func.coalesce(Ticket.started_at, Ticket.called_at)
+        service = _seconds_between(begun, Ticket.finished_at)
+        return select(_measure(_WAIT), group_key, wait.label("seconds")).where(
+            in_period, Ticket.called_at.is_not(None), wait >= 0
+        ).union_all(
+            select(_measure(_SERVICE), group_key, service.label("seconds")).where(
+                in_period, finished, begun.is_not(None), service >= 0
+            )
         )
-    )
-    percentiles = _nearest_rank(durations)
 
-    assignment_key = _assignment_key(group_by)
+    percentile_stmt = _union([
+        _percentile_select(durations(grouping), histogram=grouping == "unit", grouping=_GROUP_CODES[grouping])
+        for grouping in groupings
+    ])  # fmt: skip
+    percentiles = {
+        (int(code), int(measure), key_value): (int(n), int(p50), int(p90))
+        for code, measure, key_value, n, p50, p90 in db.session.execute(percentile_stmt)
+    }
+
     staffed_until = min(window.end, now())
-    staffed_stmt = (
-        select(assignment_key, func.count(_local_day(CounterAssignment.starts_at, window).distinct()))
+    staffed_here = and_(
+        Counter.unit_id == unit.id,
+        CounterAssignment.starts_at >= window.start,
+        CounterAssignment.starts_at < staffed_until,
+    )
+    staffed_stmt = _union([
+        select(_group_code(grouping), _assignment_key(grouping),
+               func.count(_local_day(CounterAssignment.starts_at, window).distinct()))
+        .select_from(CounterAssignment)
         .join(Counter, Counter.id == CounterAssignment.counter_id)
-        .where(
-            Counter.unit_id == unit.id,
-            CounterAssignment.starts_at >= window.start,
-            CounterAssignment.starts_at < staffed_until,
-        )
-        .group_by(assignment_key)
-    )
-    staffed_days = {k: int(days) for k, days in db.session.execute(staffed_stmt)}
-    finished_stmt = (
-        select(key, func.count(_local_day(Ticket.finished_at, window).distinct()))
-        .where(in_period, finished)
-        .group_by(key)
-    )
-    finished_days = {k: int(days) for k, days in db.session.execute(finished_stmt)}
+        .where(staffed_here)
+        .group_by(_assignment_key(grouping))
+        for grouping in groupings
+    ])  # fmt: skip
+    staffed_days = {(int(code), k): int(days) for code, k, days in db.session.execute(staffed_stmt)}
 
-    result: dict[Any, ServiceTimeStats] = {}
-    for group, (issued, done, no_show, returned, in_time) in counts.items():
-        wait_n, wait_p50, wait_p90 = percentiles.get((_WAIT, group), (0, None, None))
-        service_n, service_p50, service_p90 = percentiles.get((_SERVICE, group), (0, None, None))
-        if staffed_days.get(group):
-            rule, days = "sign_in_or_roster", staffed_days[group]
-        else:
-            rule, days = "finished_ticket", finished_days.get(group, 0)
-        result[group] = ServiceTimeStats(
-            tickets_issued=issued,
-            tickets_finished=done,
-            tickets_no_show=no_show,
-            tickets_returned=returned,
-            tickets_on_time=in_time,
-            wait_n=wait_n,
-            wait_p50_seconds=wait_p50,
-            wait_p90_seconds=wait_p90,
-            service_n=service_n,
-            service_p50_seconds=service_p50,
-            service_p90_seconds=service_p90,
-            working_days=days,
-            working_day_rule=rule,  # type: ignore[arg-type]
+    def unstaffed(grouping: GroupBy) -> ColumnElement[bool]:
+        """Tickets of groups with no staffed day: only those count finished days (the same rule as above)."""
+        staffed = (
+            select(_assignment_key(grouping))
+            .select_from(CounterAssignment)
+            .join(Counter, Counter.id == CounterAssignment.counter_id)
         )
-    if group_by == "unit":
-        return result.get(unit.id)
-    return {group: stats for group, stats in result.items() if group is not None}
+        if grouping == "unit":  # not correlated: evaluated once, and the scan skipped when the unit was staffed
+            return ~staffed.where(staffed_here).exists()
+        return _ticket_key(grouping).not_in(staffed.where(staffed_here))  # keys are never NULL there
+
+    finished_stmt = _union([
+        select(_group_code(grouping), _ticket_key(grouping),
+               func.count(_local_day(Ticket.finished_at, window).distinct()))
+        .where(in_period, finished, unstaffed(grouping))
+        .group_by(_ticket_key(grouping))
+        for grouping in groupings
+    ])  # fmt: skip
+    finished_days = {(int(code), k): int(days) for code, k, days in db.session.execute(finished_stmt)}
+
+    result: dict[GroupBy, dict[Any, ServiceTimeStats]] = {}
+    for grouping, groups in counts_of.items():
+        code = _GROUP_CODES[grouping]
+        built = result.setdefault(grouping, {})
+        for group, (issued, done, no_show, returned, in_time) in groups.items():
+            if group is None:  # tickets served by nobody recorded count for the unit only
+                continue
+            wait_n, wait_p50, wait_p90 = percentiles.get((code, _WAIT, group), (0, None, None))
+            service_n, service_p50, service_p90 = percentiles.get((code, _SERVICE, group), (0, None, None))
+            if staffed_days.get((code, group)):
+                rule, days = "sign_in_or_roster", staffed_days[code, group]
+            else:
+                rule, days = "finished_ticket", finished_days.get((code, group), 0)
+            built[group] = ServiceTimeStats(
+                tickets_issued=issued,
+                tickets_finished=done,
+                tickets_no_show=no_show,
+                tickets_returned=returned,
+                tickets_on_time=in_time,
+                wait_n=wait_n,
+                wait_p50_seconds=wait_p50,
+                wait_p90_seconds=wait_p90,
+                service_n=service_n,
+                service_p50_seconds=service_p50,
+                service_p90_seconds=service_p90,
+                working_days=days,
+                working_day_rule=rule,  # type: ignore[arg-type]
+            )
+    return (result.get(group_by, {}) if group_by else {}), result.get("unit", {}).get(unit.id)
+
+
+def _group_code(grouping: GroupBy) -> ColumnElement[int]:
+    return literal_column(str(_GROUP_CODES[grouping]), Integer).label("grouping")
+
+
+def _union(selects: list[Select[Any]]) -> Select[Any] | CompoundSelect[Any]:
+    return selects[0] if len(selects) == 1 else union_all(*selects)
 
 
 # --- Complaints (spec §2.4) ------------------------------------------------------------------------------------

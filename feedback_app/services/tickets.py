@@ -32,12 +32,23 @@ from sqlalchemy.orm import joinedload
 from ..clock import now
 from ..extensions import db
 from ..i18n import translate as _
-from ..models import TICKET_EVENTS, Counter, Employee, ServiceType, SurveyResponse, Ticket, TicketEvent, Unit
-from .attribution import _ClockSigner
+from ..models import (
+    TICKET_EVENTS,
+    Counter,
+    Employee,
+    EmployeeAssignment,
+    ServiceType,
+    SurveyResponse,
+    Ticket,
+    TicketEvent,
+    Unit,
+)
+from .attribution import ClockSigner
 from .errors import DomainError
 
 MAX_BATCH = 1000
 FUTURE_TOLERANCE = timedelta(minutes=5)
+EARLIEST_YEAR = 2000  # before this a queue machine's clock is broken, and far dates overflow
 EXTERNAL_ID_MAX = 64
 TERMINAL_EVENTS = frozenset({"finished", "no_show"})
 # Lifecycle order, used only to sort events that share one instant.
@@ -142,7 +153,9 @@ def record_ticket_events(unit: Unit, items: Sequence[TicketEventInput], at: date
     # One batch per unit at a time on PostgreSQL (SQLite has one writer anyway): the rules compare a ticket's
     # events with each other, and without this two batches creating and extending the same tickets could each
     # wait for the other's rows (a deadlock) or each accept one of two contradicting events.
-    db.session.execute(select(Unit.id).where(Unit.id == unit.id).with_for_update())
+    # FOR NO KEY UPDATE, not FOR UPDATE: inserting a survey answer or a roster row takes FOR KEY SHARE on the unit,
+    # and must not wait for a batch.
+    db.session.execute(select(Unit.id).where(Unit.id == unit.id).with_for_update(key_share=True))
     resolved = _resolve(unit, items, at, results)
     by_ticket: dict[str, list[_Resolved]] = defaultdict(list)
     for item in resolved:
@@ -194,7 +207,13 @@ def _resolve(unit: Unit, items: Sequence[TicketEventInput], at: datetime,
     employees = db.session.execute(
         select(Employee.id, Employee.nip).where(or_(Employee.nip.in_(nips), Employee.id.in_(ids)))
     ).all() if nips or ids else []
-    by_nip = {row.nip: row.id for row in employees if row.nip}
+    # A queue machine may only name the unit's own staff: a NIP of another unit is as unknown as a wrong one.
+    own_staff = set(db.session.scalars(
+        select(EmployeeAssignment.employee_id).where(
+            EmployeeAssignment.unit_id == unit.id, EmployeeAssignment.employee_id.in_([row.id for row in employees])
+        )
+    )) if employees else set()
+    by_nip = {row.nip: row.id for row in employees if row.nip and row.id in own_staff}
     known_ids = {row.id for row in employees}
 
     resolved = []
@@ -207,7 +226,14 @@ def _resolve(unit: Unit, items: Sequence[TicketEventInput], at: datetime,
                                         event=repr(item.event), events=", ".join(TICKET_EVENTS)))
             if not isinstance(item.at, datetime) or item.at.tzinfo is None:
                 raise _Error("at", _("Waktu harus memuat zona waktu, mis. 2026-10-14T09:30:00+07:00."))
-            event_at = item.at.astimezone(UTC)
+            if item.at.year < EARLIEST_YEAR:
+                raise _Error("at", _("Waktu %(time)s tidak masuk akal; periksa jam mesin antrean.",
+                                     time=item.at.isoformat()))
+            try:
+                event_at = item.at.astimezone(UTC)
+            except OverflowError:
+                raise _Error("at", _("Waktu %(time)s tidak masuk akal; periksa jam mesin antrean.",
+                                     time=item.at.isoformat())) from None
             if event_at > latest_allowed:
                 raise _Error("at", _("Waktu %(time)s lebih dari 5 menit di masa depan; periksa jam mesin antrean.",
                                      time=event_at.isoformat()))
@@ -495,7 +521,7 @@ def find_ticket(unit: Unit, external_id: str) -> Ticket | None:
 # --- the ticket's survey QR --------------------------------------------------------------------------------------
 
 
-class _TicketSigner(_ClockSigner):
+class _TicketSigner(ClockSigner):
     """Stamps a ticket's token with the ticket's issue time, so one ticket always prints the same URL (a retried
     ``issued`` answers exactly as before) and the token's age counts from the visit, not from the last request."""
 

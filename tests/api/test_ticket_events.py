@@ -91,7 +91,10 @@ def test_one_issued_event_answers_with_the_ticket_and_its_survey_url(world, post
     ({"service_type": "Paspor"}, "service_type"),
     ({"employee_nip": "196001011990031099"}, "employee_nip"),
     ({"employee_nip": "12345"}, "employee_nip"),
+    ({"employee_nip": "198801012012011003"}, "employee_nip"),  # a real NIP, but of the other unit's staff
     ({"event": "opened"}, "event"),
+    ({"at": "1969-12-31T23:59:59+07:00"}, "at"),  # a broken machine clock
+    ({"at": "9999-12-31T23:59:59-12:00"}, "at"),  # overflows when converted to UTC
     ({"at": "kemarin"}, "at"),
     ({"at": "2026-10-14T09:30:00"}, "at"),  # no zone
     ({"external_id": "a/b"}, "external_id"),

@@ -270,3 +270,9 @@ def test_cached_question_block_follows_language_and_service_types(app, build, cl
     assert "Very appropriate" in english and "Sangat sesuai" not in english
     other = open_survey(client, second, lang="id").get_data(as_text=True)
     assert "Kartu Keluarga" in other and "KTP-el" not in other
+
+
+def test_a_non_ascii_forged_token_is_a_404_not_a_500(client, build, clock):
+    counter = build.counter()
+    db.session.commit()
+    assert client.get(f"/s/{counter.public_code}/1éééééééé").status_code == 404

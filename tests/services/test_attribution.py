@@ -109,3 +109,12 @@ def test_unattributed_answer_counts_for_the_unit_only(client, build, clock):
     submit(client, counter)
     [row] = stored()
     assert (row.employee_id, row.attribution_source, row.unit_id) == (None, "none", counter.unit_id)
+
+
+def test_rostered_here_but_signed_in_elsewhere_is_not_on_duty_here(build, clock):
+    counter, other = build.counter(), build.counter()
+    employee = build.employee()
+    build.duty(counter, employee, source="roster")
+    build.duty(other, employee, source="sign_in", ends_at=None)
+    assert on_duty(counter.id, clock.now()).source == "none"
+    assert on_duty(other.id, clock.now()).employee_id == employee.id

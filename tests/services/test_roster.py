@@ -213,3 +213,9 @@ def test_upcoming_roster_lists_the_units_shifts_of_the_next_days(world, build, c
     db.session.commit()
     shifts = upcoming_roster(unit.id, now)
     assert [(s.counter_code, s.employee_name) for s in shifts] == [("BGR01", "Siti"), ("BGR02", "Agus")]
+
+
+def test_a_date_outside_2000_2100_is_a_row_error_not_a_crash(world):
+    check = check_roster(csv(f"{NIP_A},BGR01,0001-01-01,00:00,08:00", f"{NIP_A},BGR01,9999-12-31,08:00,23:59"))
+    assert check.has_errors
+    assert all(row.status == "error" for row in check.rows)
