@@ -16,7 +16,9 @@ run: install translations instance/config.py
 	$(FLASK) db upgrade
 	$(FLASK) demo-data --if-empty
 	$(FLASK) welcome
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - "wsgi:app"
+	@# One process with threads: the default in-memory rate limits are then shared by every request. No access
+	@# log: it would keep citizens' IP addresses and the ticket-survey links.
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 "wsgi:app"
 
 test: install-dev translations system-deps
 	$(BIN)/python -m pytest

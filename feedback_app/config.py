@@ -38,7 +38,8 @@ class DefaultConfig:
     DUTY_REFERENCE_MAX_AGE_MINUTES = 30
     # A counter sign-in nobody closed stops counting after this many hours.
     SIGN_IN_MAX_HOURS = 12
-    SURVEY_COMMENT_MAX_CHARS = 2000
+    # How long the survey QR printed on a queue ticket stays valid.
+    TICKET_SURVEY_MAX_AGE_DAYS = 7
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
     TRUSTED_PROXIES = 0
 
@@ -72,6 +73,7 @@ _ENV_INTS = {
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "SURVEY_DUPLICATE_WINDOW_MINUTES": "SURVEY_DUPLICATE_WINDOW_MINUTES",
     "SIGN_IN_MAX_HOURS": "SIGN_IN_MAX_HOURS",
+    "TICKET_SURVEY_MAX_AGE_DAYS": "TICKET_SURVEY_MAX_AGE_DAYS",
 }
 
 

@@ -8,8 +8,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
+from .models import COMMENT_MAX_CHARS
 from .survey_text import PROFILE_LABELS, UNSUR
 
 ANSWER_REQUIRED = _l("Pilih salah satu jawaban.")
@@ -59,7 +60,7 @@ class SurveyForm(FlaskForm):
     u8 = AnswerField()
     u9 = AnswerField()
     comment = TextAreaField(_l("Saran dan masukan (boleh dikosongkan)"),
-                            validators=[Length(max=2000, message=_l("Saran paling panjang %(max)d karakter."))])
+                            validators=[Length(max=COMMENT_MAX_CHARS, message=_l("Saran paling panjang %(max)d karakter."))])
     respondent_sex = OptionalChoiceField(PROFILE_LABELS["respondent_sex"][0])
     age_band = OptionalChoiceField(PROFILE_LABELS["age_band"][0])
     education = OptionalChoiceField(PROFILE_LABELS["education"][0])
@@ -76,6 +77,8 @@ class SurveyForm(FlaskForm):
         for name, (_label, options) in PROFILE_LABELS.items():
             getattr(self, name).choices = [SelectChoice("", "—"), *(SelectChoice(v, label) for v, label in options.items())]
         self.service_type.choices = [SelectChoice("", "—"), *(SelectChoice(str(i), name) for i, name in service_types)]
+
+    comment_max_chars = COMMENT_MAX_CHARS
 
     @property
     def answer_fields(self) -> list[tuple[Any, AnswerField]]:
@@ -103,3 +106,9 @@ class LoginForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token, for one-button actions."""
+
+
+class RevokePosterForm(FlaskForm):
+    """Revoking a counter's posters; the version the page showed makes a double click revoke once."""
+
+    poster_version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])

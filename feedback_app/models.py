@@ -46,6 +46,7 @@ SEXES = ("L", "P")
 AGE_BANDS = ("<=19", "20-29", "30-39", "40-49", "50-59", ">=60")
 EDUCATIONS = ("SD", "SMP", "SMA", "D1-D4", "S1", "S2+")
 OCCUPATIONS = ("PNS", "TNI", "POLRI", "Swasta", "Wirausaha", "Lainnya")
+COMMENT_MAX_CHARS = 2000
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -324,7 +325,7 @@ class SurveyResponse(db.Model):
         CheckConstraint(_in("status", RESPONSE_STATUSES), name="status"),
         CheckConstraint(_in("attribution_source", ATTRIBUTION_SOURCES), name="attribution_source"),
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
-        CheckConstraint("comment IS NULL OR length(comment) <= 2000", name="comment_length"),
+        CheckConstraint(f"comment IS NULL OR length(comment) <= {COMMENT_MAX_CHARS}", name="comment_length"),
         CheckConstraint(f"respondent_sex IS NULL OR {_in('respondent_sex', SEXES)}", name="respondent_sex"),
         CheckConstraint(f"age_band IS NULL OR {_in('age_band', AGE_BANDS)}", name="age_band"),
         CheckConstraint(f"education IS NULL OR {_in('education', EDUCATIONS)}", name="education"),

@@ -100,6 +100,18 @@ def _render(counter: Counter | SurveyCounter, employee_name: str | None, *, serv
     return ensure_browser_cookie(response)
 
 
+def _submission(form: SurveyForm) -> Submission:
+    """The answers of a validated form, for the service."""
+    return Submission(
+        answers=form.answers(),
+        submission_key=form.submission_key.data,
+        comment=form.comment.data,
+        profile=form.profile(),
+        service_type_id=int(form.service_type.data) if form.service_type.data else None,
+        locale=str(get_locale() or "id"),
+    )
+
+
 def _browser_limit() -> str:
     return current_app.config["SURVEY_LIMIT_PER_BROWSER"]
 
@@ -130,14 +142,7 @@ def submit_form(code: str, token: str) -> Response:
     if not form.validate():
         duty = duty_from_reference(form.duty.data, counter.id, at)
         return _render(counter, duty.employee_name, service_choices=service_choices, form=form, status=400)
-    submission = Submission(
-        answers=form.answers(),
-        submission_key=form.submission_key.data,
-        comment=form.comment.data,
-        profile=form.profile(),
-        service_type_id=int(form.service_type.data) if form.service_type.data else None,
-        locale=str(get_locale() or "id"),
-    )
+    submission = _submission(form)
     submit_response(
         counter,
         submission,
@@ -209,13 +214,7 @@ def submit_ticket_form(token: str) -> Response:
     if not form.validate():
         return _render(ticket.counter, ticket_duty(ticket).employee_name, service_choices=_service_choices(None),
                        form=form, status=400)
-    submission = Submission(
-        answers=form.answers(),
-        submission_key=form.submission_key.data,
-        comment=form.comment.data,
-        profile=form.profile(),
-        locale=str(get_locale() or "id"),
-    )
+    submission = _submission(form)
     try:
         submit_response(ticket.counter, submission, fingerprints=recent_fingerprints(client_identity()), at=now(),
                         ticket=ticket)

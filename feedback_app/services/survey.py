@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import (
     AGE_BANDS,
+    COMMENT_MAX_CHARS,
     EDUCATIONS,
     OCCUPATIONS,
     SEXES,
@@ -71,7 +72,7 @@ def _check_answers(submission: Submission) -> None:
     for name, value in submission.profile.items():
         if name not in PROFILE_CHOICES or (value is not None and value not in PROFILE_CHOICES[name]):
             raise InvalidSubmission(f"unknown profile value {name}={value!r}")
-    if submission.comment and len(submission.comment) > current_app.config["SURVEY_COMMENT_MAX_CHARS"]:
+    if submission.comment and len(submission.comment) > COMMENT_MAX_CHARS:
         raise InvalidSubmission("comment too long")
 
 
@@ -213,7 +214,8 @@ def submit_response(
     if ticket is not None and _answer_for_ticket(ticket.id) is not None:
         raise TicketAlreadyAnswered(ticket.external_id)
 
-    duplicate = ticket is None and _is_duplicate(counter.id, fingerprints, at)
+    # Also for a ticket: a browser that already answered this counter's poster is the same visit.
+    duplicate = _is_duplicate(counter.id, fingerprints, at)
     attributed = duty.source in ("ticket", "sign_in", "roster")
     row = dict(
         unit_id=counter.unit_id,

@@ -560,7 +560,7 @@ def verify_ticket_token(token: str) -> int:
         raise TicketTokenInvalid(token) from None
     if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
         raise TicketTokenInvalid(token)
-    max_age = timedelta(days=current_app.config.get("TICKET_SURVEY_MAX_AGE_DAYS", 7))
+    max_age = timedelta(days=current_app.config["TICKET_SURVEY_MAX_AGE_DAYS"])
     if now() - signed_at > max_age:
         raise TicketTokenExpired(token)
     return ticket_id

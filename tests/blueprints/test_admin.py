@@ -167,3 +167,20 @@ def test_revoking_without_csrf_token_changes_nothing(admin, build, unit):
     assert admin.post("/admin/loket/BGR01/cabut-poster", data={"csrf_token": "forged"}).status_code == 400
     assert version_of("BGR01") == 1
     assert admin.get(old).status_code == 200
+
+
+def test_a_double_click_on_revoke_revokes_once(app, build):
+    from tests.helpers import hidden_fields, login
+
+    unit = build.unit()
+    counter = build.counter(unit)
+    admin = build.user("admin-dobel", {"admin"}, unit=unit)
+    db.session.commit()
+    client = app.test_client()
+    login(client, admin)
+    page = client.get("/admin/").get_data(as_text=True)
+    form = {"csrf_token": hidden_fields(page)["csrf_token"], "poster_version": "1"}
+    for _ in range(2):
+        assert client.post(f"/admin/loket/{counter.public_code}/cabut-poster", data=form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(counter), counter.id).poster_version == 2

@@ -6,10 +6,11 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from ...auth import get_counter_or_404, get_unit_or_404, roles_required, units_in_scope
 from ...extensions import db
-from ...forms import ConfirmForm
+from ...forms import ConfirmForm, RevokePosterForm
 from ...models import Counter
 from ...services.qr import counter_survey_url, qr_png, qr_svg
 
@@ -21,7 +22,8 @@ from . import bp
 def list_counters() -> str:
     units = units_in_scope(current_user)
     counters = db.session.scalars(
-        select(Counter).where(Counter.unit_id.in_([u.id for u in units])).order_by(Counter.public_code)
+        select(Counter).options(selectinload(Counter.service_types))
+        .where(Counter.unit_id.in_([u.id for u in units])).order_by(Counter.public_code)
     ).all()
     by_unit = {unit: [c for c in counters if c.unit_id == unit.id] for unit in units}
     return render_template("admin/counters.html", by_unit=by_unit, form=ConfirmForm(), survey_url=counter_survey_url)
@@ -65,12 +67,16 @@ def unit_posters(slug: str) -> str:
 def revoke_poster(code: str) -> Response:
     """Invalidate every printed poster of a counter (e.g. one was copied and misused); print the new one."""
     counter = get_counter_or_404(code)
-    if ConfirmForm().validate():
-        # In SQL, so two admins revoking at once both count.
-        db.session.execute(
-            update(Counter).where(Counter.id == counter.id).values(poster_version=Counter.poster_version + 1)
-        )
+    form = RevokePosterForm()
+    if form.validate():
+        # In SQL, so two admins revoking at once both count; the version the page showed makes a double click
+        # (the same version twice) revoke once.
+        bump = update(Counter).where(Counter.id == counter.id).values(poster_version=Counter.poster_version + 1)
+        if form.poster_version.data:
+            bump = bump.where(Counter.poster_version == int(form.poster_version.data))
+        revoked = db.session.execute(bump).rowcount
         db.session.commit()
-        flash(_("Poster lama loket %(code)s tidak berlaku lagi. Cetak poster baru.", code=counter.public_code),
-              "info")
+        if revoked:
+            flash(_("Poster lama loket %(code)s tidak berlaku lagi. Cetak poster baru.", code=counter.public_code),
+                  "info")
     return redirect(url_for("admin.list_counters"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, make_response, redirect, render_template, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -41,13 +41,14 @@ def _page(unit: Unit, *, new_token: str | None = None, form: ApiTokenCreateForm 
 @bp.get("/unit/<slug>/token-api")
 @roles_required("admin")
 def list_api_tokens(slug: str) -> Response:
-    return _page(get_unit_or_404(slug))
+    # A token just created arrives here once through the session (post/redirect/get: a refresh creates nothing).
+    return _page(get_unit_or_404(slug), new_token=session.pop("new_api_token", None))
 
 
 @bp.post("/unit/<slug>/token-api")
 @roles_required("admin")
 def create_api_token(slug: str) -> Response:
-    """Create a token and show it on this response only: it is never shown again (only its hash is stored)."""
+    """Create a token and show it on the next page only: it is never shown again (only its hash is stored)."""
     unit = get_unit_or_404(slug)
     form = ApiTokenCreateForm()
     if not form.validate():
@@ -61,7 +62,8 @@ def create_api_token(slug: str) -> Response:
         return redirect(url_for("admin.list_api_tokens", slug=unit.slug))
     db.session.commit()
     flash(_("Token %(name)s dibuat. Salin sekarang: token ini tidak akan ditampilkan lagi.", name=row.name), "info")
-    return _page(unit, new_token=token)
+    session["new_api_token"] = token
+    return redirect(url_for("admin.list_api_tokens", slug=unit.slug), code=303)
 
 
 @bp.post("/unit/<slug>/token-api/cabut")
