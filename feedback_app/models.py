@@ -551,3 +551,12 @@ class ScoreIndicator(db.Model):
     explanation: Mapped[dict] = mapped_column(JSON)  # inputs, formula, parameters, result (scoring's to_dict())
 
     run: Mapped[ScoreRun] = relationship(back_populates="indicators")
+
+
+class DailySecret(db.Model):
+    """The random key of one UTC day's browser fingerprints; deleted after two days, so old ones cannot be linked."""
+
+    __tablename__ = "daily_secrets"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))

@@ -1,7 +1,8 @@
 """Identity without identification: the browser cookie, daily-keyed fingerprints and hashed client addresses.
 
 No raw IP address is ever stored (not in the database, not in the rate-limit store): everything that must
-recognise "the same browser" or "the same network" uses an HMAC under a key that changes every day.
+recognise "the same browser" or "the same network" uses an HMAC under a random key that changes every day and is
+destroyed two days later.
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ from datetime import date, timedelta
 
 from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .clock import now
+from .extensions import db
+from .models import DailySecret
 
 BROWSER_COOKIE = "sw_browser"
 BROWSER_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -53,22 +59,49 @@ def ensure_browser_cookie(response: Response) -> Response:
     return response
 
 
-def daily_key(day: date) -> bytes:
-    """The fingerprint key of one UTC day, derived from SECRET_KEY; yesterday's key cannot be had from today's."""
-    master = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(master, f"fingerprint:{day.isoformat()}".encode(), hashlib.sha256).digest()
+def daily_key(day: date, *, create: bool = True) -> bytes | None:
+    """The random fingerprint key of one UTC day, shared by every worker through the database.
+
+    Created on first use in its own committed transaction (so all workers agree even if the request fails) and
+    deleted two days later: once gone, nobody (not even with SECRET_KEY) can link or reverse old fingerprints.
+    """
+    cache: dict[date, bytes] = current_app.extensions.setdefault("daily_secrets", {})
+    if day in cache and (cache[day] or not create):
+        return cache[day] or None  # b"" remembers a past day without a key
+    table = DailySecret.__table__
+    with db.engine.begin() as connection:
+        secret = connection.scalar(select(table.c.secret).where(table.c.day == day))
+        if secret is None:
+            if not create:
+                cache[day] = b""
+                return None
+            insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+            connection.execute(
+                insert(table).values(day=day, secret=secrets.token_hex(32)).on_conflict_do_nothing()
+            )
+            connection.execute(delete(table).where(table.c.day < day - timedelta(days=1)))
+            secret = connection.scalar(select(table.c.secret).where(table.c.day == day))
+    cache[day] = bytes.fromhex(secret)
+    for old in [known for known in cache if known < day - timedelta(days=1)]:
+        del cache[old]
+    return cache[day]
 
 
 def fingerprint(identity: str, day: date | None = None) -> str:
     """A 32-hex-character HMAC of ``identity`` under the day's key."""
-    day = day or now().date()
-    return hmac.new(daily_key(day), identity.encode(), hashlib.sha256).hexdigest()[:32]
+    key = daily_key(day or now().date())
+    assert key is not None
+    return hmac.new(key, identity.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def recent_fingerprints(identity: str) -> tuple[str, str]:
-    """Today's and yesterday's fingerprint, so a duplicate window that spans UTC midnight still matches."""
+def recent_fingerprints(identity: str) -> tuple[str, ...]:
+    """Today's fingerprint, and yesterday's when there was one, so a duplicate window over midnight still matches."""
     today = now().date()
-    return fingerprint(identity, today), fingerprint(identity, today - timedelta(days=1))
+    yesterday = daily_key(today - timedelta(days=1), create=False)
+    current = fingerprint(identity, today)
+    if yesterday is None:
+        return (current,)
+    return current, hmac.new(yesterday, identity.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def client_identity() -> str:

@@ -27,7 +27,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    extract,
     func,
     literal_column,
     or_,
@@ -99,14 +98,17 @@ def period_window(unit: Unit, period: Period) -> PeriodWindow:
 def epoch_seconds(instant: ColumnElement[Any]) -> ColumnElement[int]:
     """Whole seconds since 1970-01-01 UTC of a stored UTC instant, the fraction cut off (spec §2.3).
 
-    The only dialect-specific SQL of the statistics: SQLite keeps these instants as naive UTC text
-    ``YYYY-MM-DD HH:MM:SS.ffffff`` (``strftime('%s')`` drops the fraction); PostgreSQL stores ``timestamptz``.
+    Dialect-specific SQL: SQLite keeps these instants as naive UTC text ``YYYY-MM-DD HH:MM:SS.ffffff``
+    (``strftime('%s')`` drops the fraction); PostgreSQL stores ``timestamptz``. There ``date_part('epoch', …)``
+    (a float8) is used rather than ``extract`` (a numeric, about twice as slow over millions of tickets): the
+    float's rounding error (< 2·10⁻⁷ s until 2106) is far below the microsecond steps of a timestamp, so the
+    floor is the same whole second.
     """
     dialect = db.engine.dialect.name
     if dialect == "sqlite":
         return cast(func.strftime("%s", instant), Integer)
     if dialect == "postgresql":
-        return cast(func.floor(extract("epoch", instant)), BigInteger)
+        return cast(func.floor(func.date_part("epoch", instant)), BigInteger)
     raise StatisticsError(f"Statistics support SQLite and PostgreSQL, not {dialect}.")
 
 
