@@ -320,7 +320,9 @@ def compute_score_run(
         raise ScoreRunError(f"{period.id} ({period.label}) has not started yet for {unit.slug}; nothing to compute.")
     step = progress or (lambda _name: None)
     # One run per unit at a time: the row lock serialises concurrent runs on PostgreSQL (SQLite locks the file).
-    db.session.execute(select(Unit.id).where(Unit.id == unit.id).with_for_update())
+    # FOR NO KEY UPDATE: runs of one unit take turns, while survey answers and ticket batches (which take FOR KEY
+    # SHARE on the unit by inserting rows that refer to it) go on during a long run.
+    db.session.execute(select(Unit.id).where(Unit.id == unit.id).with_for_update(key_share=True))
     _settle_transaction()
     parameters = unit_parameters(unit)
 
