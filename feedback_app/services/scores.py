@@ -92,6 +92,8 @@ _ROOT = Path(__file__).resolve().parents[2]
 
 AnyIndicator = SatisfactionIndicator | Indicator | AppraisalIndicator | UnitIkmIndicator
 
+SCORE_RUN_LOCK_NAMESPACE = 5301  # pg_advisory_xact_lock(namespace, unit id): one score run per unit
+
 
 class ScoreRunError(DomainError):
     """A score run or a unit's parameters cannot be computed or changed as asked."""
@@ -319,10 +321,11 @@ def compute_score_run(
     if period.start > today:
         raise ScoreRunError(f"{period.id} ({period.label}) has not started yet for {unit.slug}; nothing to compute.")
     step = progress or (lambda _name: None)
-    # One run per unit at a time: the row lock serialises concurrent runs on PostgreSQL (SQLite locks the file).
-    # FOR NO KEY UPDATE: runs of one unit take turns, while survey answers and ticket batches (which take FOR KEY
-    # SHARE on the unit by inserting rows that refer to it) go on during a long run.
-    db.session.execute(select(Unit.id).where(Unit.id == unit.id).with_for_update(key_share=True))
+    # One run per unit at a time. On PostgreSQL an advisory lock of its own, so survey answers and ticket batches
+    # for the unit go on during a long run (a lock on the unit's row would hold them up); SQLite locks the file.
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :unit_id)"),
+                           {"namespace": SCORE_RUN_LOCK_NAMESPACE, "unit_id": unit.id})
     _settle_transaction()
     parameters = unit_parameters(unit)
 
