@@ -146,3 +146,9 @@ def test_the_reference_page_renders_offline(live_server):
         finally:
             browser.close()
     assert outside == [], f"the page tried to reach {outside}"
+
+
+def test_the_document_validates_against_the_openapi_specification(document):
+    from openapi_spec_validator import validate
+
+    validate(document)  # raises OpenAPIValidationError naming the offending path
