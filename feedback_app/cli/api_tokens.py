@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import select
 
 from ..extensions import db
-from ..models import ApiToken, Unit
+from ..models import ApiToken
 from ..services.api_tokens import create_api_token, revoke_api_token, unit_api_tokens
 from ..services.errors import DomainError
-
-
-def _unit(slug: str) -> Unit:
-    unit = db.session.scalar(select(Unit).where(Unit.slug == slug))
-    if unit is None:
-        raise click.ClickException(f"no unit with slug {slug!r}")
-    return unit
+from .common import unit_by_slug
 
 
 def _time(value: object) -> str:
@@ -32,7 +25,7 @@ def api_token() -> None:
 @click.option("--name", required=True, help="What the token is for, e.g. the queue machine's name.")
 def create_command(unit_slug: str, name: str) -> None:
     """Create a token and print it once; only its hash is kept."""
-    unit = _unit(unit_slug)
+    unit = unit_by_slug(unit_slug)
     try:
         row, token = create_api_token(unit, name)
     except DomainError as error:
@@ -47,7 +40,7 @@ def create_command(unit_slug: str, name: str) -> None:
 @click.option("--unit", "unit_slug", help="Only this unit's tokens.")
 def list_command(unit_slug: str | None) -> None:
     """List tokens: id, unit, name, prefix, created, last used, revoked."""
-    unit_id = _unit(unit_slug).id if unit_slug else None
+    unit_id = unit_by_slug(unit_slug).id if unit_slug else None
     rows = unit_api_tokens(unit_id)
     if not rows:
         click.echo("No API tokens.")

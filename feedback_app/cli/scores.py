@@ -7,9 +7,6 @@ import sys
 from collections.abc import Callable, Mapping
 
 import click
-from sqlalchemy import select
-
-from scoring import Period, ScoringError, parse_period
 
 from ..extensions import db
 from ..models import ScoreIndicator, ScoreRun, Unit
@@ -25,20 +22,7 @@ from ..services.scores import (
     unit_parameters,
     units_to_score,
 )
-
-
-def _period(code: str) -> Period:
-    try:
-        return parse_period(code.strip().upper())
-    except ScoringError as error:
-        raise click.BadParameter(str(error), param_hint="--period") from None
-
-
-def _unit(slug: str) -> Unit:
-    unit = db.session.scalar(select(Unit).where(Unit.slug == slug))
-    if unit is None:
-        raise click.BadParameter(f"no unit with slug {slug!r}", param_hint="--unit")
-    return unit
+from .common import period_by_code, unit_by_slug
 
 
 def _default_author() -> str:
@@ -81,8 +65,8 @@ def scores() -> None:
               help="Show a progress bar (default: only when the output is a terminal).")
 def compute(period_code: str, unit_slug: str | None, created_by: str | None, progress: bool | None) -> None:
     """Compute and store a score run per unit for a period, superseding the unit's current run."""
-    period = _period(period_code)
-    units = [_unit(unit_slug)] if unit_slug else units_to_score()
+    period = period_by_code(period_code)
+    units = [unit_by_slug(unit_slug)] if unit_slug else units_to_score()
     if not units:
         raise click.ClickException("no unit with counters to score")
     author = created_by or _default_author()
@@ -122,8 +106,8 @@ def compute(period_code: str, unit_slug: str | None, created_by: str | None, pro
 @click.option("--history", is_flag=True, help="List every run of the unit and period instead.")
 def show(unit_slug: str, period_code: str, run_id: int | None, history: bool) -> None:
     """Print the current run's unit figures and each employee's ikp, n and whether it is published."""
-    unit = _unit(unit_slug)
-    period = _period(period_code)
+    unit = unit_by_slug(unit_slug)
+    period = period_by_code(period_code)
     if history:
         runs = run_history(unit, period.id)
         if not runs:
@@ -177,7 +161,7 @@ def show(unit_slug: str, period_code: str, run_id: int | None, history: bool) ->
               help="Change a parameter; repeat for several; an empty value goes back to the default.")
 def params(unit_slug: str, assignments: tuple[str, ...]) -> None:
     """Print a unit's scoring parameters, or change some with --set key=value."""
-    unit = _unit(unit_slug)
+    unit = unit_by_slug(unit_slug)
     changes: dict[str, str] = {}
     for assignment in assignments:
         key, sep, value = assignment.partition("=")
