@@ -2,63 +2,25 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-
 import pytest
-from flask import Flask
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from feedback_app.extensions import db
 from feedback_app.models import SurveyResponse
 from feedback_app.services.qr import counter_survey_url
-from tests.helpers import need_tool
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+from tests.browser_fixtures import browser, live_server, phone  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_BASE_URL"] = base
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield base
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
-
-@pytest.fixture
-def phone(live_server: str) -> Iterator[object]:
-    executable = need_tool("chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False,
-                                      is_mobile=True, has_touch=True, device_scale_factor=2)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
-
-
-def test_citizen_answers_survey_on_a_phone(app, build, live_server, phone, tmp_path):
+def test_citizen_answers_survey_on_a_phone(app, build, live_server, browser, tmp_path):
     counter = build.counter(name="Loket 2 – KTP-el")
     employee = build.employee(name="Dewi Lestari")
     build.duty(counter, employee, source="sign_in", ends_at=None)
     db.session.commit()
 
-    page = phone
+    context = phone(browser)
+    page = context.new_page()
     page.goto(counter_survey_url(counter))
     assert page.locator("h1").inner_text() == "Survei Kepuasan Masyarakat"
     assert page.get_by_text("Petugas: Dewi Lestari").is_visible()
