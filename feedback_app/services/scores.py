@@ -437,7 +437,11 @@ def compute_score_run(
 
 class _IndicatorRows:
     """A run's indicator rows, written while they are computed, :data:`INDICATOR_BATCH` rows a statement, so a run of
-    tens of thousands of employees never holds all its rows (and their explanations) in memory at once."""
+    tens of thousands of employees never holds all its rows (and their explanations) in memory at once.
+
+    (Writing each batch from a second thread while the next is scored was measured too: slower, the two threads
+    contend for the interpreter more than the database work they overlap saves.)
+    """
 
     def __init__(self, run_id: int) -> None:
         self.run_id = run_id
@@ -462,22 +466,21 @@ class _IndicatorRows:
     def flush(self, count: int | None = None) -> None:
         """Write ``count`` rows (all by default); full batches keep the statements at one per batch."""
         batch = self.pending[:count] if count else self.pending
+        self.pending = self.pending[len(batch):]
         if batch:
             # Core executemany: one statement for every row (the ORM would split it by which values are None).
             db.session.execute(ScoreIndicator.__table__.insert(), batch)
-        self.pending = self.pending[len(batch):]
 
 
 def _settle_transaction() -> None:
-    """Session settings for a run's few large aggregations, for this transaction only (PostgreSQL).
+    """More memory for sorting and hashing, for this transaction only (PostgreSQL).
 
-    JIT compilation costs more than it saves on these statements (3 of the 5 s of the satisfaction query over
-    10 million answers, measured by ``bench/scoring.py``), and the default 4 MB of ``work_mem`` makes the
-    per-employee aggregations and percentile sorts spill to disk.
+    With the default 4 MB of ``work_mem`` the per-employee aggregation of a year's answers spills to disk: 7.3 s
+    instead of 3.5 s over 10 million answers for 50,000 employees, measured by ``bench/scoring.py``. The setting
+    ends with the caller's commit or rollback.
     """
     if db.engine.dialect.name == "postgresql":
-        settings = f"SELECT set_config('jit', 'off', true), set_config('work_mem', '{RUN_WORK_MEM}', true)"
-        db.session.execute(text(settings))
+        db.session.execute(text("SELECT set_config('work_mem', :size, true)"), {"size": RUN_WORK_MEM})
 
 
 # --- Reading a run -----------------------------------------------------------------------------------------------

@@ -7,8 +7,10 @@ employees, tickets or responses there are; Python only turns a few aggregate row
 The formulas themselves live in :mod:`scoring`.
 
 Durations are whole seconds: both instants are cut to the whole second before subtracting, on SQLite and
-PostgreSQL alike (:func:`epoch_seconds`, the one piece of dialect-specific SQL). Local days are counted with the
-unit's fixed UTC offset; Indonesian zones (WIB, WITA, WIT) have no daylight saving time, so that is exact.
+PostgreSQL alike (:func:`epoch_seconds`). Local days are counted with the unit's fixed UTC offset; Indonesian
+zones (WIB, WITA, WIT) have no daylight saving time, so that is exact. Two pieces of SQL differ by dialect, each
+giving the same numbers: :func:`epoch_seconds` and the per-key percentiles of :func:`_percentile_select`.
+``bench/scoring.py`` measures all of this over 10 million answers and tickets and checks it against DuckDB.
 """
 
 from __future__ import annotations
@@ -423,15 +425,20 @@ def _service_times(
     staffed_days = {(int(code), k): int(days) for code, k, days in db.session.execute(staffed_stmt)}
 
     def unstaffed(grouping: GroupBy) -> ColumnElement[bool]:
-        """Tickets of groups with no staffed day: only those count finished days (the same rule as above)."""
+        """Tickets of groups with no staffed day: only those count finished days (the same rule as above).
+
+        NOT EXISTS rather than NOT IN: an anti-join whatever the size, where NOT IN falls back to a scan of the
+        subquery per ticket once its result outgrows ``work_mem``.
+        """
         staffed = (
-            select(_assignment_key(grouping))
+            select(literal_column("1"))
             .select_from(CounterAssignment)
             .join(Counter, Counter.id == CounterAssignment.counter_id)
+            .where(staffed_here)
         )
         if grouping == "unit":  # not correlated: evaluated once, and the scan skipped when the unit was staffed
-            return ~staffed.where(staffed_here).exists()
-        return _ticket_key(grouping).not_in(staffed.where(staffed_here))  # keys are never NULL there
+            return ~staffed.exists()
+        return ~staffed.where(_assignment_key(grouping) == _ticket_key(grouping)).exists()
 
     finished_stmt = _union([
         select(_group_code(grouping), _ticket_key(grouping),
