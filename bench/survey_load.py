@@ -92,8 +92,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DOCS = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- bench:survey_load -->", "<!-- /bench:survey_load -->"
+from bench._report import DOCS, markers, write_docs  # noqa: E402 - needs ROOT on sys.path
+
+BEGIN, END = markers("survey_load")
 TARGET_RATIO = 0.35
 NOISY_SHARE = 0.10
 PG_BENCH_DATABASE = "suara_bench"
@@ -1184,17 +1185,6 @@ def markdown(runs: list[DatabaseRun], options: argparse.Namespace) -> str:
                 f"{package} {share:.0%}" for package, _ms, share in profile.by_package[:8]) + ".", ""]
     out.append(END)
     return "\n".join(out)
-
-
-def write_docs(section: str) -> None:
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    start, stop = text.find(BEGIN), text.find(END)
-    if start != -1 and stop > start:
-        text = text[:start] + section + text[stop + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------------------------
