@@ -278,6 +278,7 @@ class Ticket(db.Model):
         UniqueConstraint("unit_id", "external_id"),
         CheckConstraint(_in("outcome", TICKET_OUTCOMES), name="outcome"),
         Index("ix_tickets_unit_finished", "unit_id", "finished_at"),
+        Index("ix_tickets_unit_issued", "unit_id", "issued_at"),  # service-time statistics select by issue time
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
