@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import MAX_PREC, ROUND_HALF_UP, Context, Decimal
 from enum import Enum
 from fractions import Fraction
+from types import MappingProxyType
 
 from scoring.errors import InvalidParameter, ScoringError
 
 #: A number given exactly: ``int``, :class:`~fractions.Fraction`, :class:`~decimal.Decimal` or a string such as
 #: ``"12.5"`` or ``"1/3"``. Floats are refused because they cannot hold 0.1 or 1/3 exactly.
 ExactNumber = int | Fraction | Decimal | str
+
+#: Half-up rounding with room for any number of digits (quantize fails when the result outgrows the precision).
+_HALF_UP = Context(prec=MAX_PREC, rounding=ROUND_HALF_UP)
+_EXPONENTS = {places: Decimal(1).scaleb(-places) for places in range(7)}
+#: Types :func:`jsonable` returns as they are.
+_PLAIN = frozenset({type(None), bool, int, float, str})
 
 
 def to_fraction(value: object, what: str, error: type[ScoringError] = InvalidParameter) -> Fraction:
@@ -63,29 +69,49 @@ def to_int(value: object, what: str, minimum: int = 0, error: type[ScoringError]
 def round_half_up(value: ExactNumber, places: int = 2) -> Decimal:
     """Round an exact number half up (away from zero) to ``places`` decimals, as the IKM is rounded (spec §1.3).
 
+    Integer arithmetic throughout (a score run rounds a few hundred thousand figures): ⌊|x|·10^places + ½⌋ as
+    (2·|p|·10^places + q) div 2q for x = p/q, read back into a Decimal from its digits, which is exact.
+
     >>> round_half_up(Fraction(88305, 1000))
     Decimal('88.31')
-    >>> round_half_up("24.975"), round_half_up(100), round_half_up("-0.125")
-    (Decimal('24.98'), Decimal('100.00'), Decimal('-0.13'))
+    >>> round_half_up("24.975"), round_half_up(100), round_half_up("-0.125"), round_half_up("-0.001")
+    (Decimal('24.98'), Decimal('100.00'), Decimal('-0.13'), Decimal('0.00'))
     """
-    exact = to_fraction(value, "The value to round")
-    scaled = abs(exact) * 10**places
-    digits = math.floor(scaled + Fraction(1, 2))
-    sign = 1 if exact < 0 and digits else 0
-    return Decimal((sign, tuple(int(c) for c in str(digits)), -places))
+    if type(value) is Decimal and value.is_finite():
+        rounded = value.quantize(_EXPONENTS[places] if places in _EXPONENTS else Decimal(1).scaleb(-places),
+                                 context=_HALF_UP)  # fmt: skip
+        return rounded if rounded else abs(rounded)  # no "-0.00"
+    exact = value if type(value) is Fraction else to_fraction(value, "The value to round")
+    numerator, denominator = exact.numerator, exact.denominator
+    digits = (2 * abs(numerator) * 10**places + denominator) // (2 * denominator)
+    sign = "-" if numerator < 0 and digits else ""
+    return Decimal(f"{sign}{digits}E-{places}")
 
 
 def jsonable(value: object) -> object:
-    """Turn a result into JSON-safe plain values: Decimal and Fraction become strings, enums their value."""
+    """Turn a result into JSON-safe plain values: Decimal and Fraction become strings, enums their value.
+
+    The common types are dispatched on their exact type first: a score run turns a few million values.
+
+    >>> jsonable({"a": (Decimal("1.50"), Fraction(1, 3)), "b": [None, True, 2]})
+    {'a': ['1.50', '1/3'], 'b': [None, True, 2]}
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is Decimal or kind is Fraction:
+        return str(value)
+    if kind is dict or kind is MappingProxyType:
+        return {str(jsonable(k)): jsonable(v) for k, v in value.items()}  # type: ignore[attr-defined]
+    if kind is list or kind is tuple:
+        return [jsonable(v) for v in value]  # type: ignore[attr-defined]
     if value is None or isinstance(value, (bool, int, float, str)):
         if isinstance(value, Enum):
             return value.value
         return value
     if isinstance(value, Enum):
         return jsonable(value.value)
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Fraction):
+    if isinstance(value, (Decimal, Fraction)):
         return str(value)
     if isinstance(value, date):
         return value.isoformat()

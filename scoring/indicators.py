@@ -33,7 +33,7 @@ from scoring.appraisal import (
 from scoring.errors import InvalidParameter, InvalidRating, InvalidStatistics
 from scoring.inputs import AppraisalTarget, BehaviourRatings, ComplaintStats, SatisfactionStats, ServiceTimeStats
 from scoring.parameters import DEFAULT_PARAMETERS, ScoringParameters
-from scoring.skm import UNSUR, SkmSummary, ikm_unrounded, skm_summary
+from scoring.skm import UNSUR, SkmSummary, skm_summary
 from scoring.stats import Interval, shrink, t_interval
 
 __all__ = [
@@ -211,17 +211,18 @@ def satisfaction_indicator(
 
     n = stats.n
     counts = {u: stats.counts[u] for u in unsur}
-    raw_sum = stats.ikm_raw_sum if code == "ikm" else stats.ikp_raw_sum
-    raw_sum_sq = stats.ikm_raw_sum_sq if code == "ikm" else stats.ikp_raw_sum_sq
+    raw_sum, raw_sum_sq = _raw_sums(code, stats)
     notes: list[str] = []
-    raw_exact = ikm_unrounded(counts, weights) if n else None
+    # With equal weights the index is the mean per-response score 25·Σr/(m·n): SatisfactionStats has checked that
+    # every unsur has n answers and that Σr is what the counts imply, so this equals 25 × Σ (1/m)·NRRᵢ exactly.
     scale = Fraction(25, len(unsur))
+    raw_exact = scale * Fraction(raw_sum, n) if n else None
     interval = t_interval(n, scale * raw_sum, scale * scale * raw_sum_sq, parameters.confidence)
     if n < 2:
         notes.append("The interval needs at least 2 responses: not available.")
     unit_exact: Fraction | None = None
     if unit_stats is not None and unit_stats.n:
-        unit_exact = ikm_unrounded({u: unit_stats.counts[u] for u in unsur}, weights)
+        unit_exact = scale * Fraction(_raw_sums(code, unit_stats)[0], unit_stats.n)
     else:
         notes.append("No unit figure for this period, so no shrunk estimate.")
     shrunk_exact: Fraction | None = None
@@ -252,6 +253,13 @@ def satisfaction_indicator(
         interval=interval,
         explanation=_explain("§2.2", f"{code}_shrunk_t_interval", expression, inputs, params, notes),
     )
+
+
+def _raw_sums(code: str, stats: SatisfactionStats) -> tuple[int, int]:
+    """Σr and Σr² of the per-response raw sums behind ``code`` (ikm: all nine unsur, ikp: the ikp unsur)."""
+    if code == "ikm":
+        return stats.ikm_raw_sum, stats.ikm_raw_sum_sq
+    return stats.ikp_raw_sum, stats.ikp_raw_sum_sq
 
 
 def ikm_indicator(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal
 from fractions import Fraction
 from functools import lru_cache
 from statistics import NormalDist
@@ -26,6 +26,8 @@ DEFAULT_CONFIDENCE = Decimal("0.95")
 
 _LARGE_DF = 100_000
 _TINY = 1e-300
+#: 40 significant digits for the interval's square root and bounds, before they are rounded to a few places.
+_PRECISE = Context(prec=40)
 
 
 def _beta_continued_fraction(a: float, b: float, x: float) -> float:
@@ -99,7 +101,9 @@ def _t_quantile(df: int, alpha: Fraction) -> float:
             high = middle
 
 
+@lru_cache(maxsize=64)
 def _confidence(confidence: ExactNumber) -> Fraction:
+    """The confidence level as a Fraction, checked (cached: every interval of a run has the same level)."""
     level = to_fraction(confidence, "The confidence level")
     if not 0 < level < 1:
         raise InvalidParameter(f"The confidence level must lie strictly between 0 and 1; got {confidence}.")
@@ -168,8 +172,9 @@ def t_interval(
     """
     count = to_int(n, "The number of values", minimum=0, error=InvalidStatistics)
     level = _confidence(confidence)
-    sum_x = to_fraction(total, "Σx", InvalidStatistics)
-    sum_x2 = to_fraction(total_of_squares, "Σx²", InvalidStatistics)
+    sum_x = total if type(total) is Fraction else to_fraction(total, "Σx", InvalidStatistics)
+    sum_x2 = total_of_squares if type(total_of_squares) is Fraction else to_fraction(total_of_squares, "Σx²",
+                                                                                      InvalidStatistics)  # fmt: skip
     if count == 0:
         if sum_x or sum_x2:
             raise InvalidStatistics("With n = 0 the sums Σx and Σx² must be 0.")
@@ -185,22 +190,26 @@ def t_interval(
     mean = sum_x / count
     variance_of_mean = squares_about_mean / (count - 1) / count
     t = t_critical(count - 1, level)
-    with localcontext() as context:
-        context.prec = 40
-        standard_error = (Decimal(variance_of_mean.numerator) / Decimal(variance_of_mean.denominator)).sqrt()
-        half_width = Decimal(repr(t)) * standard_error
-        exact_mean = Decimal(mean.numerator) / Decimal(mean.denominator)
-        low, high = exact_mean - half_width, exact_mean + half_width
+    context = _PRECISE
+    standard_error = context.divide(variance_of_mean.numerator, variance_of_mean.denominator).sqrt(context)
+    half_width = context.multiply(Decimal(repr(t)), standard_error)
+    exact_mean = context.divide(mean.numerator, mean.denominator)
+    low, high = context.subtract(exact_mean, half_width), context.add(exact_mean, half_width)
     return Interval(
         n=count,
         df=count - 1,
-        confidence=Decimal(str(level.numerator)) / Decimal(str(level.denominator)),
+        confidence=_as_decimal(level),
         t=t,
         mean=round_half_up(mean, places),
         standard_error=round_half_up(standard_error, places),
         low=round_half_up(low, places),
         high=round_half_up(high, places),
     )
+
+
+@lru_cache(maxsize=64)
+def _as_decimal(level: Fraction) -> Decimal:
+    return Decimal(str(level.numerator)) / Decimal(str(level.denominator))
 
 
 def shrink(mean: ExactNumber, n: int, unit_mean: ExactNumber, k: ExactNumber = 20) -> Fraction:

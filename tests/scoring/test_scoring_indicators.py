@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scoring import (
+    IKP_UNSUR,
     UNSUR,
     ComplaintStats,
     IndicatorStatus,
@@ -22,6 +23,7 @@ from scoring import (
     complaint_indicators,
     employee_indicators,
     ikm_indicator,
+    ikm_unrounded,
     ikp_indicator,
     round_half_up,
     satisfaction_indicator,
@@ -236,3 +238,17 @@ def test_employee_indicators_bundle_everything_with_the_parameters() -> None:
     assert data["service_times"]["on_time_rate"]["value"] == "75.00"
     assert data["complaints"]["first_response_median_hours"]["status"] == "not_available"
     assert data["parameters"]["shrinkage_k"] == 10
+
+
+@given(responses, st.sampled_from([IKP_UNSUR, ("U3", "U7"), ("U1",), UNSUR]))
+def test_the_index_equals_the_nrr_formula_with_equal_weights(
+    answers: list[dict[str, int]], ikp_unsur: tuple[str, ...]
+) -> None:
+    """ikm and ikp are computed as the mean per-response score; that must be 25 × Σ (1/m)·NRRᵢ (spec §1.3, §2.2)."""
+    stats = SatisfactionStats.from_responses(answers, ikp_unsur=ikp_unsur)
+    parameters = ScoringParameters(ikp_unsur=ikp_unsur)
+    for code, unsur in (("ikm", UNSUR), ("ikp", ikp_unsur)):
+        result = satisfaction_indicator(code, stats, stats, parameters)  # type: ignore[arg-type]
+        expected = ikm_unrounded({u: stats.counts[u] for u in unsur}, {u: Fraction(1, len(unsur)) for u in unsur})
+        assert result.explanation.inputs["value_exact"] == expected
+        assert result.raw == round_half_up(expected) and result.unit_figure == result.raw
