@@ -77,7 +77,7 @@ from scoring.inputs import (
     ServiceTimeStats,
     WorkingDayRule,
 )
-from scoring.parameters import DEFAULT_PARAMETERS, ON_TIME_RULE, ScoringParameters
+from scoring.parameters import DEFAULT_PARAMETERS, ON_TIME_RULE, ON_TIME_RULES, ScoringParameters
 from scoring.periods import PERIOD_KINDS, Period, PeriodKind, last_n, parse_period, period_containing
 from scoring.skm import (
     ANSWER_VALUES,
@@ -124,6 +124,7 @@ __all__ = [
     "GRADE_BANDS",
     "IKP_UNSUR",
     "ON_TIME_RULE",
+    "ON_TIME_RULES",
     "PERIOD_KINDS",
     "PREDIKAT_MATRIX",
     "UNSUR",

@@ -32,7 +32,7 @@ from scoring.appraisal import (
 )
 from scoring.errors import InvalidParameter, InvalidRating, InvalidStatistics
 from scoring.inputs import AppraisalTarget, BehaviourRatings, ComplaintStats, SatisfactionStats, ServiceTimeStats
-from scoring.parameters import DEFAULT_PARAMETERS, ScoringParameters
+from scoring.parameters import DEFAULT_PARAMETERS, ON_TIME_RULES, ScoringParameters
 from scoring.skm import UNSUR, SkmSummary, skm_summary
 from scoring.stats import Interval, shrink, t_interval
 
@@ -439,7 +439,7 @@ def service_time_indicators(
             _ratio(s.tickets_on_time, s.tickets_finished, 100), s.tickets_finished,
             {"tickets_on_time": s.tickets_on_time, "tickets_finished": s.tickets_finished},
             {"on_time_rule": parameters.on_time_rule, "target": "counter standard of the service type (minutes)"},
-            "No finished tickets: not available.", (),
+            "No finished tickets: not available.", (f"On time: {ON_TIME_RULES[parameters.on_time_rule]}.",),
         ),
         "tickets_per_working_day": (
             _ratio(s.tickets_finished, s.working_days), s.working_days,

@@ -15,10 +15,22 @@ from scoring.errors import InvalidParameter, ScoringError
 from scoring.skm import IKP_UNSUR, UNSUR, WeightConvention, resolve_weights
 from scoring.stats import DEFAULT_CONFIDENCE
 
-__all__ = ["DEFAULT_PARAMETERS", "ON_TIME_RULE", "PARAMETERS_VERSION", "ScoringParameters"]
+__all__ = ["DEFAULT_PARAMETERS", "ON_TIME_RULE", "ON_TIME_RULES", "PARAMETERS_VERSION", "ScoringParameters"]
 
-#: The only on-time rule so far (spec §2.3): finished − issued ≤ the service type's counter standard.
+#: The spec's on-time rule (spec §2.3): the whole visit, finished − issued, within the service type's counter
+#: standard. The default.
 ON_TIME_RULE = "finished_minus_issued_within_counter_standard"
+
+#: Every on-time rule a unit may choose → what it measures against the service type's counter standard. A unit
+#: whose counter standard covers only the time at the desk (not the queue) picks one of the last two; a finished
+#: ticket without the start that rule needs is measured from its issue, so missing events never make it on time.
+ON_TIME_RULES: Mapping[str, str] = MappingProxyType({
+    ON_TIME_RULE: "finished − issued (the whole visit, queue included) ≤ counter standard",
+    "finished_minus_called_within_counter_standard":
+        "finished − first called (at the counter, from the call) ≤ counter standard; from issued if never called",
+    "service_within_counter_standard":
+        "finished − started (finished − called without started) ≤ counter standard; from issued if neither",
+})  # fmt: skip
 
 #: Version of the :meth:`ScoringParameters.to_dict` layout.
 PARAMETERS_VERSION = 1
@@ -49,7 +61,8 @@ class ScoringParameters:
     - ``weight_convention``: weights of the unit's SKM report: "exact", "0.111" or custom weights (spec §1.3).
       Per-employee ikm and ikp always use equal weights, see :mod:`scoring.indicators`.
     - ``ikp_unsur``: the staff-attributable unsur (spec §2.2).
-    - ``on_time_rule``: how on-time is decided (spec §2.3); recorded so a run says which rule it used.
+    - ``on_time_rule``: which duration must stay within the service type's counter standard, one of
+      :data:`ON_TIME_RULES` (spec §2.3 by default); recorded so a run says which rule it used.
     - ``capaian_thresholds``: (Di Atas from, Sesuai from) for the average capaian (spec §3).
     - ``capaian_cap``: the cap of each capaian (spec §3).
     - ``organisational_predikat``: the organisation's own predikat (e.g. "Baik"), which chooses the distribution
@@ -92,8 +105,9 @@ class ScoringParameters:
         ):
             raise InvalidParameter(f"ikp_unsur must be distinct unsur codes from U1 to U9; got {codes!r}.")
         object.__setattr__(self, "ikp_unsur", tuple(codes))
-        if self.on_time_rule != ON_TIME_RULE:
-            raise InvalidParameter(f"on_time_rule must be {ON_TIME_RULE!r}; got {self.on_time_rule!r}.")
+        if self.on_time_rule not in ON_TIME_RULES:
+            rules = ", ".join(ON_TIME_RULES)
+            raise InvalidParameter(f"on_time_rule must be one of {rules}; got {self.on_time_rule!r}.")
         thresholds = self.capaian_thresholds
         if isinstance(thresholds, str) or not isinstance(thresholds, Sequence) or len(thresholds) != 2:
             raise InvalidParameter("capaian_thresholds must be two numbers: (Di Atas from, Sesuai from).")

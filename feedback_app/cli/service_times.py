@@ -31,10 +31,10 @@ def service_times(unit_slug: str, period_code: str, group_by: str, as_json: bool
     period = period_by_code(period_code)
     parameters = unit_parameters(unit)
     if group_by == "unit":
-        unit_stats = service_time_stats(unit, period, "unit")
+        unit_stats = service_time_stats(unit, period, "unit", parameters.on_time_rule)
         groups: dict[str, ServiceTimeStats | None] = {unit.name: unit_stats}
     else:
-        by_id = service_time_stats(unit, period, group_by)  # type: ignore[call-overload]
+        by_id = service_time_stats(unit, period, group_by, parameters.on_time_rule)  # type: ignore[call-overload]
         model = Employee if group_by == "employee" else Counter
         label = Employee.name if group_by == "employee" else Counter.public_code
         names = dict(db.session.execute(select(model.id, label).where(model.id.in_(list(by_id)))).all())

@@ -334,7 +334,7 @@ def compute_score_run(
 
     satisfaction, unit_satisfaction = satisfaction_stats(unit, period, parameters.ikp_unsur)
     statuses = response_status_counts(unit, period)
-    service, unit_service = employee_and_unit_service_times(unit, period)
+    service, unit_service = employee_and_unit_service_times(unit, period, parameters.on_time_rule)
     complaints, unit_complaints = complaint_stats(unit, period)
     step(SCORE_RUN_STEPS[0])
 

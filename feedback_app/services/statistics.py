@@ -38,6 +38,8 @@ from sqlalchemy import (
 
 from scoring import (
     IKP_UNSUR,
+    ON_TIME_RULE,
+    ON_TIME_RULES,
     UNSUR,
     ComplaintStats,
     Period,
@@ -303,18 +305,36 @@ def _assignment_key(group_by: GroupBy) -> ColumnElement[Any]:
     }[group_by]
 
 
-@overload
-def service_time_stats(unit: Unit, period: Period, group_by: Literal["unit"]) -> ServiceTimeStats | None: ...
+def _on_time_start(rule: str) -> ColumnElement[Any]:
+    """Where the duration a unit's on-time rule holds against the counter standard begins (spec §2.3).
+
+    It ends at ``finished``. A ticket without the start its rule needs is measured from its issue, so missing
+    events never make a ticket on time (:data:`scoring.ON_TIME_RULES`).
+    """
+    starts: dict[str, ColumnElement[Any]] = {
+        ON_TIME_RULE: Ticket.issued_at,
+        "finished_minus_called_within_counter_standard": func.coalesce(Ticket.called_at, Ticket.issued_at),
+        "service_within_counter_standard": func.coalesce(Ticket.started_at, Ticket.called_at, Ticket.issued_at),
+    }
+    if rule not in starts or rule not in ON_TIME_RULES:
+        raise StatisticsError(f"Unknown on-time rule {rule!r}; use one of {', '.join(ON_TIME_RULES)}.")
+    return starts[rule]
 
 
 @overload
 def service_time_stats(
-    unit: Unit, period: Period, group_by: Literal["employee", "counter"] = "employee"
+    unit: Unit, period: Period, group_by: Literal["unit"], on_time_rule: str = ON_TIME_RULE
+) -> ServiceTimeStats | None: ...
+
+
+@overload
+def service_time_stats(
+    unit: Unit, period: Period, group_by: Literal["employee", "counter"] = "employee", on_time_rule: str = ON_TIME_RULE
 ) -> dict[int, ServiceTimeStats]: ...
 
 
 def service_time_stats(
-    unit: Unit, period: Period, group_by: GroupBy = "employee"
+    unit: Unit, period: Period, group_by: GroupBy = "employee", on_time_rule: str = ON_TIME_RULE
 ) -> dict[int, ServiceTimeStats] | ServiceTimeStats | None:
     """Ticket counts, exact p50/p90 wait and service seconds and working days, per group, in four queries (spec §2.3).
 
@@ -322,20 +342,20 @@ def service_time_stats(
     ``"counter"`` or ``"unit"``; the first two give a dict keyed by id, the last the unit's statistics or ``None``
     when it has no tickets in the period (not available, never zero). Tickets are in the period by ``issued_at``.
     wait = first called − issued; service = finished − started (finished − called where no ``started``); on-time
-    = finished − issued ≤ the service type's counter standard; a negative duration (clocks out of step) is left
-    out rather than guessed. Working days (spec §5): local days with a sign-in or roster on the unit's counters
-    before now, else (when none is known for that employee, counter or unit) local days on which its tickets of
-    the period were finished.
+    by ``on_time_rule`` (by default the spec's finished − issued ≤ the service type's counter standard, see
+    :func:`_on_time_start`); a negative duration (clocks out of step) is left out rather than guessed. Working days
+    (spec §5): local days with a sign-in or roster on the unit's counters before now, else (when none is known for
+    that employee, counter or unit) local days on which its tickets of the period were finished.
     """
     if group_by not in GROUPINGS:
         raise StatisticsError(f"group_by must be one of {', '.join(GROUPINGS)}; got {group_by!r}.")
     if group_by == "unit":
-        return _service_times(unit, period, None)[1]
-    return _service_times(unit, period, group_by)[0]
+        return _service_times(unit, period, None, on_time_rule)[1]
+    return _service_times(unit, period, group_by, on_time_rule)[0]
 
 
 def employee_and_unit_service_times(
-    unit: Unit, period: Period
+    unit: Unit, period: Period, on_time_rule: str = ON_TIME_RULE
 ) -> tuple[dict[int, ServiceTimeStats], ServiceTimeStats | None]:
     """:func:`service_time_stats` per employee and for the unit at once, as a score run needs them (spec §2.3).
 
@@ -343,11 +363,11 @@ def employee_and_unit_service_times(
     queries instead of eight: each of them reads the tickets (or the roster) once for both groupings, and the
     unit's ticket counts are the sums of the per-employee counts (tickets served by nobody recorded included).
     """
-    return _service_times(unit, period, "employee")
+    return _service_times(unit, period, "employee", on_time_rule)
 
 
 def _service_times(
-    unit: Unit, period: Period, group_by: GroupBy | None
+    unit: Unit, period: Period, group_by: GroupBy | None, on_time_rule: str
 ) -> tuple[dict[int, ServiceTimeStats], ServiceTimeStats | None]:
     """Statistics per ``group_by`` ("employee" or "counter", or None for none) and for the whole unit, in four queries.
 
@@ -362,7 +382,8 @@ def _service_times(
     key = _ticket_key(groupings[0])
 
     on_time = and_(
-        finished, _seconds_between(Ticket.issued_at, Ticket.finished_at) <= ServiceType.counter_standard_minutes * 60
+        finished,
+        _seconds_between(_on_time_start(on_time_rule), Ticket.finished_at) <= ServiceType.counter_standard_minutes * 60,
     )
     counts_stmt = (
         select(

@@ -35,6 +35,7 @@ def test_round_trip_through_json() -> None:
         ),
         ScoringParameters(weight_convention={"U3": "1/3", "U6": "1/3", "U7": Fraction(1, 3)}),
         ScoringParameters(weight_convention="0.111", ikp_unsur=["U6", "U7"]),  # type: ignore[arg-type]
+        ScoringParameters(on_time_rule="service_within_counter_standard"),
     ):
         stored = json.loads(json.dumps(p.to_dict()))
         assert ScoringParameters.from_dict(stored) == p

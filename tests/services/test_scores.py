@@ -40,7 +40,7 @@ from feedback_app.services.scores import (
     set_unit_parameters,
     unit_parameters,
 )
-from scoring import DEFAULT_PARAMETERS, parse_period
+from scoring import DEFAULT_PARAMETERS, ON_TIME_RULE, parse_period
 
 WIB = ZoneInfo("Asia/Jakarta")
 Q3 = parse_period("2026-Q3")
@@ -228,6 +228,29 @@ def test_parameters_are_per_unit_change_the_results_and_are_stored_with_the_run(
     with pytest.raises(ScoreRunError, match="must sum to exactly 1"):
         set_unit_parameters(office.unit, {"weight_convention": "U1=1/2,U2=1/3"})
     assert set_unit_parameters(office.unit, {"shrinkage_k": ""}).shrinkage_k == 20  # back to the default
+
+
+def test_the_units_on_time_rule_decides_the_on_time_rate_and_is_stored(office: Office) -> None:
+    # A 25-minute visit of which 5 minutes in the queue: late against the 20-minute standard by the spec's rule,
+    # on time when the unit counts from the call.
+    issued = datetime(2026, 8, 3, 9, 0, tzinfo=WIB)
+    db.session.add(Ticket(unit_id=office.unit.id, external_id="L1", counter_id=office.counter.id,
+                          service_type_id=office.counter.service_types[0].id, employee_id=office.ani.id,
+                          issued_at=issued, called_at=issued + timedelta(minutes=5),
+                          finished_at=issued + timedelta(minutes=25), outcome="finished"))  # fmt: skip
+    db.session.commit()
+    spec_rule = stored(compute_score_run(office.unit, Q3, "t"))[office.ani.id, "on_time_rate"]
+    assert spec_rule.value == Decimal(0)
+    assert spec_rule.explanation["explanation"]["parameters"]["on_time_rule"] == ON_TIME_RULE
+    set_unit_parameters(office.unit, {"on_time_rule": "finished_minus_called_within_counter_standard"})
+    db.session.commit()
+    run = compute_score_run(office.unit, Q3, "t")
+    from_call = stored(run)[office.ani.id, "on_time_rate"]
+    assert from_call.value == Decimal(100) and stored(run)[None, "on_time_rate"].value == Decimal(100)
+    assert run.parameters["on_time_rule"] == "finished_minus_called_within_counter_standard"
+    assert "first called" in from_call.explanation["explanation"]["notes"][0]
+    with pytest.raises(ScoreRunError, match="on_time_rule must be one of"):
+        set_unit_parameters(office.unit, {"on_time_rule": "sebelum_tutup"})
 
 
 def test_missing_sources_are_not_available_never_zero(office: Office) -> None:

@@ -25,6 +25,7 @@ from feedback_app.services.statistics import (
     service_time_stats,
 )
 from scoring import (
+    ON_TIME_RULES,
     UNSUR,
     ComplaintStats,
     SatisfactionStats,
@@ -172,6 +173,42 @@ def test_service_times_per_employee_equal_the_hand_computed_values(data: Fixture
     assert budi.tickets_per_working_day.value == Decimal("1.00")
     assert "signed in to a counter or rostered" in budi.tickets_per_working_day.explanation.notes[0]
 
+
+
+# Standard 10 minutes; minutes after issue of (called, started, finished) → on time by the whole visit, from the
+# call, by the service time. A ticket without the start a rule needs is measured from its issue.
+RULE_TICKETS = [
+    ((5, 8, 16), (False, False, True)),
+    ((2, None, 11), (False, True, True)),
+    ((None, None, 9), (True, True, True)),
+    ((1, 2, 10), (True, True, True)),  # exactly the standard is on time
+    ((None, None, 12), (False, False, False)),
+    ((1, None, None), (False, False, False)),  # not finished: never on time
+]
+RULES = ("finished_minus_issued_within_counter_standard", "finished_minus_called_within_counter_standard",
+         "service_within_counter_standard")  # fmt: skip
+
+
+def test_every_on_time_rule_counts_its_own_duration_against_the_counter_standard(build, clock) -> None:
+    unit = build.unit(slug="aturan", timezone="Asia/Makassar")
+    service = build.service_type(unit, counter_standard_minutes=10)
+    counter = build.counter(unit, service_types=[service])
+    employee = build.employee()
+    issued = wita("2026-08-04 09:00:00")
+    for number, ((called, started, finished), _on_time) in enumerate(RULE_TICKETS):
+        at = [None if m is None else issued + timedelta(minutes=m) for m in (called, started, finished)]
+        db.session.add(Ticket(unit_id=unit.id, external_id=f"R{number}", counter_id=counter.id,
+                              service_type_id=service.id, employee_id=employee.id, issued_at=issued,
+                              called_at=at[0], started_at=at[1], finished_at=at[2],
+                              outcome="finished" if finished else "called"))  # fmt: skip
+    db.session.commit()
+    assert set(RULES) == set(ON_TIME_RULES)
+    for index, rule in enumerate(RULES):
+        expected = sum(on_time[index] for _times, on_time in RULE_TICKETS)
+        assert service_time_stats(unit, Q3, "employee", rule)[employee.id].tickets_on_time == expected, rule
+        assert service_time_stats(unit, Q3, "unit", rule).tickets_on_time == expected, rule
+    with pytest.raises(StatisticsError, match="Unknown on-time rule"):
+        service_time_stats(unit, Q3, "unit", "started_minus_issued")
 
 
 def test_service_times_per_counter_and_for_the_unit(data: Fixture) -> None:
