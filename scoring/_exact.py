@@ -69,9 +69,6 @@ def to_int(value: object, what: str, minimum: int = 0, error: type[ScoringError]
 def round_half_up(value: ExactNumber, places: int = 2) -> Decimal:
     """Round an exact number half up (away from zero) to ``places`` decimals, as the IKM is rounded (spec §1.3).
 
-    Integer arithmetic throughout (a score run rounds a few hundred thousand figures): ⌊|x|·10^places + ½⌋ as
-    (2·|p|·10^places + q) div 2q for x = p/q, read back into a Decimal from its digits, which is exact.
-
     >>> round_half_up(Fraction(88305, 1000))
     Decimal('88.31')
     >>> round_half_up("24.975"), round_half_up(100), round_half_up("-0.125"), round_half_up("-0.001")
@@ -82,7 +79,18 @@ def round_half_up(value: ExactNumber, places: int = 2) -> Decimal:
                                  context=_HALF_UP)  # fmt: skip
         return rounded if rounded else abs(rounded)  # no "-0.00"
     exact = value if type(value) is Fraction else to_fraction(value, "The value to round")
-    numerator, denominator = exact.numerator, exact.denominator
+    return round_ratio(exact.numerator, exact.denominator, places)
+
+
+def round_ratio(numerator: int, denominator: int, places: int = 2) -> Decimal:
+    """numerator ÷ denominator rounded half up to ``places`` decimals, in integers (a score run rounds a few
+    hundred thousand figures): ⌊|x|·10^places + ½⌋ as (2·|p|·10^places + q) div 2q, read back exactly.
+
+    >>> round_ratio(2, 3), round_ratio(-1, 8), round_ratio(1, -8, 1)
+    (Decimal('0.67'), Decimal('-0.13'), Decimal('-0.1'))
+    """
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
     digits = (2 * abs(numerator) * 10**places + denominator) // (2 * denominator)
     sign = "-" if numerator < 0 and digits else ""
     return Decimal(f"{sign}{digits}E-{places}")
@@ -101,10 +109,14 @@ def jsonable(value: object) -> object:
         return value
     if kind is Decimal or kind is Fraction:
         return str(value)
-    if kind is dict or kind is MappingProxyType:
-        return {str(jsonable(k)): jsonable(v) for k, v in value.items()}  # type: ignore[attr-defined]
+    if kind is dict or kind is MappingProxyType:  # plain keys and values inline: most of them are
+        plain = _PLAIN
+        return {
+            k if type(k) is str else str(jsonable(k)): v if type(v) in plain else jsonable(v)
+            for k, v in value.items()  # type: ignore[attr-defined]
+        }
     if kind is list or kind is tuple:
-        return [jsonable(v) for v in value]  # type: ignore[attr-defined]
+        return [v if type(v) in _PLAIN else jsonable(v) for v in value]  # type: ignore[attr-defined]
     if value is None or isinstance(value, (bool, int, float, str)):
         if isinstance(value, Enum):
             return value.value

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Literal
 
-from scoring._exact import jsonable, round_half_up
+from scoring._exact import jsonable, round_half_up, round_ratio
 from scoring.appraisal import (
     PREDIKAT_MATRIX,
     Predikat,
@@ -188,20 +189,7 @@ def satisfaction_indicator(
                 f"{name} were summed over {', '.join(given.ikp_unsur)} but the parameters define ikp over "
                 f"{', '.join(unsur)}."
             )
-    weight = Fraction(1, len(unsur))
-    weights = {u: weight for u in unsur}
-    items = " + ".join(unsur)
-    expression = (
-        f"{code} = 25 × Σ ({weight})·NRRᵢ over {', '.join(unsur)}; "
-        f"interval: t-interval on the per-response score 25·({items})/{len(unsur)}; "
-        f"shrunk = (n·{code} + k·unit {code})/(n + k)"
-    )
-    params: dict[str, object] = {
-        "weights": weights,
-        "shrinkage_k": parameters.shrinkage_k,
-        "publication_threshold": parameters.publication_threshold,
-        "confidence": parameters.confidence,
-    }
+    expression, params = _satisfaction_formula(code, unsur, parameters)
     if stats is None:
         explanation = _explain(
             "§2.2", f"{code}_shrunk_t_interval", expression, {"n": None}, params,
@@ -215,14 +203,14 @@ def satisfaction_indicator(
     notes: list[str] = []
     # With equal weights the index is the mean per-response score 25·Σr/(m·n): SatisfactionStats has checked that
     # every unsur has n answers and that Σr is what the counts imply, so this equals 25 × Σ (1/m)·NRRᵢ exactly.
-    scale = Fraction(25, len(unsur))
-    raw_exact = scale * Fraction(raw_sum, n) if n else None
-    interval = t_interval(n, scale * raw_sum, scale * scale * raw_sum_sq, parameters.confidence)
+    m = len(unsur)
+    raw_exact = Fraction(25 * raw_sum, m * n) if n else None
+    interval = t_interval(n, Fraction(25 * raw_sum, m), Fraction(625 * raw_sum_sq, m * m), parameters.confidence)
     if n < 2:
         notes.append("The interval needs at least 2 responses: not available.")
     unit_exact: Fraction | None = None
     if unit_stats is not None and unit_stats.n:
-        unit_exact = scale * Fraction(_raw_sums(code, unit_stats)[0], unit_stats.n)
+        unit_exact = Fraction(25 * _raw_sums(code, unit_stats)[0], m * unit_stats.n)
     else:
         notes.append("No unit figure for this period, so no shrunk estimate.")
     shrunk_exact: Fraction | None = None
@@ -253,6 +241,27 @@ def satisfaction_indicator(
         interval=interval,
         explanation=_explain("§2.2", f"{code}_shrunk_t_interval", expression, inputs, params, notes),
     )
+
+
+@lru_cache(maxsize=32)
+def _satisfaction_formula(
+    code: str, unsur: tuple[str, ...], parameters: ScoringParameters
+) -> tuple[str, Mapping[str, object]]:
+    """The expression and parameters of an ikm/ikp explanation: the same for every employee of a run (cached)."""
+    weight = Fraction(1, len(unsur))
+    items = " + ".join(unsur)
+    expression = (
+        f"{code} = 25 × Σ ({weight})·NRRᵢ over {', '.join(unsur)}; "
+        f"interval: t-interval on the per-response score 25·({items})/{len(unsur)}; "
+        f"shrunk = (n·{code} + k·unit {code})/(n + k)"
+    )
+    params = MappingProxyType({
+        "weights": MappingProxyType(dict.fromkeys(unsur, weight)),
+        "shrinkage_k": parameters.shrinkage_k,
+        "publication_threshold": parameters.publication_threshold,
+        "confidence": parameters.confidence,
+    })  # fmt: skip
+    return expression, params
 
 
 def _raw_sums(code: str, stats: SatisfactionStats) -> tuple[int, int]:
@@ -315,11 +324,11 @@ class Indicator:
         }
 
 
-def _ratio(numerator: int | None, denominator: int, scale: int = 1) -> Fraction | None:
-    """numerator × scale / denominator, or None when there is nothing to divide."""
+def _ratio(numerator: int | None, denominator: int, scale: int = 1) -> Decimal | None:
+    """numerator × scale / denominator rounded half up to 2 decimals, or None when there is nothing to divide."""
     if numerator is None or denominator == 0:
         return None
-    return Fraction(numerator * scale, denominator)
+    return round_ratio(numerator * scale, denominator)
 
 
 def _indicator(
@@ -328,19 +337,19 @@ def _indicator(
     spec: str,
     formula: str,
     expression: str,
-    value: Fraction | None,
+    value: Decimal | None,
     n: int,
     inputs: Mapping[str, object],
     parameters: Mapping[str, object],
     missing_note: str,
     notes: tuple[str, ...] = (),
 ) -> Indicator:
-    """An indicator with ``value`` rounded half up to 2 decimals, or not available when ``value`` is None."""
+    """An indicator with ``value`` (already rounded by :func:`_ratio`), or not available when ``value`` is None."""
     if value is None:
         explanation = _explain(spec, formula, expression, inputs, parameters, [missing_note, *notes])
         return Indicator(code, IndicatorStatus.NOT_AVAILABLE, None, unit, n, explanation)
     explanation = _explain(spec, formula, expression, inputs, parameters, list(notes))
-    return Indicator(code, IndicatorStatus.OK, round_half_up(value), unit, n, explanation)
+    return Indicator(code, IndicatorStatus.OK, value, unit, n, explanation)
 
 
 def _not_available(code: str, unit: str, spec: str, formula: str, expression: str, source: str) -> Indicator:
@@ -416,7 +425,7 @@ def service_time_indicators(
     s = stats
     rule_text = _WORKING_DAY_RULE_TEXT[s.working_day_rule]
     # code → (value, n, inputs, parameters, note when not available, notes)
-    plans: dict[str, tuple[Fraction | None, int, dict[str, object], dict[str, object], str, tuple[str, ...]]] = {
+    plans: dict[str, tuple[Decimal | None, int, dict[str, object], dict[str, object], str, tuple[str, ...]]] = {
         "wait_median_minutes": (
             _ratio(s.wait_p50_seconds, 60), s.wait_n, {"wait_n": s.wait_n, "wait_p50_seconds": s.wait_p50_seconds},
             {}, "No wait times recorded: not available.", (),

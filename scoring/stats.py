@@ -16,7 +16,7 @@ from functools import lru_cache
 from statistics import NormalDist
 from typing import Any
 
-from scoring._exact import ExactNumber, round_half_up, to_fraction, to_int
+from scoring._exact import ExactNumber, round_half_up, round_ratio, to_fraction, to_int
 from scoring.errors import InvalidParameter, InvalidStatistics
 
 __all__ = ["DEFAULT_CONFIDENCE", "Interval", "shrink", "t_critical", "t_interval"]
@@ -117,7 +117,12 @@ def t_critical(df: int, confidence: ExactNumber = DEFAULT_CONFIDENCE) -> float:
     [12.706, 4.303, 2.228, 2.042, 1.984]
     """
     degrees = to_int(df, "The degrees of freedom", minimum=1)
-    return _t_quantile(degrees, 1 - _confidence(confidence))
+    return _critical(degrees, _confidence(confidence))
+
+
+@lru_cache(maxsize=4096)
+def _critical(df: int, level: Fraction) -> float:
+    return _t_quantile(df, 1 - level)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,28 +184,29 @@ def t_interval(
         if sum_x or sum_x2:
             raise InvalidStatistics("With n = 0 the sums Σx and Σx² must be 0.")
         return None
-    squares_about_mean = sum_x2 - sum_x * sum_x / count
-    if squares_about_mean < 0:
+    # In integers (a run computes two intervals per employee): with Σx = a/b and Σx² = c/d,
+    # Σ(x − mean)² = (c·b²·n − a²·d) / (d·b²·n) and the variance of the mean is that ÷ (n − 1)·n.
+    a, b, c, d = sum_x.numerator, sum_x.denominator, sum_x2.numerator, sum_x2.denominator
+    spread = c * b * b * count - a * a * d
+    if spread < 0:
         raise InvalidStatistics(
             f"Σx² = {sum_x2} is smaller than (Σx)²/n = {sum_x * sum_x / count}; the sums do not come from "
             f"the same {count} values."
         )
     if count < 2:
         return None
-    mean = sum_x / count
-    variance_of_mean = squares_about_mean / (count - 1) / count
-    t = t_critical(count - 1, level)
+    t = _critical(count - 1, level)
     context = _PRECISE
-    standard_error = context.divide(variance_of_mean.numerator, variance_of_mean.denominator).sqrt(context)
+    standard_error = context.divide(spread, d * b * b * count * count * (count - 1)).sqrt(context)
     half_width = context.multiply(Decimal(repr(t)), standard_error)
-    exact_mean = context.divide(mean.numerator, mean.denominator)
+    exact_mean = context.divide(a, b * count)
     low, high = context.subtract(exact_mean, half_width), context.add(exact_mean, half_width)
     return Interval(
         n=count,
         df=count - 1,
         confidence=_as_decimal(level),
         t=t,
-        mean=round_half_up(mean, places),
+        mean=round_ratio(a, b * count, places),
         standard_error=round_half_up(standard_error, places),
         low=round_half_up(low, places),
         high=round_half_up(high, places),

@@ -14,6 +14,7 @@ import subprocess
 import tomllib
 from collections import Counter as Tally
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -72,7 +73,7 @@ from .statistics import (
 
 #: The steps of a run, reported one by one to ``progress``.
 SCORE_RUN_STEPS = ("statistics", "inputs", "scoring", "storing")
-#: Indicator rows written per statement (COPY or INSERT) while a run is computed.
+#: Indicator rows written per INSERT statement while a run is computed (PostgreSQL takes them all in one COPY).
 INDICATOR_BATCH = 5000
 #: PostgreSQL ``work_mem`` for a run's transaction (see :func:`_settle_transaction`).
 RUN_WORK_MEM = "64MB"
@@ -375,7 +376,6 @@ def compute_score_run(
     # nobody answered about has n = 0, which scoring shows as "data belum cukup" (spec §2.2, §6).
     surveyed = unit_satisfaction if unit_satisfaction.n else None
     nobody = SatisfactionStats.from_responses([], parameters.ikp_unsur) if surveyed else None
-    rows = _IndicatorRows(run.id)
     predikat_counts: Tally[str] = Tally()
     # What scoring makes of a missing source (no targets, no ratings, no complaints) is the same for everyone:
     # computed once, as the rows it becomes.
@@ -387,42 +387,41 @@ def compute_score_run(
         "complaints": [_row(indicator) for indicator in _group(complaint_indicators(None))],
     }  # fmt: skip
     try:
-        for employee_id in sorted(employee_ids):
-            mine = satisfaction.get(employee_id, nobody)
-            rows.add(employee_id, ikm_indicator(mine, surveyed, parameters))
-            rows.add(employee_id, ikp_indicator(mine, surveyed, parameters))
-            rows.add_all(employee_id, _group(service_time_indicators(service.get(employee_id), parameters)))
-            if employee_id in complaints:
-                rows.add_all(employee_id, _group(complaint_indicators(complaints[employee_id])))
-            else:
-                rows.copy(employee_id, missing_rows["complaints"])
-            if employee_id not in targets and employee_id not in ratings:
-                rows.copy(employee_id, missing_rows["appraisal"])
-                continue  # a predikat needs both ratings: not available
-            hasil = hasil_kerja_indicator(targets.get(employee_id), parameters)
-            perilaku = perilaku_indicator(ratings.get(employee_id))
-            suggested = predikat_indicator(hasil, perilaku)
-            if suggested.status is IndicatorStatus.OK and suggested.result:
-                predikat_counts[suggested.result] += 1
-            rows.add_all(employee_id, [hasil, perilaku, suggested])
-        population = unit_service.tickets_finished if unit_service and unit_service.tickets_finished else None
-        unit_rows: list[AnyIndicator] = [
-            unit_ikm_indicator(surveyed, parameters, population),
-            ikp_indicator(surveyed, surveyed, parameters),
-            *_group(service_time_indicators(unit_service, parameters)),
-            *_group(complaint_indicators(unit_complaints)),
-            distribution_indicator(predikat_counts, parameters),
-        ]
+        with _IndicatorRows(run.id) as rows:
+            for employee_id in sorted(employee_ids):
+                mine = satisfaction.get(employee_id, nobody)
+                rows.add(employee_id, ikm_indicator(mine, surveyed, parameters))
+                rows.add(employee_id, ikp_indicator(mine, surveyed, parameters))
+                rows.add_all(employee_id, _group(service_time_indicators(service.get(employee_id), parameters)))
+                if employee_id in complaints:
+                    rows.add_all(employee_id, _group(complaint_indicators(complaints[employee_id])))
+                else:
+                    rows.copy(employee_id, missing_rows["complaints"])
+                if employee_id not in targets and employee_id not in ratings:
+                    rows.copy(employee_id, missing_rows["appraisal"])
+                    continue  # a predikat needs both ratings: not available
+                hasil = hasil_kerja_indicator(targets.get(employee_id), parameters)
+                perilaku = perilaku_indicator(ratings.get(employee_id))
+                suggested = predikat_indicator(hasil, perilaku)
+                if suggested.status is IndicatorStatus.OK and suggested.result:
+                    predikat_counts[suggested.result] += 1
+                rows.add_all(employee_id, [hasil, perilaku, suggested])
+            population = unit_service.tickets_finished if unit_service and unit_service.tickets_finished else None
+            rows.add_all(None, [
+                unit_ikm_indicator(surveyed, parameters, population),
+                ikp_indicator(surveyed, surveyed, parameters),
+                *_group(service_time_indicators(unit_service, parameters)),
+                *_group(complaint_indicators(unit_complaints)),
+                distribution_indicator(predikat_counts, parameters),
+            ])  # fmt: skip
     except ScoringError as error:
         # Nothing of this run may stay behind in the caller's transaction.
         db.session.execute(delete(ScoreIndicator).where(ScoreIndicator.run_id == run.id))
         db.session.delete(run)
         db.session.flush()
         raise ScoreRunError(f"The score run of {unit.slug} for {period.id} cannot be computed: {error}") from None
-    rows.add_all(None, unit_rows)
     step(SCORE_RUN_STEPS[2])
 
-    rows.flush()
     db.session.execute(
         update(ScoreRun)
         .where(
@@ -439,20 +438,38 @@ def compute_score_run(
 
 
 class _IndicatorRows:
-    """A run's indicator rows, written while they are computed, :data:`INDICATOR_BATCH` rows a statement, so a run of
-    tens of thousands of employees never holds all its rows (and their explanations) in memory at once.
+    """A run's indicator rows, written while they are computed, so a run of tens of thousands of employees never
+    holds all its rows (and their explanations) in memory at once. Used as a context manager around the scoring.
 
-    PostgreSQL gets each batch through ``COPY … FROM STDIN`` in the run's transaction: about three times faster
-    than a multi-row INSERT for the 750,000 rows of a 50,000-employee unit (``bench/scoring.py``). Elsewhere a
-    Core executemany with the explanation bound as the JSON text already made. (Writing each batch from a second
-    thread while the next is scored was measured too: slower, the two threads contend for the interpreter more
-    than the database work they overlap saves.)
+    PostgreSQL gets them through one ``COPY … FROM STDIN`` in the run's transaction, open while the employees are
+    scored, so the server stores rows as they come (``bench/scoring.py``: the 750,000 rows of a 50,000-employee
+    run took about 26 s as multi-row INSERTs, and add about 7 s to the scoring this way). The COPY runs inside a
+    savepoint: if anything fails midway, the COPY is abandoned and the savepoint rolled back, so the caller's
+    transaction stays usable. Elsewhere a Core executemany per :data:`INDICATOR_BATCH` rows, with the explanation
+    bound as the JSON text already made.
     """
 
     def __init__(self, run_id: int) -> None:
         self.run_id = run_id
         self.pending: list[tuple[int, int | None, str, str, Decimal | None, int, str]] = []
         self.use_copy = db.session.get_bind().dialect.name == "postgresql"
+        self._copy: Any = None
+        self._open = ExitStack()
+
+    def __enter__(self) -> _IndicatorRows:
+        if self.use_copy:
+            savepoint = db.session.begin_nested()
+            self._open.callback(lambda: savepoint.commit() if savepoint.is_active else None)
+            self._open.push(lambda kind, error, trace: savepoint.rollback() if error is not None else None)
+            cursor = self._open.enter_context(db.session.connection().connection.driver_connection.cursor())
+            columns = ", ".join(INDICATOR_COLUMNS)
+            self._copy = self._open.enter_context(cursor.copy(f"COPY score_indicators ({columns}) FROM STDIN"))
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
+        if error is None and not self.use_copy:
+            self.flush()
+        self._open.__exit__(kind, error, trace)
 
     def add(self, employee_id: int | None, indicator: AnyIndicator) -> None:
         self.copy(employee_id, [_row(indicator)])
@@ -463,23 +480,20 @@ class _IndicatorRows:
     def copy(self, employee_id: int | None, rows: list[IndicatorRow]) -> None:
         """Rows made by :func:`_row`, possibly once for many employees, stored under ``employee_id``."""
         run_id = self.run_id
+        if self._copy is not None:
+            write = self._copy.write_row
+            for row in rows:
+                write((run_id, employee_id, *row))
+            return
         self.pending.extend((run_id, employee_id, *row) for row in rows)
         if len(self.pending) >= INDICATOR_BATCH:
-            self.flush(INDICATOR_BATCH)
+            self.flush()
 
-    def flush(self, count: int | None = None) -> None:
-        """Write ``count`` rows (all by default); full batches keep the statements at one per batch."""
-        batch = self.pending[:count] if count else self.pending
-        self.pending = self.pending[len(batch):]
-        if not batch:
-            return
-        if self.use_copy:
-            cursor = db.session.connection().connection.driver_connection.cursor()
-            with cursor, cursor.copy(f"COPY score_indicators ({', '.join(INDICATOR_COLUMNS)}) FROM STDIN") as copy:
-                for row in batch:
-                    copy.write_row(row)
-        else:
-            db.session.execute(_INSERT_INDICATOR, [dict(zip(INDICATOR_COLUMNS, row)) for row in batch])
+    def flush(self) -> None:
+        """Write the pending rows (the INSERT path), one statement for all of them."""
+        if self.pending:
+            db.session.execute(_INSERT_INDICATOR, [dict(zip(INDICATOR_COLUMNS, row)) for row in self.pending])
+            self.pending = []
 
 
 #: The INSERT of :class:`_IndicatorRows` where COPY is not available: the explanation arrives as JSON text.

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, func, insert, select
 
 from feedback_app.extensions import db
 from feedback_app.models import (
@@ -29,6 +29,7 @@ from feedback_app.models import (
     SurveyResponse,
     Ticket,
 )
+from feedback_app.services import scores
 from feedback_app.services.scores import (
     INDICATOR_BATCH,
     SCORE_RUN_STEPS,
@@ -40,7 +41,7 @@ from feedback_app.services.scores import (
     set_unit_parameters,
     unit_parameters,
 )
-from scoring import DEFAULT_PARAMETERS, ON_TIME_RULE, parse_period
+from scoring import DEFAULT_PARAMETERS, ON_TIME_RULE, InvalidStatistics, parse_period
 
 WIB = ZoneInfo("Asia/Jakarta")
 Q3 = parse_period("2026-Q3")
@@ -386,6 +387,26 @@ def _big_unit(build, employees: int):
     db.session.commit()
     db.session.refresh(unit)
     return unit
+
+
+def test_a_run_that_fails_midway_leaves_nothing_behind_and_the_transaction_usable(build, clock) -> None:
+    unit = _big_unit(build, 300)
+    kept = compute_score_run(unit, Q3, "t")
+    db.session.commit()
+    real, calls = scores.hasil_kerja_indicator, []
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 250:  # thousands of rows are written by then
+            raise InvalidStatistics("a target nobody can score")
+        return real(*args, **kwargs)
+
+    with patch.object(scores, "hasil_kerja_indicator", failing), pytest.raises(ScoreRunError, match="nobody can"):
+        compute_score_run(unit, Q3, "t")
+    assert [run.id for run in run_history(unit, Q3.id)] == [kept.id]
+    assert current_run(unit, Q3.id).id == kept.id
+    assert db.session.scalar(select(func.count()).select_from(ScoreIndicator)) == len(indicator_rows(kept))
+    db.session.commit()  # the caller's transaction was still usable
 
 
 def test_a_run_issues_a_bounded_number_of_queries_for_5_or_500_employees(build, clock) -> None:
