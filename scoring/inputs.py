@@ -95,20 +95,28 @@ class SatisfactionStats:
         n = _count(self.n, "n")
         if not isinstance(self.counts, Mapping):
             raise InvalidStatistics("counts must map each unsur code U1 to U9 to four answer counts.")
-        problems = key_problems(self.counts, UNSUR)
-        if problems:
+        given = self.counts
+        if len(given) != len(UNSUR) or any(code not in given for code in UNSUR):
+            problems = key_problems(given, UNSUR)
             raise InvalidStatistics(f"counts must have exactly the unsur U1 to U9 ({problems}).")
-        counts = {code: check_counts(self.counts[code], code) for code in UNSUR}
-        for code, c in counts.items():
-            if sum(c) != n:
+        counts: dict[str, AnswerCounts] = {}
+        answer_sums: dict[str, int] = {}  # Σ answers per unsur: 1·c₁ + 2·c₂ + 3·c₃ + 4·c₄
+        for code in UNSUR:
+            c = given[code]
+            # The SQL path hands over tuples of four non-negative ints (50,000 employees a run): checked inline.
+            if not (type(c) is tuple and len(c) == 4 and all(type(x) is int and x >= 0 for x in c)):
+                c = check_counts(c, code)
+            if c[0] + c[1] + c[2] + c[3] != n:
                 raise InvalidStatistics(f"The counts for {code} add up to {sum(c)}, but n = {n} responses.")
+            counts[code] = c
+            answer_sums[code] = n + c[1] + 2 * c[2] + 3 * c[3]
         ikp_unsur = _check_ikp_unsur(self.ikp_unsur)
         object.__setattr__(self, "counts", MappingProxyType(counts))
         object.__setattr__(self, "ikp_unsur", ikp_unsur)
         for label, unsur in (("ikm", UNSUR), ("ikp", ikp_unsur)):
             total = _count(getattr(self, f"{label}_raw_sum"), f"{label}_raw_sum")
             total_sq = _count(getattr(self, f"{label}_raw_sum_sq"), f"{label}_raw_sum_sq")
-            implied = sum(sum((a + 1) * c for a, c in enumerate(counts[code])) for code in unsur)
+            implied = sum(answer_sums[code] for code in unsur)
             if total != implied:
                 raise InvalidStatistics(
                     f"{label}_raw_sum = {total}, but the answer counts of {', '.join(unsur)} add up to {implied}; "
