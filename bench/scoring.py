@@ -107,7 +107,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._report import DOCS, markers, write_docs  # noqa: E402 - needs ROOT on sys.path
+from bench import _postgres as postgres  # noqa: E402 - needs ROOT on sys.path
+from bench._report import DOCS, markers, write_docs  # noqa: E402
 
 NAME = "scoring"
 BEGIN, END = markers(NAME)
@@ -119,7 +120,7 @@ OFFSET = 7 * 3600  # WIB has no daylight saving time
 NOW = datetime(2026, 1, 15, 3, 0, tzinfo=UTC)
 #: Local working days of this span are drawn from: the year plus a few weeks either side.
 SPAN = (date(2024, 12, 16), date(2026, 1, 10))
-PG_DATABASE, PG_DATABASE_SMALL = "suara_scoring_bench", "suara_scoring_bench_small"
+PG_DATABASE, PG_DATABASE_SMALL = postgres.BENCH_DATABASES[1:]
 TARGET_SECONDS = 60.0
 TARGET_RATIO = 5.0
 GENERATOR_VERSION = 2
@@ -207,32 +208,14 @@ def sqlite_target(path: Path) -> Target:
 def postgresql_target(server_url: str, database: str, fresh: bool) -> Target:
     """``database`` on the server of ``server_url``, created (again) when ``fresh``; the URL's own database is
     never touched."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    from feedback_app.config import normalise_database_url
-
-    url = make_url(normalise_database_url(server_url))
-    if url.database in (database, PG_DATABASE, PG_DATABASE_SMALL, "suara_bench"):
-        raise BenchError(f"the configured URL names {url.database}; point it at the app's or the test database")
-    params = {"host": url.host, "port": url.port, "user": url.username, "password": url.password,
-              "dbname": url.database or "postgres"}
-    admin_info = psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
-
-    def admin(statement: str) -> Any:
-        with psycopg.connect(admin_info, autocommit=True) as connection:
-            cursor = connection.execute(statement)
-            return cursor.fetchone() if cursor.description else None
-
-    exists = admin(f"SELECT 1 FROM pg_database WHERE datname = '{database}'") is not None
-    if fresh or not exists:
-        admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        admin(f"CREATE DATABASE {database}")
-    version = "PostgreSQL " + admin("SHOW server_version")[0].split()[0]
-    bench_url = url.set(drivername="postgresql+psycopg", database=database)
-    return Target("postgresql", bench_url.render_as_string(hide_password=False), version, database,
-                  conninfo=psycopg.conninfo.make_conninfo(admin_info, dbname=database),
-                  drop=lambda: admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+    try:
+        pg = postgres.server(server_url)
+    except postgres.ServerError as error:
+        raise BenchError(str(error)) from None
+    if fresh or not pg.exists(database):
+        pg.create(database)
+    return Target("postgresql", pg.database_url(database), f"PostgreSQL {pg.version}", database,
+                  conninfo=pg.database_conninfo(database), drop=lambda: pg.drop(database))
 
 
 def app_config(url: str) -> dict[str, Any]:

@@ -92,12 +92,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._report import DOCS, markers, write_docs  # noqa: E402 - needs ROOT on sys.path
+from bench import _postgres as postgres  # noqa: E402 - needs ROOT on sys.path
+from bench._report import DOCS, markers, write_docs  # noqa: E402
 
 BEGIN, END = markers("survey_load")
 TARGET_RATIO = 0.35
 NOISY_SHARE = 0.10
-PG_BENCH_DATABASE = "suara_bench"
+PG_BENCH_DATABASE = postgres.BENCH_DATABASES[0]
 RAISED_LIMIT = "100000 per minute"
 WORKERS = 2
 ANSWER_FIELDS = tuple(f"u{i}" for i in range(1, 10))
@@ -482,41 +483,23 @@ def postgres_serves_bench(pid: int, name: str) -> bool:
 def postgresql_database(test_url: str) -> Database:
     """A fresh ``suara_bench`` database on the server of ``test_url``; the database named there is not touched."""
     import psycopg
-    from sqlalchemy.engine import make_url
 
-    from feedback_app.config import normalise_database_url
-
-    url = make_url(normalise_database_url(test_url))
-    if not url.get_backend_name().startswith("postgresql"):
-        raise BenchError(f"TEST_DATABASE_URL is not PostgreSQL: {url.render_as_string()}")
-    if url.database == PG_BENCH_DATABASE:
-        raise BenchError(f"TEST_DATABASE_URL already names {PG_BENCH_DATABASE}; point it at the test database")
-    params = {"host": url.host, "port": url.port, "user": url.username, "password": url.password,
-              "dbname": url.database or "postgres"}
-    conninfo = psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
-
-    def admin(statement: str) -> str:
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            cursor = connection.execute(statement)
-            row = cursor.fetchone() if cursor.description else None
-            return str(row[0]) if row else ""
-
-    admin(f"DROP DATABASE IF EXISTS {PG_BENCH_DATABASE} WITH (FORCE)")
-    admin(f"CREATE DATABASE {PG_BENCH_DATABASE}")
-    version = admin("SHOW server_version").split()[0]
-    bench_url = url.set(drivername="postgresql+psycopg", database=PG_BENCH_DATABASE)
+    try:
+        pg = postgres.server(test_url)
+    except postgres.ServerError as error:
+        raise BenchError(f"TEST_DATABASE_URL: {error}") from None
+    pg.create(PG_BENCH_DATABASE)
 
     def settle() -> None:
-        bench_conninfo = psycopg.conninfo.make_conninfo(conninfo, dbname=PG_BENCH_DATABASE)
-        with psycopg.connect(bench_conninfo, autocommit=True) as connection:
+        with psycopg.connect(pg.database_conninfo(PG_BENCH_DATABASE), autocommit=True) as connection:
             connection.execute("VACUUM (ANALYZE)")
             try:
                 connection.execute("CHECKPOINT")
             except psycopg.Error:  # needs superuser or pg_checkpoint; the vacuum is what matters
                 pass
 
-    return Database("PostgreSQL", bench_url.render_as_string(hide_password=False), f"PostgreSQL {version}",
-                    drop=lambda: admin(f"DROP DATABASE IF EXISTS {PG_BENCH_DATABASE} WITH (FORCE)"),
+    return Database("PostgreSQL", pg.database_url(PG_BENCH_DATABASE), f"PostgreSQL {pg.version}",
+                    drop=lambda: pg.drop(PG_BENCH_DATABASE),
                     serves_run=postgres_serves_bench, settle=settle)
 
 
