@@ -58,6 +58,7 @@ def test_compute_and_show_on_the_demo_data(app, clock) -> None:
     shown = runner.invoke(args=["scores", "show", "--unit", "dukcapil-bogor", "--period", "2026-Q3"])
     assert shown.exit_code == 0, shown.output
     assert f"run #{second.id}, current" in shown.output and "k = 20, publication threshold = 30" in shown.output
+    assert "on time = finished_minus_issued_within_counter_standard" in shown.output
     lines = shown.output.splitlines()
     table = lines[next(i for i, line in enumerate(lines) if line.startswith("employee")) + 1:]
     assert len(table) == 10  # the ten employees assigned to the unit

@@ -135,7 +135,7 @@ def show(unit_slug: str, period_code: str, run_id: int | None, history: bool) ->
                f"{', PROVISIONAL: the period is not over yet' if run.provisional else ''}")  # fmt: skip
     click.echo(f"parameters: k = {run.parameters['shrinkage_k']}, publication threshold = "
                f"{run.parameters['publication_threshold']}, weights = {run.parameters['weight_convention']}, "
-               f"ikp = {'+'.join(run.parameters['ikp_unsur'])}")  # fmt: skip
+               f"ikp = {'+'.join(run.parameters['ikp_unsur'])}, on time = {run.parameters['on_time_rule']}")  # fmt: skip
     click.echo(_summary(run))
     rows = report.unit_rows
     click.echo(f"unit ikp {_figure(rows, 'ikp')}; median wait {_figure(rows, 'wait_median_minutes', ' min')}; "
