@@ -108,6 +108,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import _postgres as postgres  # noqa: E402 - needs ROOT on sys.path
+from bench._proc import Process, processes  # noqa: E402
 from bench._report import DOCS, markers, write_docs  # noqa: E402
 
 NAME = "scoring"
@@ -906,37 +907,18 @@ def explain_statements(db: Any, statements: list[dict[str, Any]]) -> list[dict[s
     return plans
 
 
-def process_cpu() -> dict[int, tuple[str, float]]:
-    """{pid: (command line, CPU-seconds so far)} of every visible process (empty where there is no /proc)."""
-    table: dict[int, tuple[str, float]] = {}
-    try:
-        pids = [int(entry.name) for entry in os.scandir("/proc") if entry.name.isdigit()]
-    except OSError:
-        return table
-    ticks = os.sysconf("SC_CLK_TCK")
-    for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            fields = stat.rpartition(")")[2].split()
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            command = command.strip() or stat[stat.find("(") + 1:stat.rfind(")")]  # kernel threads: their name
-            table[pid] = (command[:60], (int(fields[11]) + int(fields[12])) / ticks)
-        except (OSError, ValueError, IndexError):
-            continue
-    return table
-
-
-def other_processes(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]],
+def other_processes(before: dict[int, Process], after: dict[int, Process],
                     database: str) -> tuple[float, list[tuple[str, float]]]:
     """CPU-seconds other long-lived processes used in between: not this one, not the bench database's backends,
     not the server's own processes (WAL writer, checkpointer...), which work for the run too."""
     used: list[tuple[str, float]] = []
-    for pid, (command, cpu) in after.items():
+    for pid, process in after.items():
+        command = process.command
         if pid == os.getpid() or pid not in before or database in command or "parallel worker" in command:
             continue
         if command.startswith("postgres: ") and not _client_backend(command):
             continue
-        delta = cpu - before[pid][1]
+        delta = process.cpu_seconds - before[pid].cpu_seconds
         if delta > 0.05:
             used.append((command, delta))
     used.sort(key=lambda item: -item[1])
@@ -982,9 +964,9 @@ def time_score_run(target: Target, period: str, explain: bool = False) -> RunRes
     if explain:
         command.append("--explain")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "FLASK_APP")}
-    before, started = process_cpu(), time.perf_counter()
+    before, started = processes(commands=True), time.perf_counter()
     completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    wall, after = time.perf_counter() - started, process_cpu()
+    wall, after = time.perf_counter() - started, processes(commands=True)
     line = next((l for l in completed.stdout.splitlines() if l.startswith("BENCH-RESULT ")), None)
     if completed.returncode != 0 or line is None:
         raise BenchError(f"the score run failed (exit {completed.returncode}):\n{completed.stdout[-3000:]}\n"

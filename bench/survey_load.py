@@ -93,6 +93,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import _postgres as postgres  # noqa: E402 - needs ROOT on sys.path
+from bench._proc import Process, processes  # noqa: E402
 from bench._report import DOCS, markers, write_docs  # noqa: E402
 
 BEGIN, END = markers("survey_load")
@@ -599,25 +600,6 @@ def prepare_survey(env: dict[str, str], workdir: Path, database: Database) -> Su
 # The load: both servers, alternating rounds
 
 
-def process_table() -> dict[int, tuple[str, float, int, int]]:
-    """{pid: (name, CPU-seconds so far, session id, parent pid)} of every visible process (empty without /proc)."""
-    table = {}
-    try:
-        entries = [entry.name for entry in os.scandir("/proc") if entry.name.isdigit()]
-    except OSError:
-        return table
-    ticks = os.sysconf("SC_CLK_TCK")
-    for pid in entries:
-        try:
-            raw = Path(f"/proc/{pid}/stat").read_text()
-            fields = raw.rpartition(")")[2].split()
-            table[int(pid)] = (raw[raw.find("(") + 1:raw.rfind(")")], (int(fields[11]) + int(fields[12])) / ticks,
-                               int(fields[3]), int(fields[1]))
-        except (OSError, ValueError, IndexError):
-            continue
-    return table
-
-
 def describe_process(pid: int, name: str) -> str:
     words = _command_line(pid)
     if not words:
@@ -651,8 +633,8 @@ class Background:
 
 
 def background(before: tuple[float, float] | None, after: tuple[float, float] | None, wall: float,
-               table_before: dict[int, tuple[str, float, int, int]],
-               table_after: dict[int, tuple[str, float, int, int]],
+               table_before: dict[int, Process],
+               table_after: dict[int, Process],
                serves_run: Callable[[int, str], bool], server_sessions: set[int]) -> Background | None:
     """CPU used by processes that are not part of the run while it loaded the servers.
 
@@ -666,17 +648,17 @@ def background(before: tuple[float, float] | None, after: tuple[float, float] | 
     ticks = 1 / os.sysconf("SC_CLK_TCK")
 
     def spent(pid: int) -> float:
-        return table_after[pid][1] - table_before.get(pid, ("", 0.0, 0, 0))[1]
+        earlier = table_before.get(pid)
+        return table_after[pid].cpu_seconds - (earlier.cpu_seconds if earlier else 0.0)
 
-    part_of_run = {pid for pid, (name, _cpu, _sid, ppid) in table_after.items()
-                   if pid == 2 or ppid == 2 or serves_run(pid, name)}
+    part_of_run = {pid for pid, p in table_after.items() if pid == 2 or p.parent == 2 or serves_run(pid, p.name)}
     foreign = (after[0] - before[0]) - (after[1] - before[1]) - sum(spent(pid) for pid in part_of_run)
     used = []
-    for pid, (name, _cpu, sid, _ppid) in table_after.items():
-        if pid in part_of_run or pid == os.getpid() or sid in server_sessions:
+    for pid, p in table_after.items():
+        if pid in part_of_run or pid == os.getpid() or p.session in server_sessions:
             continue
         if spent(pid) >= max(0.2, 5 * ticks):
-            used.append((describe_process(pid, name), spent(pid)))
+            used.append((describe_process(pid, p.name), spent(pid)))
     used.sort(key=lambda item: item[1], reverse=True)
     return Background(max(0.0, foreign / (wall * (os.cpu_count() or 1))), used[:3])
 
@@ -695,7 +677,7 @@ def load_targets(targets: list[tuple[str, str, dict[str, str]]], database: Datab
     Also returns the share of the machine's CPU that processes other than this run's used meanwhile.
     """
     database.settle()
-    table_before, before, started = process_table(), cpu_snapshot(), time.perf_counter()
+    table_before, before, started = processes(), cpu_snapshot(), time.perf_counter()
     servers: dict[str, Server] = {}
     results = {name: LoadResult(name, database.label, options.citizens, options.concurrency)
                for name, _spec, _env in targets}
@@ -703,9 +685,9 @@ def load_targets(targets: list[tuple[str, str, dict[str, str]]], database: Datab
 
     def server_cpu(name: str) -> float | None:
         """CPU-seconds of a server's master and workers so far (they share the session the master leads)."""
-        table = process_table()
+        table = processes()
         session = servers[name].process.pid
-        return sum(cpu for _name, cpu, sid, _ppid in table.values() if sid == session) if table else None
+        return sum(p.cpu_seconds for p in table.values() if p.session == session) if table else None
 
     def phase(name: str, citizens: int, first_index: int, timed: bool) -> None:
         result = results[name]
@@ -739,7 +721,7 @@ def load_targets(targets: list[tuple[str, str, dict[str, str]]], database: Datab
             for name in order:
                 phase(name, citizens, first_index, timed=True)
             first_index += citizens
-        table_after = process_table()  # before the servers stop: the database backends serving them end with them
+        table_after = processes()  # before the servers stop: the database backends serving them end with them
     finally:
         for server in servers.values():
             server.stop()
