@@ -30,13 +30,14 @@ from ..extensions import csrf, db, limiter
 from ..forms import SurveyForm
 from ..models import Counter, Ticket
 from ..security import browser_limit_key, client_identity, ensure_browser_cookie, recent_fingerprints
-from ..services.attribution import duty_from_reference, on_duty, sign_duty
+from ..services.attribution import NOBODY, duty_from_reference, sign_duty
 from ..services.qr import verify_counter_token
 from ..services.survey import (
     Submission,
     SurveyCounter,
     TicketAlreadyAnswered,
     find_survey_counter,
+    find_survey_counter_on_duty,
     submit_response,
     ticket_duty,
 )
@@ -47,7 +48,10 @@ bp = Blueprint("survey", __name__, url_prefix="/s")
 
 def _counter_for(code: str, token: str) -> SurveyCounter:
     """The counter a QR link names; an unknown code and a forged signature look the same (404)."""
-    counter = find_survey_counter(code)
+    return _checked(find_survey_counter(code), token)
+
+
+def _checked(counter: SurveyCounter | None, token: str) -> SurveyCounter:
     if counter is None or not verify_counter_token(counter, token):
         abort(404)
     if not counter.active:
@@ -123,8 +127,8 @@ def _ip_limit() -> str:
 @bp.get("/<code>/<token>")
 @public
 def show_form(code: str, token: str) -> Response:
-    counter = _counter_for(code, token)
-    duty = on_duty(counter.id, now())
+    found, duty = find_survey_counter_on_duty(code, now()) or (None, NOBODY)
+    counter = _checked(found, token)
     return _render(counter, duty.employee_name, service_choices=_service_choices(counter),
                    duty_reference=sign_duty(counter.id, duty))
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
@@ -47,43 +48,65 @@ def counts_at(assignment: type[CounterAssignment] | Any, at: Any, oldest_open_si
     )
 
 
-_elsewhere = aliased(CounterAssignment)
+def on_duty_here(assignment: type[CounterAssignment] | Any, counter_id: Any, at: Any,
+                 oldest_open_sign_in: Any) -> ColumnElement[bool]:
+    """SQL: ``assignment`` (the model or an alias) is a candidate for who is on duty at ``counter_id`` at ``at``."""
+    elsewhere = aliased(CounterAssignment)
+    return and_(
+        assignment.counter_id == counter_id,
+        counts_at(assignment, at, oldest_open_sign_in),
+        # Someone rostered here but signed in at another counter is serving there, not here.
+        or_(
+            assignment.source == "sign_in",
+            ~exists().where(
+                elsewhere.employee_id == assignment.employee_id,
+                elsewhere.source == "sign_in",
+                elsewhere.counter_id != assignment.counter_id,
+                counts_at(elsewhere, at, oldest_open_sign_in),
+            ),
+        ),
+    )
+
 
 # Built once and run on the session's connection, past the ORM: the survey's hot path (docs/benchmarks.md).
 _ASSIGNMENTS_AT = (
     select(CounterAssignment.id, CounterAssignment.employee_id, CounterAssignment.source, Employee.name)
     .join(Employee, Employee.id == CounterAssignment.employee_id)
-    .where(
-        CounterAssignment.counter_id == bindparam("counter_id"),
-        counts_at(CounterAssignment, bindparam("at"), bindparam("oldest_open_sign_in")),
-        # Someone rostered here but signed in at another counter is serving there, not here.
-        or_(
-            CounterAssignment.source == "sign_in",
-            ~exists().where(
-                _elsewhere.employee_id == CounterAssignment.employee_id,
-                _elsewhere.source == "sign_in",
-                _elsewhere.counter_id != CounterAssignment.counter_id,
-                counts_at(_elsewhere, bindparam("at"), bindparam("oldest_open_sign_in")),
-            ),
-        ),
-    )
+    .where(on_duty_here(CounterAssignment, bindparam("counter_id"), bindparam("at"), bindparam("oldest_open_sign_in")))
     .order_by(CounterAssignment.starts_at.desc())
 )
 
 
-def on_duty(counter_id: int, at: datetime) -> OnDuty:
-    """Live sign-in first, then the planned roster; two different people at once is ``ambiguous``, never a guess."""
-    rows = db.session.connection().execute(
-        _ASSIGNMENTS_AT, {"counter_id": counter_id, "at": at, "oldest_open_sign_in": oldest_counting_sign_in(at)}
-    ).all()
+class DutyCandidate(Protocol):
+    """An assignment that puts someone on a counter now (columns id, employee_id, source, name)."""
+
+    id: int
+    employee_id: int
+    source: str
+    name: str
+
+
+def decide_duty(candidates: Iterable[DutyCandidate]) -> OnDuty:
+    """Live sign-in first, then the planned roster; two different people at once is ``ambiguous``, never a guess.
+
+    ``candidates`` are the counter's assignments at the instant, newest first (:func:`on_duty_here`).
+    """
+    rows = list(candidates)
     for source in ("sign_in", "roster"):
-        candidates = [row for row in rows if row.source == source]
-        if len({row.employee_id for row in candidates}) > 1:
+        matching = [row for row in rows if row.source == source]
+        if len({row.employee_id for row in matching}) > 1:
             return OnDuty(source="ambiguous")
-        if candidates:
-            row = candidates[0]
+        if matching:
+            row = matching[0]
             return OnDuty(source=source, employee_id=row.employee_id, assignment_id=row.id, employee_name=row.name)
     return NOBODY
+
+
+def on_duty(counter_id: int, at: datetime) -> OnDuty:
+    """Who is on duty at a counter at ``at`` (spec §2.1), see :func:`decide_duty`."""
+    return decide_duty(db.session.connection().execute(
+        _ASSIGNMENTS_AT, {"counter_id": counter_id, "at": at, "oldest_open_sign_in": oldest_counting_sign_in(at)}
+    ))  # fmt: skip
 
 
 class ClockSigner(TimestampSigner):

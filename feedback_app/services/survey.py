@@ -6,12 +6,16 @@ Two channels (spec §2.1): the counter's QR poster (attributed to whoever was on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Row, bindparam, case, insert, literal, null, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import (
@@ -22,13 +26,15 @@ from ..models import (
     SEXES,
     UNSUR_CODES,
     Counter,
+    CounterAssignment,
+    Employee,
     ServiceType,
     SurveyResponse,
     Ticket,
     Unit,
     counter_service_types,
 )
-from .attribution import OnDuty, on_duty
+from .attribution import OnDuty, decide_duty, on_duty, on_duty_here, oldest_counting_sign_in
 from .errors import DomainError, InvalidSubmission
 
 PROFILE_CHOICES = {
@@ -117,17 +123,49 @@ _COUNTER_BY_CODE = (
 )
 
 
+#: The survey page's one statement: the counter as :data:`_COUNTER_BY_CODE` reads it, each row joined to the
+#: assignments that put someone on duty there at ``at`` (service types × candidates: a handful of rows).
+_duty = aliased(CounterAssignment)
+_duty_employee = aliased(Employee)
+_COUNTER_ON_DUTY = (
+    _COUNTER_BY_CODE.add_columns(_duty.id.label("duty_id"), _duty.employee_id.label("duty_employee_id"),
+                                 _duty.source.label("duty_source"), _duty_employee.name.label("duty_name"))
+    .outerjoin(_duty, on_duty_here(_duty, Counter.id, bindparam("at"), bindparam("oldest_open_sign_in")))
+    .outerjoin(_duty_employee, _duty_employee.id == _duty.employee_id)
+    .order_by(_duty.starts_at.desc())
+)
+
+
 def find_survey_counter(public_code: str) -> SurveyCounter | None:
     """The counter a QR code names (codes are upper case), with its unit and service types."""
     rows = db.session.connection().execute(_COUNTER_BY_CODE, {"code": public_code.upper()}).all()
+    return _survey_counter(rows) if rows else None
+
+
+def find_survey_counter_on_duty(public_code: str, at: datetime) -> tuple[SurveyCounter, OnDuty] | None:
+    """:func:`find_survey_counter` and who is on duty there at ``at`` (:func:`~.attribution.on_duty`), in one
+    statement: the blank survey page needs both, and it is the page every citizen opens."""
+    rows = db.session.connection().execute(
+        _COUNTER_ON_DUTY, {"code": public_code.upper(), "at": at, "oldest_open_sign_in": oldest_counting_sign_in(at)}
+    ).all()
     if not rows:
         return None
+    candidates = {
+        row.duty_id: SimpleNamespace(id=row.duty_id, employee_id=row.duty_employee_id, source=row.duty_source,
+                                     name=row.duty_name)
+        for row in rows
+        if row.duty_id is not None
+    }  # first appearance keeps the newest-first order
+    return _survey_counter(rows), decide_duty(candidates.values())
+
+
+def _survey_counter(rows: Sequence[Row[Any]]) -> SurveyCounter:
     first = rows[0]
+    services = {row.service_id: row.service_name for row in rows if row.service_id is not None}  # by name
     return SurveyCounter(
         id=first.id, unit_id=first.unit_id, public_code=first.public_code, name=first.name, active=first.active,
         poster_version=first.poster_version, unit=SurveyUnit(first.unit_name, first.timezone),
-        service_types=tuple(SurveyService(row.service_id, row.service_name) for row in rows
-                            if row.service_id is not None),
+        service_types=tuple(SurveyService(service_id, name) for service_id, name in services.items()),
     )
 
 
@@ -140,25 +178,39 @@ def _check_counter(counter: Counter | SurveyCounter, submission: Submission) -> 
         raise InvalidSubmission("counter is not active")
 
 
+_RESPONSES = SurveyResponse.__table__
+#: A counter-QR answer is a ``duplicate`` when the same browser (any of its recent daily fingerprints) gave a valid
+#: answer for the same counter inside the duplicate window; it is still stored, for audit (spec §2.1).
+_DUPLICATE_REASON = "same browser answered for this counter within the duplicate window"
 _EARLIER_VALID_ANSWER = (
-    select(SurveyResponse.id)
+    select(_RESPONSES.c.id)
     .where(
-        SurveyResponse.counter_id == bindparam("counter_id"),
-        SurveyResponse.client_fingerprint.in_(bindparam("fingerprints", expanding=True)),
-        SurveyResponse.submitted_at > bindparam("since"),
-        SurveyResponse.status == "valid",
+        _RESPONSES.c.counter_id == bindparam("duplicate_counter_id"),
+        _RESPONSES.c.client_fingerprint.in_(bindparam("fingerprints", expanding=True)),
+        _RESPONSES.c.submitted_at > bindparam("duplicate_since"),
+        _RESPONSES.c.status == "valid",
     )
     .limit(1)
+    .exists()
 )
-_INSERT_RESPONSE = insert(SurveyResponse.__table__).returning(SurveyResponse.__table__.c.id)
-
-
-def _is_duplicate(counter_id: int, fingerprints: tuple[str, ...], at: datetime) -> bool:
-    window = timedelta(minutes=current_app.config["SURVEY_DUPLICATE_WINDOW_MINUTES"])
-    earlier = db.session.connection().scalar(
-        _EARLIER_VALID_ANSWER, {"counter_id": counter_id, "fingerprints": list(fingerprints), "since": at - window}
+#: Every column an answer sets itself; ``status`` and ``status_reason`` come from the duplicate check.
+_ANSWER_COLUMNS = tuple(
+    c.name for c in _RESPONSES.c if c.name not in ("id", "status", "status_reason")
+)
+#: One statement per answer: the duplicate check runs inside the INSERT (INSERT … SELECT … EXISTS), so a POST
+#: costs one round trip to the database for its write, not two.
+_INSERT_RESPONSE = (
+    insert(_RESPONSES)
+    .from_select(
+        [*_ANSWER_COLUMNS, "status", "status_reason"],
+        select(
+            *(bindparam(name, type_=_RESPONSES.c[name].type) for name in _ANSWER_COLUMNS),
+            case((_EARLIER_VALID_ANSWER, literal("duplicate")), else_=literal("valid")),
+            case((_EARLIER_VALID_ANSWER, literal(_DUPLICATE_REASON)), else_=null()),
+        ),
     )
-    return earlier is not None
+    .returning(_RESPONSES.c.id)
+)
 
 
 def ticket_duty(ticket: Ticket) -> OnDuty:
@@ -214,8 +266,6 @@ def submit_response(
     if ticket is not None and _answer_for_ticket(ticket.id) is not None:
         raise TicketAlreadyAnswered(ticket.external_id)
 
-    # Also for a ticket: a browser that already answered this counter's poster is the same visit.
-    duplicate = _is_duplicate(counter.id, fingerprints, at)
     attributed = duty.source in ("ticket", "sign_in", "roster")
     row = dict(
         unit_id=counter.unit_id,
@@ -230,12 +280,15 @@ def submit_response(
         locale=submission.locale,
         client_fingerprint=fingerprints[0],
         submission_key=submission.submission_key,
-        status="duplicate" if duplicate else "valid",
-        status_reason="same browser answered for this counter within the duplicate window" if duplicate else None,
         submitted_at=at,
         counted_at=ticket.finished_at if ticket is not None and ticket.finished_at else at,
         **submission.answers,
         **{name: value for name, value in submission.profile.items()},
+        # The duplicate check, also for a ticket: a browser that already answered this counter's poster is the
+        # same visit.
+        duplicate_counter_id=counter.id,
+        fingerprints=list(fingerprints),
+        duplicate_since=at - timedelta(minutes=current_app.config["SURVEY_DUPLICATE_WINDOW_MINUTES"]),
     )
     try:
         # Core on the session's connection: the ORM's insert path costs more than the rest of the hot path.

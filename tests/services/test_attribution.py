@@ -6,6 +6,15 @@ from datetime import timedelta
 
 from feedback_app.extensions import db
 from feedback_app.services.attribution import duty_from_reference, on_duty, sign_duty
+from feedback_app.services.survey import find_survey_counter, find_survey_counter_on_duty
+
+
+def duty_at(counter, at):
+    """``on_duty``, checked equal to what the survey page's single statement finds (counter and duty at once)."""
+    duty = on_duty(counter.id, at)
+    found = find_survey_counter_on_duty(counter.public_code, at)
+    assert found is not None and found == (find_survey_counter(counter.public_code), duty)
+    return duty
 
 
 def test_sign_in_beats_roster(build, clock):
@@ -13,7 +22,7 @@ def test_sign_in_beats_roster(build, clock):
     rostered, signed_in = build.employee(), build.employee()
     build.duty(counter, rostered, source="roster")
     assignment = build.duty(counter, signed_in, source="sign_in", ends_at=None)
-    duty = on_duty(counter.id, clock.now())
+    duty = duty_at(counter, clock.now())
     assert (duty.source, duty.employee_id, duty.assignment_id) == ("sign_in", signed_in.id, assignment.id)
 
 
@@ -21,7 +30,7 @@ def test_roster_when_nobody_signed_in(build, clock):
     counter = build.counter()
     employee = build.employee(name="Agus")
     build.duty(counter, employee, source="roster")
-    duty = on_duty(counter.id, clock.now())
+    duty = duty_at(counter, clock.now())
     assert (duty.source, duty.employee_id, duty.employee_name) == ("roster", employee.id, "Agus")
 
 
@@ -29,8 +38,8 @@ def test_two_people_at_once_is_ambiguous_never_a_guess(build, clock):
     counter = build.counter()
     build.duty(counter, build.employee(), source="roster")
     build.duty(counter, build.employee(), source="roster")
-    assert on_duty(counter.id, clock.now()).source == "ambiguous"
-    assert on_duty(counter.id, clock.now()).employee_id is None
+    assert duty_at(counter, clock.now()).source == "ambiguous"
+    assert duty_at(counter, clock.now()).employee_id is None
 
 
 def test_same_person_twice_is_not_ambiguous(build, clock):
@@ -38,7 +47,7 @@ def test_same_person_twice_is_not_ambiguous(build, clock):
     employee = build.employee()
     build.duty(counter, employee, source="sign_in", ends_at=None)
     build.duty(counter, employee, source="sign_in", starts_at=clock.now() - timedelta(minutes=5), ends_at=None)
-    assert on_duty(counter.id, clock.now()).employee_id == employee.id
+    assert duty_at(counter, clock.now()).employee_id == employee.id
 
 
 def test_nobody_outside_shifts_and_other_counters(build, clock):
@@ -46,7 +55,7 @@ def test_nobody_outside_shifts_and_other_counters(build, clock):
     build.duty(other, build.employee(), source="roster")
     build.duty(counter, build.employee(), source="roster", starts_at=clock.now() + timedelta(hours=1))
     build.duty(counter, build.employee(), source="roster", starts_at=clock.now() - timedelta(hours=9), hours=8)
-    assert on_duty(counter.id, clock.now()).source == "none"
+    assert duty_at(counter, clock.now()).source == "none"
 
 
 def test_sign_in_ends_at_sign_out_and_a_forgotten_one_expires(build, clock):
@@ -54,9 +63,9 @@ def test_sign_in_ends_at_sign_out_and_a_forgotten_one_expires(build, clock):
     employee = build.employee()
     build.duty(counter, employee, source="sign_in", starts_at=clock.now() - timedelta(hours=2),
                ends_at=clock.now() - timedelta(minutes=1))
-    assert on_duty(counter.id, clock.now()).source == "none"
+    assert duty_at(counter, clock.now()).source == "none"
     build.duty(counter, employee, source="sign_in", starts_at=clock.now() - timedelta(hours=13), ends_at=None)
-    assert on_duty(counter.id, clock.now()).source == "none"  # SIGN_IN_MAX_HOURS = 12
+    assert duty_at(counter, clock.now()).source == "none"  # SIGN_IN_MAX_HOURS = 12
 
 
 def test_page_reference_is_used_for_30_minutes_then_looked_up_again(build, clock):
@@ -66,7 +75,7 @@ def test_page_reference_is_used_for_30_minutes_then_looked_up_again(build, clock
     build.duty(counter, morning, source="roster", starts_at=shift_change - timedelta(hours=4), ends_at=shift_change)
     build.duty(counter, afternoon, source="roster", starts_at=shift_change, ends_at=shift_change + timedelta(hours=4))
     db.session.commit()
-    reference = sign_duty(counter.id, on_duty(counter.id, clock.now()))
+    reference = sign_duty(counter.id, duty_at(counter, clock.now()))
     clock.advance(timedelta(minutes=25))  # the shift changed while the citizen was answering
     assert duty_from_reference(reference, counter.id, clock.now()).employee_id == morning.id
     clock.advance(timedelta(minutes=6))  # 31 minutes: too old, look again
@@ -77,7 +86,7 @@ def test_forged_or_foreign_reference_is_ignored(build, clock):
     counter, other = build.counter(), build.counter()
     employee = build.employee()
     build.duty(counter, employee, source="roster")
-    foreign = sign_duty(other.id, on_duty(counter.id, clock.now()))
+    foreign = sign_duty(other.id, duty_at(counter, clock.now()))
     assert duty_from_reference(foreign + "x", counter.id, clock.now()).employee_id == employee.id
     assert duty_from_reference(foreign, counter.id, clock.now()).employee_id == employee.id
     assert duty_from_reference("garbage", counter.id, clock.now()).employee_id == employee.id
@@ -116,5 +125,21 @@ def test_rostered_here_but_signed_in_elsewhere_is_not_on_duty_here(build, clock)
     employee = build.employee()
     build.duty(counter, employee, source="roster")
     build.duty(other, employee, source="sign_in", ends_at=None)
-    assert on_duty(counter.id, clock.now()).source == "none"
+    assert duty_at(counter, clock.now()).source == "none"
     assert on_duty(other.id, clock.now()).employee_id == employee.id
+
+
+def test_the_survey_pages_single_statement_keeps_every_service_type_and_candidate(build, clock):
+    unit = build.unit()
+    services = [build.service_type(unit, name=name) for name in ("KTP-el", "Akta", "KIA")]
+    counter = build.counter(unit, service_types=services)
+    first, second = build.employee(), build.employee()
+    build.duty(counter, first, source="roster")
+    assert duty_at(counter, clock.now()).employee_id == first.id
+    build.duty(counter, second, source="sign_in", ends_at=None)
+    assert duty_at(counter, clock.now()).employee_id == second.id  # sign-in first, whatever the row order
+    build.duty(counter, build.employee(), source="sign_in", ends_at=None)
+    assert duty_at(counter, clock.now()).source == "ambiguous"
+    found, _duty = find_survey_counter_on_duty(counter.public_code.lower(), clock.now())
+    assert [service.name for service in found.service_types] == ["Akta", "KIA", "KTP-el"]
+    assert find_survey_counter_on_duty("TIDAKADA", clock.now()) is None
