@@ -827,7 +827,7 @@ def child_main(url: str, period_code: str, explain: bool) -> int:
                 writing[0] += time.perf_counter() - started
         return wrapper
 
-    for attribute in ("copy", "flush", "__exit__"):
+    for attribute in ("add_rows", "flush", "__exit__"):
         setattr(scores._IndicatorRows, attribute, writes(getattr(scores._IndicatorRows, attribute)))
 
     with app.app_context():

@@ -1133,8 +1133,9 @@ def markdown(runs: list[DatabaseRun], options: argparse.Namespace) -> str:
         if profile:
             out += [f"Where the app's time goes ({run.database.label}). In-process through `app.test_client()`, "
                     f"without an HTTP server, a GET+POST pair costs the app {profile.app_ms_per_pair:.1f} ms and "
-                    f"the floor {profile.floor_ms_per_pair:.1f} ms; the app sends {profile.statements_per_get:.0f} "
-                    f"SQL statements per GET and {profile.statements_per_post:.0f} per POST (the floor 0 and 1). "
+                    f"the floor {profile.floor_ms_per_pair:.1f} ms; the app sends SQL statements: "
+                    f"{profile.statements_per_get:.0f} per GET and {profile.statements_per_post:.0f} per POST "
+                    "(the floor 0 and 1). "
                     f"Under cProfile ({profile.pairs} pairs; "
                     f"{profile.profiled_ms_per_pair:.1f} ms of app time per pair with the profiler's overhead, "
                     "which inflates many small calls), the request path:", "",

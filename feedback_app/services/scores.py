@@ -396,9 +396,9 @@ def compute_score_run(
                 if employee_id in complaints:
                     rows.add_all(employee_id, _group(complaint_indicators(complaints[employee_id])))
                 else:
-                    rows.copy(employee_id, missing_rows["complaints"])
+                    rows.add_rows(employee_id, missing_rows["complaints"])
                 if employee_id not in targets and employee_id not in ratings:
-                    rows.copy(employee_id, missing_rows["appraisal"])
+                    rows.add_rows(employee_id, missing_rows["appraisal"])
                     continue  # a predikat needs both ratings: not available
                 hasil = hasil_kerja_indicator(targets.get(employee_id), parameters)
                 perilaku = perilaku_indicator(ratings.get(employee_id))
@@ -472,12 +472,12 @@ class _IndicatorRows:
         self._open.__exit__(kind, error, trace)
 
     def add(self, employee_id: int | None, indicator: AnyIndicator) -> None:
-        self.copy(employee_id, [_row(indicator)])
+        self.add_rows(employee_id, [_row(indicator)])
 
     def add_all(self, employee_id: int | None, indicators: list[AnyIndicator]) -> None:
-        self.copy(employee_id, [_row(indicator) for indicator in indicators])
+        self.add_rows(employee_id, [_row(indicator) for indicator in indicators])
 
-    def copy(self, employee_id: int | None, rows: list[IndicatorRow]) -> None:
+    def add_rows(self, employee_id: int | None, rows: list[IndicatorRow]) -> None:
         """Rows made by :func:`_row`, possibly once for many employees, stored under ``employee_id``."""
         run_id = self.run_id
         if self._copy is not None:
