@@ -478,8 +478,8 @@ class _IndicatorRows:
     holds all its rows (and their explanations) in memory at once. Used as a context manager around the scoring.
 
     PostgreSQL gets them through one ``COPY … FROM STDIN`` in the run's transaction, open while the employees are
-    scored, so the server stores rows as they come (``bench/scoring.py``: the 750,000 rows of a 50,000-employee
-    run took about 26 s as multi-row INSERTs, and add about 7 s to the scoring this way). The COPY runs inside a
+    scored, so the server stores rows as they come (``bench/scoring.py``: writing the 750,000 rows of a
+    50,000-employee run took about 26 s as multi-row INSERTs and takes about 7 s this way). The COPY runs inside a
     savepoint: if anything fails midway, the COPY is abandoned and the savepoint rolled back, so the caller's
     transaction stays usable. Elsewhere a Core executemany per :data:`INDICATOR_BATCH` rows, with the explanation
     bound as the JSON text already made.
