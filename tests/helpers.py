@@ -6,14 +6,42 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from unittest.mock import patch
 
+import psycopg
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
+from feedback_app.extensions import db
 from feedback_app.models import User
 
 IN_CI = bool(os.environ.get("CI"))
 PASSWORD = "a-long-test-password"
+
+
+@contextmanager
+def counting_queries() -> Iterator[list[str]]:
+    """Every SQL statement sent inside the block, including a ``COPY`` on PostgreSQL (which bypasses SQLAlchemy)."""
+    statements: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    copy = psycopg.Cursor.copy
+
+    def recording_copy(cursor, statement, *args, **kwargs):
+        statements.append(str(statement))
+        return copy(cursor, statement, *args, **kwargs)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with patch.object(psycopg.Cursor, "copy", recording_copy):
+            yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def need_tool(name: str) -> str:

@@ -6,13 +6,13 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import ApiToken, Ticket, TicketEvent
 from feedback_app.services.api_tokens import revoke_api_token
 from tests.api.helpers import event, lifecycle, table_snapshot
+from tests.helpers import counting_queries
 
 
 def count(model) -> int:
@@ -248,16 +248,8 @@ def test_a_request_takes_the_same_number_of_statements_for_20_and_200_events(wor
         body = {"events": [item for n in range(tickets) for item in lifecycle(world, f"Q{tickets}-{n}",
                                                                                nip=world.siti.nip)]}
         clock.advance(timedelta(minutes=2))  # the token's last use is written in both requests
-        statements = []
-
-        def record(_connection, _cursor, statement, *_args):
-            statements.append(statement)
-
-        sa_event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with counting_queries() as statements:
             response = post(body)
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", record)
         assert response.status_code == 200 and response.get_json()["stored"] == len(body["events"])
         counts[len(body["events"])] = len(statements)
     assert counts[20] == counts[200], counts

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import math
 import random
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Iterator
+from typing import Any
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
-import psycopg
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from feedback_app.extensions import db
 from feedback_app.models import (
@@ -42,6 +40,7 @@ from feedback_app.services.scores import (
     unit_parameters,
 )
 from scoring import DEFAULT_PARAMETERS, ON_TIME_RULE, InvalidStatistics, parse_period
+from tests.helpers import counting_queries
 
 WIB = ZoneInfo("Asia/Jakarta")
 Q3 = parse_period("2026-Q3")
@@ -325,28 +324,6 @@ def test_progress_is_reported_step_by_step(office: Office) -> None:
     steps: list[str] = []
     compute_score_run(office.unit, Q3, "t", progress=steps.append)
     assert steps == list(SCORE_RUN_STEPS)
-
-
-@contextmanager
-def counting_queries() -> Iterator[list[str]]:
-    """Every statement sent, including the ``COPY`` of indicator rows on PostgreSQL (which bypasses SQLAlchemy)."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    copy = psycopg.Cursor.copy
-
-    def recording_copy(cursor, statement, *args, **kwargs):
-        statements.append(str(statement))
-        return copy(cursor, statement, *args, **kwargs)
-
-    try:
-        with patch.object(psycopg.Cursor, "copy", recording_copy):
-            yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _big_unit(build, employees: int):

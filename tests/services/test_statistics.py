@@ -6,14 +6,12 @@ The fixture is a WITA unit (UTC+8), so local days and the period's edges differ 
 from __future__ import annotations
 
 import random
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from feedback_app.extensions import db
 from feedback_app.models import Complaint, CounterAssignment, Employee, Holiday, SurveyResponse, Ticket
@@ -34,6 +32,7 @@ from scoring import (
     parse_period,
     service_time_indicators,
 )
+from tests.helpers import counting_queries
 
 WITA = ZoneInfo("Asia/Makassar")
 STATUSES = ["valid", "duplicate", "flagged", "excluded"]
@@ -43,20 +42,6 @@ Q3 = parse_period("2026-Q3")
 def wita(text: str) -> datetime:
     """A local WITA time written as text, e.g. "2026-09-29 23:50:00"."""
     return datetime.fromisoformat(text).replace(tzinfo=WITA)
-
-
-@contextmanager
-def counting_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 class Fixture:

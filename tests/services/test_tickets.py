@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import random
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Iterator
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
@@ -25,6 +22,7 @@ from feedback_app.services.tickets import (
     verify_ticket_token,
 )
 from tests.api.helpers import make_world, table_snapshot
+from tests.helpers import counting_queries
 
 
 @pytest.fixture
@@ -280,21 +278,6 @@ def test_an_event_stored_concurrently_answers_already_stored(world, clock, monke
 # --- bounded SQL ------------------------------------------------------------------------------------------------
 
 
-@contextmanager
-def counted_statements() -> Iterator[list[str]]:
-    """Every SQL statement sent to the database inside the block."""
-    statements: list[str] = []
-
-    def count(_connection, _cursor, statement, *_args):
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", count)
-
-
 def batch_of(world, tickets: int) -> list[TicketEventInput]:
     return [event for n in range(tickets) for event in served(world, f"Q{tickets}-{n}", nip=world.siti.nip)]
 
@@ -303,14 +286,14 @@ def test_ingest_takes_the_same_number_of_statements_for_20_and_200_events(world,
     counts = {}
     for tickets in (5, 50):  # 20 and 200 events
         batch = batch_of(world, tickets)
-        with counted_statements() as statements:
+        with counting_queries() as statements:
             results = record_ticket_events(world.unit, batch, clock.now())
         db.session.commit()
         assert {r.status for r in results} == {"stored"}
         counts[len(batch)] = len(statements)
     assert counts[20] == counts[200] <= 12, counts
     # A retried batch is no dearer.
-    with counted_statements() as statements:
+    with counting_queries() as statements:
         results = record_ticket_events(world.unit, batch_of(world, 50), clock.now())
     assert {r.status for r in results} == {"already_stored"}
     assert len(statements) <= counts[200]
