@@ -10,7 +10,7 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard feedback_app/translations/*/LC_MESSA
 
 export PUBLIC_BASE_URL
 
-.PHONY: run test install install-dev system-deps translations extract-messages bench db clean
+.PHONY: run test lint install install-dev system-deps translations extract-messages bench db clean
 
 run: install translations instance/config.py
 	$(FLASK) db upgrade
@@ -22,6 +22,10 @@ run: install translations instance/config.py
 
 test: install-dev translations system-deps
 	$(BIN)/python -m pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: install-dev translations
 	$(BIN)/python bench/survey_load.py

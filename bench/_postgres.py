@@ -71,6 +71,11 @@ def server(configured_url: str) -> Server:
         raise ServerError(f"not a PostgreSQL URL: {url.render_as_string()}")
     if url.database in BENCH_DATABASES:
         raise ServerError(f"the configured URL names {url.database}; point it at the app's or the test database")
-    params = {"host": url.host, "port": url.port, "user": url.username, "password": url.password,
-              "dbname": url.database or "postgres"}  # fmt: skip
+    params = {
+        "host": url.host,
+        "port": url.port,
+        "user": url.username,
+        "password": url.password,
+        "dbname": url.database or "postgres",
+    }
     return Server(url, psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None}))

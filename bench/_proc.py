@@ -30,14 +30,15 @@ def processes(*, commands: bool = False) -> dict[int, Process]:
     for pid in pids:
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
-            name = stat[stat.find("(") + 1:stat.rfind(")")]
+            name = stat[stat.find("(") + 1 : stat.rfind(")")]
             fields = stat.rpartition(")")[2].split()
             command = name
             if commands:
                 command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
                 command = command.strip()[:60] or name
-            table[pid] = Process(name, command, (int(fields[11]) + int(fields[12])) / ticks, int(fields[3]),
-                                 int(fields[1]))
+            table[pid] = Process(
+                name, command, (int(fields[11]) + int(fields[12])) / ticks, int(fields[3]), int(fields[1])
+            )
         except (OSError, ValueError, IndexError):
             continue
     return table

@@ -40,7 +40,7 @@ def write_docs(section: str, path: Path = DOCS) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     start, stop = text.find(begin), text.find(end)
     if start != -1 and stop > start:
-        text = text[:start] + section + text[stop + len(end):]
+        text = text[:start] + section + text[stop + len(end) :]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.write_text(text, encoding="utf-8")

@@ -94,9 +94,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
@@ -130,22 +130,47 @@ UNSUR = tuple(f"u{i}" for i in range(1, 10))
 IKP = ("u3", "u6", "u7")
 #: National holidays (a working day is Monday-Friday less these, spec §2.4).
 HOLIDAYS = {
-    date(2024, 12, 25): "Hari Raya Natal", date(2024, 12, 26): "Cuti bersama Natal",
-    date(2025, 1, 1): "Tahun Baru Masehi", date(2025, 1, 27): "Isra Mikraj", date(2025, 1, 29): "Tahun Baru Imlek",
-    date(2025, 3, 28): "Cuti bersama Nyepi", date(2025, 3, 31): "Idulfitri", date(2025, 4, 1): "Idulfitri",
-    date(2025, 4, 2): "Cuti bersama Idulfitri", date(2025, 4, 3): "Cuti bersama Idulfitri",
-    date(2025, 4, 4): "Cuti bersama Idulfitri", date(2025, 4, 7): "Cuti bersama Idulfitri",
-    date(2025, 4, 18): "Wafat Yesus Kristus", date(2025, 5, 1): "Hari Buruh", date(2025, 5, 12): "Waisak",
-    date(2025, 5, 13): "Cuti bersama Waisak", date(2025, 5, 29): "Kenaikan Yesus Kristus",
-    date(2025, 5, 30): "Cuti bersama Kenaikan", date(2025, 6, 6): "Iduladha", date(2025, 6, 9): "Cuti bersama Iduladha",
-    date(2025, 6, 27): "Tahun Baru Islam", date(2025, 9, 5): "Maulid Nabi", date(2025, 12, 25): "Hari Raya Natal",
-    date(2025, 12, 26): "Cuti bersama Natal", date(2026, 1, 1): "Tahun Baru Masehi",
-}  # fmt: skip
-SERVICES = (("KTP-el", 15), ("Kartu Keluarga", 20), ("Kartu Identitas Anak", 15), ("Akta Kelahiran", 30),
-            ("Akta Kematian", 30), ("Surat Pindah", 25))  # fmt: skip
+    date(2024, 12, 25): "Hari Raya Natal",
+    date(2024, 12, 26): "Cuti bersama Natal",
+    date(2025, 1, 1): "Tahun Baru Masehi",
+    date(2025, 1, 27): "Isra Mikraj",
+    date(2025, 1, 29): "Tahun Baru Imlek",
+    date(2025, 3, 28): "Cuti bersama Nyepi",
+    date(2025, 3, 31): "Idulfitri",
+    date(2025, 4, 1): "Idulfitri",
+    date(2025, 4, 2): "Cuti bersama Idulfitri",
+    date(2025, 4, 3): "Cuti bersama Idulfitri",
+    date(2025, 4, 4): "Cuti bersama Idulfitri",
+    date(2025, 4, 7): "Cuti bersama Idulfitri",
+    date(2025, 4, 18): "Wafat Yesus Kristus",
+    date(2025, 5, 1): "Hari Buruh",
+    date(2025, 5, 12): "Waisak",
+    date(2025, 5, 13): "Cuti bersama Waisak",
+    date(2025, 5, 29): "Kenaikan Yesus Kristus",
+    date(2025, 5, 30): "Cuti bersama Kenaikan",
+    date(2025, 6, 6): "Iduladha",
+    date(2025, 6, 9): "Cuti bersama Iduladha",
+    date(2025, 6, 27): "Tahun Baru Islam",
+    date(2025, 9, 5): "Maulid Nabi",
+    date(2025, 12, 25): "Hari Raya Natal",
+    date(2025, 12, 26): "Cuti bersama Natal",
+    date(2026, 1, 1): "Tahun Baru Masehi",
+}
+SERVICES = (
+    ("KTP-el", 15),
+    ("Kartu Keluarga", 20),
+    ("Kartu Identitas Anak", 15),
+    ("Akta Kelahiran", 30),
+    ("Akta Kematian", 30),
+    ("Surat Pindah", 25),
+)
 BERAKHLAK = ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif")
-COMMENTS = ("Petugas ramah, tetapi antrean terlalu lama.", "Ruang tunggu panas, mohon tambah kipas.",
-            "Persyaratan tidak dijelaskan sejak awal.", "Terima kasih, pelayanan cepat.")  # fmt: skip
+COMMENTS = (
+    "Petugas ramah, tetapi antrean terlalu lama.",
+    "Ruang tunggu panas, mohon tambah kipas.",
+    "Persyaratan tidak dijelaskan sejak awal.",
+    "Terima kasih, pelayanan cepat.",
+)
 
 
 class BenchError(RuntimeError):
@@ -202,8 +227,13 @@ def configured_postgresql() -> str | None:
 
 
 def sqlite_target(path: Path) -> Target:
-    return Target("sqlite", f"sqlite:///{path}", f"SQLite {sqlite3.sqlite_version}", str(path),
-                  drop=lambda: path.unlink(missing_ok=True))
+    return Target(
+        "sqlite",
+        f"sqlite:///{path}",
+        f"SQLite {sqlite3.sqlite_version}",
+        str(path),
+        drop=lambda: path.unlink(missing_ok=True),
+    )
 
 
 def postgresql_target(server_url: str, database: str, fresh: bool) -> Target:
@@ -215,13 +245,23 @@ def postgresql_target(server_url: str, database: str, fresh: bool) -> Target:
         raise BenchError(str(error)) from None
     if fresh or not pg.exists(database):
         pg.create(database)
-    return Target("postgresql", pg.database_url(database), f"PostgreSQL {pg.version}", database,
-                  conninfo=pg.database_conninfo(database), drop=lambda: pg.drop(database))
+    return Target(
+        "postgresql",
+        pg.database_url(database),
+        f"PostgreSQL {pg.version}",
+        database,
+        conninfo=pg.database_conninfo(database),
+        drop=lambda: pg.drop(database),
+    )
 
 
 def app_config(url: str) -> dict[str, Any]:
-    return {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-scoring", "QR_SIGNING_KEY": "bench-scoring",
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False}}
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "bench-scoring",
+        "QR_SIGNING_KEY": "bench-scoring",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
+    }
 
 
 def migrate(target: Target) -> None:
@@ -382,28 +422,105 @@ COLUMNS = {
     "counters": ("id", "unit_id", "public_code", "name", "active", "poster_version"),
     "counter_service_types": ("counter_id", "service_type_id"),
     "employees": ("id", "nip", "name", "employment_type"),
-    "employee_assignments": ("id", "employee_id", "unit_id", "position", "supervisor_id", "valid_from",
-                             "valid_until"),
-    "employee_targets": ("id", "employee_id", "period_id", "name", "target", "realisation", "lower_is_better",
-                         "measure_unit"),
-    "behaviour_ratings": ("id", "employee_id", "supervisor_id", "period_id", *BERAKHLAK, "overall",
-                          "override_reason", "feedback", "created_at"),
+    "employee_assignments": ("id", "employee_id", "unit_id", "position", "supervisor_id", "valid_from", "valid_until"),
+    "employee_targets": (
+        "id",
+        "employee_id",
+        "period_id",
+        "name",
+        "target",
+        "realisation",
+        "lower_is_better",
+        "measure_unit",
+    ),
+    "behaviour_ratings": (
+        "id",
+        "employee_id",
+        "supervisor_id",
+        "period_id",
+        *BERAKHLAK,
+        "overall",
+        "override_reason",
+        "feedback",
+        "created_at",
+    ),
     "holidays": ("day", "name"),
     "counter_assignments": ("id", "counter_id", "employee_id", "starts_at", "ends_at", "source", "created_at"),
-    "tickets": ("id", "unit_id", "external_id", "counter_id", "service_type_id", "employee_id", "issued_at",
-                "called_at", "started_at", "finished_at", "outcome", "returned"),
-    "survey_responses": ("id", "unit_id", "counter_id", "ticket_id", "service_type_id", "employee_id",
-                         "counter_assignment_id", "attribution_source", "channel", *UNSUR, "comment",
-                         "respondent_sex", "age_band", "education", "occupation", "locale", "client_fingerprint",
-                         "submission_key", "status", "status_reason", "submitted_at", "counted_at"),
-    "complaints": ("id", "unit_id", "tracking_code", "survey_response_id", "employee_id", "category",
-                   "received_at", "first_response_at", "settled_at"),
-}  # fmt: skip
-STATIC_TABLES = ("units", "service_types", "counters", "counter_service_types", "employees", "employee_assignments",
-                 "employee_targets", "behaviour_ratings", "holidays")  # fmt: skip
+    "tickets": (
+        "id",
+        "unit_id",
+        "external_id",
+        "counter_id",
+        "service_type_id",
+        "employee_id",
+        "issued_at",
+        "called_at",
+        "started_at",
+        "finished_at",
+        "outcome",
+        "returned",
+    ),
+    "survey_responses": (
+        "id",
+        "unit_id",
+        "counter_id",
+        "ticket_id",
+        "service_type_id",
+        "employee_id",
+        "counter_assignment_id",
+        "attribution_source",
+        "channel",
+        *UNSUR,
+        "comment",
+        "respondent_sex",
+        "age_band",
+        "education",
+        "occupation",
+        "locale",
+        "client_fingerprint",
+        "submission_key",
+        "status",
+        "status_reason",
+        "submitted_at",
+        "counted_at",
+    ),
+    "complaints": (
+        "id",
+        "unit_id",
+        "tracking_code",
+        "survey_response_id",
+        "employee_id",
+        "category",
+        "received_at",
+        "first_response_at",
+        "settled_at",
+    ),
+}
+STATIC_TABLES = (
+    "units",
+    "service_types",
+    "counters",
+    "counter_service_types",
+    "employees",
+    "employee_assignments",
+    "employee_targets",
+    "behaviour_ratings",
+    "holidays",
+)
 #: Tables with a serial id whose sequence must follow the explicit ids (PostgreSQL).
-SERIAL_TABLES = ("units", "service_types", "counters", "employees", "employee_assignments", "employee_targets",
-                 "behaviour_ratings", "counter_assignments", "tickets", "survey_responses", "complaints")
+SERIAL_TABLES = (
+    "units",
+    "service_types",
+    "counters",
+    "employees",
+    "employee_assignments",
+    "employee_targets",
+    "behaviour_ratings",
+    "counter_assignments",
+    "tickets",
+    "survey_responses",
+    "complaints",
+)
 SEXES = ("L", "P", None)
 AGES = ("<=19", "20-29", "30-39", "40-49", "50-59", ">=60", None)
 EDUCATIONS = ("SD", "SMP", "SMA", "D1-D4", "S1", "S2+", None)
@@ -459,26 +576,52 @@ class Generator:
     def static_rows(self) -> Iterator[tuple[str, list[tuple]]]:
         w, size = self.w, self.size
         yield "units", [(1, "Disdukcapil Bench", UNIT_SLUG, "dukcapil", ZONE, None)]
-        yield "service_types", [(i, 1, name, minutes, "Hari yang sama", 0)
-                                for i, (name, minutes) in enumerate(SERVICES, 1)]
+        yield (
+            "service_types",
+            [(i, 1, name, minutes, "Hari yang sama", 0) for i, (name, minutes) in enumerate(SERVICES, 1)],
+        )
         yield "counters", [(c, 1, f"B{c:05d}", f"Loket {c}", w.true, 1) for c in range(1, self.counters + 1)]
         yield "counter_service_types", [(c, t) for c in range(1, self.counters + 1) for t in self.types_of(c)]
         yield "holidays", [(w.day(day), name) for day, name in sorted(HOLIDAYS.items())]
         for start in range(1, size.employees + 1, 5000):
             chunk = range(start, min(size.employees, start + 4999) + 1)
             yield "employees", [(e, self.nip(e), f"Pegawai {e}", "PNS") for e in chunk]
-            yield "employee_assignments", [(e, e, 1, "Petugas loket", None, w.day(date(2020, 1, 1)), None)
-                                           for e in chunk]
+            yield (
+                "employee_assignments",
+                [(e, e, 1, "Petugas loket", None, w.day(date(2020, 1, 1)), None) for e in chunk],
+            )
             targets, ratings = [], []
             for e in chunk:
                 if e % 5 == 0:  # a fifth of the staff have SKP targets and a rating for the year
-                    targets.append((self.ids("employee_targets"), e, PERIOD, "Berkas selesai", 1000, 900 + e % 300,
-                                    w.false, "berkas"))
-                    targets.append((self.ids("employee_targets"), e, PERIOD, "Menit tunggu", 15, 10 + e % 10,
-                                    w.true, "menit"))
+                    targets.append(
+                        (
+                            self.ids("employee_targets"),
+                            e,
+                            PERIOD,
+                            "Berkas selesai",
+                            1000,
+                            900 + e % 300,
+                            w.false,
+                            "berkas",
+                        )
+                    )
+                    targets.append(
+                        (self.ids("employee_targets"), e, PERIOD, "Menit tunggu", 15, 10 + e % 10, w.true, "menit")
+                    )
                     grade = ("sesuai", "di_atas", "sesuai", "di_bawah")[e % 4]
-                    ratings.append((self.ids("behaviour_ratings"), e, None, PERIOD, *([grade] * 7), None, None,
-                                    None, w.timestamp(local_micros(date(2026, 1, 5), 9 * 3600))))
+                    ratings.append(
+                        (
+                            self.ids("behaviour_ratings"),
+                            e,
+                            None,
+                            PERIOD,
+                            *([grade] * 7),
+                            None,
+                            None,
+                            None,
+                            w.timestamp(local_micros(date(2026, 1, 5), 9 * 3600)),
+                        )
+                    )
             yield "employee_targets", targets
             yield "behaviour_ratings", ratings
 
@@ -505,8 +648,10 @@ class Generator:
             rng = random.Random(self.seed * 1_000_003 + index)
             shifts = min(len(pool), max(1, math.ceil(tickets[index] / 8)))
             for k, day in enumerate(sorted(rng.sample(range(len(pool)), shifts))):
-                share = (tickets[index] // shifts + (k < tickets[index] % shifts),
-                         responses[index] // shifts + (k < responses[index] % shifts))
+                share = (
+                    tickets[index] // shifts + (k < tickets[index] % shifts),
+                    responses[index] // shifts + (k < responses[index] % shifts),
+                )
                 working.setdefault(day, []).append((index + 1, *share))
             quality = rng.gauss(0, 1)
             cumulative = [max(0.2, 2 - quality), max(0.5, 8 - 3 * quality), 55.0, max(5.0, 35 + 10 * quality)]
@@ -518,16 +663,32 @@ class Generator:
                 rng = random.Random((self.seed * 1_000_003 + e) * 1_000 + day_index)
                 self.shift(e, day, ticket_count, response_count, qualities[e - 1], rng, emit)
             rng = random.Random(-(self.seed * 1_000 + day_index))
-            emit("survey_responses", [self.counter_response(rng, None, 1 + rng.randrange(self.counters), day, None,
-                                                            (1.0, 7.0, 62.0, 100.0))
-                                      for _ in range(unit_days[day_index])])
+            emit(
+                "survey_responses",
+                [
+                    self.counter_response(
+                        rng, None, 1 + rng.randrange(self.counters), day, None, (1.0, 7.0, 62.0, 100.0)
+                    )
+                    for _ in range(unit_days[day_index])
+                ],
+            )
             done += 1
             if size.employees >= 1000 and done % step == 0:
-                log(f"    {day}: {self.rows['tickets']:,} tickets, {self.rows['survey_responses']:,} responses "
-                    f"({time.perf_counter() - started:.0f} s)")
+                log(
+                    f"    {day}: {self.rows['tickets']:,} tickets, {self.rows['survey_responses']:,} responses "
+                    f"({time.perf_counter() - started:.0f} s)"
+                )
 
-    def shift(self, e: int, day: date, ticket_count: int, response_count: int, cumulative: list[float],
-              rng: random.Random, emit: Callable[[str, list[tuple]], None]) -> None:
+    def shift(
+        self,
+        e: int,
+        day: date,
+        ticket_count: int,
+        response_count: int,
+        cumulative: list[float],
+        rng: random.Random,
+        emit: Callable[[str, list[tuple]], None],
+    ) -> None:
         """One employee's day at the counter: the roster row, the tickets, the answers, the complaints."""
         w = self.w
         counter = (e - 1) % self.counters + 1
@@ -537,16 +698,28 @@ class Generator:
         if rostered:
             roster_id = self.ids("counter_assignments")
             start = local_micros(day, SHIFT_START)
-            emit("counter_assignments", [(roster_id, counter, e, w.timestamp(start),
-                                          w.timestamp(start + 7 * 3600 * 1_000_000), "roster",
-                                          w.timestamp(start - 7 * 86400 * 1_000_000))])
+            emit(
+                "counter_assignments",
+                [
+                    (
+                        roster_id,
+                        counter,
+                        e,
+                        w.timestamp(start),
+                        w.timestamp(start + 7 * 3600 * 1_000_000),
+                        "roster",
+                        w.timestamp(start - 7 * 86400 * 1_000_000),
+                    )
+                ],
+            )
         rows, finished = [], []
         for j in range(ticket_count):
             ticket_id = self.ids("tickets")
             issued = local_micros(day, SHIFT_START + rng.randrange(SHIFT_OPEN))
             draw = rng.random()
-            outcome = ("finished" if draw < 0.91 else "no_show" if draw < 0.96
-                       else "called" if draw < 0.98 else "waiting")  # fmt: skip
+            outcome = (
+                "finished" if draw < 0.91 else "no_show" if draw < 0.96 else "called" if draw < 0.98 else "waiting"
+            )
             called = started = done = None
             returned = False
             if outcome != "waiting":
@@ -561,9 +734,22 @@ class Generator:
                 returned = rng.random() < 0.04
             served_by = None if rng.random() < 0.01 else e
             service_type = types[j & 1]
-            rows.append((ticket_id, 1, f"T{ticket_id}", counter, service_type, served_by, w.timestamp(issued),
-                         w.timestamp(called), w.timestamp(started), w.timestamp(done), outcome,
-                         w.true if returned else w.false))
+            rows.append(
+                (
+                    ticket_id,
+                    1,
+                    f"T{ticket_id}",
+                    counter,
+                    service_type,
+                    served_by,
+                    w.timestamp(issued),
+                    w.timestamp(called),
+                    w.timestamp(started),
+                    w.timestamp(done),
+                    outcome,
+                    w.true if returned else w.false,
+                )
+            )
             if outcome == "finished" and served_by is not None:
                 finished.append((ticket_id, done, service_type))
         emit("tickets", rows)
@@ -571,26 +757,75 @@ class Generator:
         linked = min(len(finished), round(response_count * 0.6) if rostered else response_count)
         answers, complaints = [], []
         for ticket_id, done, service_type in rng.sample(finished, linked):
-            answers.append(self.response(rng, e, counter, service_type, ticket_id, None, "ticket", "ticket_qr",
-                                         done + rng.randrange(30, 1800) * 1_000_000, done, cumulative, complaints,
-                                         statuses=(0.99, 0.99, 0.995)))
+            answers.append(
+                self.response(
+                    rng,
+                    e,
+                    counter,
+                    service_type,
+                    ticket_id,
+                    None,
+                    "ticket",
+                    "ticket_qr",
+                    done + rng.randrange(30, 1800) * 1_000_000,
+                    done,
+                    cumulative,
+                    complaints,
+                    statuses=(0.99, 0.99, 0.995),
+                )
+            )
         for _ in range(response_count - linked):  # the counter QR; nobody can be named without a roster
-            answers.append(self.counter_response(rng, e if rostered else None, counter, day, roster_id,
-                                                 cumulative, complaints))
+            answers.append(
+                self.counter_response(rng, e if rostered else None, counter, day, roster_id, cumulative, complaints)
+            )
         emit("survey_responses", answers)
         if complaints:
             emit("complaints", complaints)
 
-    def counter_response(self, rng: random.Random, e: int | None, counter: int, day: date, roster_id: int | None,
-                         cumulative: Any, complaints: list | None = None) -> tuple:
+    def counter_response(
+        self,
+        rng: random.Random,
+        e: int | None,
+        counter: int,
+        day: date,
+        roster_id: int | None,
+        cumulative: Any,
+        complaints: list | None = None,
+    ) -> tuple:
         submitted = local_micros(day, SHIFT_START + rng.randrange(SHIFT_OPEN + 3600)) + rng.randrange(1_000_000)
         source = "roster" if e is not None else ("ambiguous", "none")[rng.random() < 0.5]
-        return self.response(rng, e, counter, self.types_of(counter)[0], None, roster_id, source, "counter_qr",
-                             submitted, submitted, cumulative, complaints, statuses=(0.965, 0.99, 0.995))
+        return self.response(
+            rng,
+            e,
+            counter,
+            self.types_of(counter)[0],
+            None,
+            roster_id,
+            source,
+            "counter_qr",
+            submitted,
+            submitted,
+            cumulative,
+            complaints,
+            statuses=(0.965, 0.99, 0.995),
+        )
 
-    def response(self, rng: random.Random, e: int | None, counter: int, service_type: int, ticket_id: int | None,
-                 roster_id: int | None, source: str, channel: str, submitted: int, counted: int, cumulative: Any,
-                 complaints: list | None, statuses: tuple[float, float, float]) -> tuple:
+    def response(
+        self,
+        rng: random.Random,
+        e: int | None,
+        counter: int,
+        service_type: int,
+        ticket_id: int | None,
+        roster_id: int | None,
+        source: str,
+        channel: str,
+        submitted: int,
+        counted: int,
+        cumulative: Any,
+        complaints: list | None,
+        statuses: tuple[float, float, float],
+    ) -> tuple:
         w = self.w
         rid = self.ids("survey_responses")
         answers = rng.choices(VALUES, cum_weights=cumulative, k=9)
@@ -605,11 +840,43 @@ class Generator:
         if comment and complaints is not None and rid % 500 == 7:
             answered = None if rid % 5000 == 7 else submitted + rng.randrange(3600, 6 * 86400) * 1_000_000
             complaint_id = self.ids("complaints")
-            complaints.append((complaint_id, 1, f"LPR{complaint_id:08d}", rid, e, "complaint",
-                               w.timestamp(submitted), w.timestamp(answered), None))
-        return (rid, 1, counter, ticket_id, service_type, e, roster_id, source, channel, *answers, comment,
-                SEXES[rid % 3], AGES[rid % 7], EDUCATIONS[rid // 7 % 7], OCCUPATIONS[rid // 49 % 7], "id",
-                f"{fingerprint:032x}", f"b{rid}", status, reason, w.timestamp(submitted), w.timestamp(counted))
+            complaints.append(
+                (
+                    complaint_id,
+                    1,
+                    f"LPR{complaint_id:08d}",
+                    rid,
+                    e,
+                    "complaint",
+                    w.timestamp(submitted),
+                    w.timestamp(answered),
+                    None,
+                )
+            )
+        return (
+            rid,
+            1,
+            counter,
+            ticket_id,
+            service_type,
+            e,
+            roster_id,
+            source,
+            channel,
+            *answers,
+            comment,
+            SEXES[rid % 3],
+            AGES[rid % 7],
+            EDUCATIONS[rid // 7 % 7],
+            OCCUPATIONS[rid // 49 % 7],
+            "id",
+            f"{fingerprint:032x}",
+            f"b{rid}",
+            status,
+            reason,
+            w.timestamp(submitted),
+            w.timestamp(counted),
+        )
 
 
 def generate(target: Target, size: Size, seed: int, workdir: Path) -> tuple[Tally[str], dict[str, float]]:
@@ -632,8 +899,9 @@ def generate(target: Target, size: Size, seed: int, workdir: Path) -> tuple[Tall
         # indexes, unique and foreign-key constraints are dropped for the load and created again after it (the
         # constraints are checked then, in one pass each): the same schema, loaded in minutes instead of hours.
         recreate = drop_for_bulk_load(target)
-        spools = {table: Spool(workdir / f"{table}.copy", COLUMNS[table]) for table in ("survey_responses",
-                                                                                         "complaints")}
+        spools = {
+            table: Spool(workdir / f"{table}.copy", COLUMNS[table]) for table in ("survey_responses", "complaints")
+        }
         for table in ("counter_assignments", "tickets"):
             writer.open(table, COLUMNS[table])
 
@@ -666,8 +934,10 @@ def generate(target: Target, size: Size, seed: int, workdir: Path) -> tuple[Tall
         mark = time.perf_counter()
         with psycopg.connect(target.conninfo, autocommit=True) as connection:
             for table in SERIAL_TABLES:
-                connection.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                   f"(SELECT coalesce(max(id), 1) FROM {table}))")
+                connection.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                )
             connection.execute("VACUUM (ANALYZE)")
         times["VACUUM (ANALYZE)"] = time.perf_counter() - mark
     else:
@@ -678,8 +948,9 @@ def generate(target: Target, size: Size, seed: int, workdir: Path) -> tuple[Tall
         for table, rows in generator.static_rows():
             writer.write(table, rows)
             generator.rows[table] += len(rows)
-        pending: dict[str, list[tuple]] = {table: [] for table in
-                                           ("counter_assignments", "tickets", "survey_responses", "complaints")}
+        pending: dict[str, list[tuple]] = {
+            table: [] for table in ("counter_assignments", "tickets", "survey_responses", "complaints")
+        }
 
         def flush() -> None:
             for table, rows in pending.items():  # in foreign-key order
@@ -713,10 +984,13 @@ def drop_for_bulk_load(target: Target) -> list[str]:
         constraints = connection.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
             "WHERE conrelid::regclass::text = ANY(%s) AND contype IN ('f', 'u') ORDER BY contype DESC, conname",
-            [list(BULK_TABLES)]).fetchall()
+            [list(BULK_TABLES)],
+        ).fetchall()
         indexes = connection.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) AND indexname NOT IN "
-            "(SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u'))", [list(BULK_TABLES)]).fetchall()
+            "(SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u'))",
+            [list(BULK_TABLES)],
+        ).fetchall()
         for table, name, definition, _kind in constraints:  # unique ones first, then foreign keys
             drop.insert(0, f"ALTER TABLE {table} DROP CONSTRAINT {name}")  # dropped the other way round
             create_constraints.append(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
@@ -737,7 +1011,7 @@ def stored_meta(target: Target) -> dict[str, Any] | None:
     try:
         with engine.connect() as connection:
             return json.loads(connection.execute(text("SELECT meta FROM bench_scoring_meta")).scalar_one())
-    except Exception:  # noqa: BLE001 - no table, no row, no database: nothing to reuse
+    except Exception:
         return None
     finally:
         engine.dispose()
@@ -770,8 +1044,7 @@ def store_meta(target: Target, meta: dict[str, Any]) -> None:
         with engine.begin() as connection:
             connection.execute(text("CREATE TABLE IF NOT EXISTS bench_scoring_meta (meta TEXT NOT NULL)"))
             connection.execute(text("DELETE FROM bench_scoring_meta"))
-            connection.execute(text("INSERT INTO bench_scoring_meta (meta) VALUES (:meta)"),
-                               {"meta": json.dumps(meta)})
+            connection.execute(text("INSERT INTO bench_scoring_meta (meta) VALUES (:meta)"), {"meta": json.dumps(meta)})
     finally:
         engine.dispose()
 
@@ -808,6 +1081,7 @@ def child_main(url: str, period_code: str, explain: bool) -> int:
             finally:
                 calls.append((label, time.perf_counter() - started))
                 current.pop()
+
         return wrapper
 
     for attribute in dir(scores):  # every statistics function the run calls, and its own input readers
@@ -825,6 +1099,7 @@ def child_main(url: str, period_code: str, explain: bool) -> int:
                 return function(*args, **kwargs)
             finally:
                 writing[0] += time.perf_counter() - started
+
         return wrapper
 
     for attribute in ("add_rows", "flush", "__exit__"):
@@ -843,10 +1118,16 @@ def child_main(url: str, period_code: str, explain: bool) -> int:
             if not recording:
                 return
             select = not many and statement.lstrip().upper().startswith(("SELECT", "WITH"))
-            statements.append({"caller": current[-1], "seconds": time.perf_counter() - conn.info["bench_started"],
-                               "sql": statement if select else statement[:300],
-                               "parameters": parameters if explain and select else None,
-                               "rows": cursor.rowcount, "many": many})
+            statements.append(
+                {
+                    "caller": current[-1],
+                    "seconds": time.perf_counter() - conn.info["bench_started"],
+                    "sql": statement if select else statement[:300],
+                    "parameters": parameters if explain and select else None,
+                    "rows": cursor.rowcount,
+                    "many": many,
+                }
+            )
 
         unit = db.session.scalar(select(Unit).where(Unit.slug == UNIT_SLUG))
         period = parse_period(period_code)
@@ -854,8 +1135,9 @@ def child_main(url: str, period_code: str, explain: bool) -> int:
         steps: list[tuple[str, float]] = []
         before_run = peak_rss_mb()
         started = time.perf_counter()
-        run = scores.compute_score_run(unit, period, "bench", progress=lambda name: steps.append(
-            (name, time.perf_counter())))
+        run = scores.compute_score_run(
+            unit, period, "bench", progress=lambda name: steps.append((name, time.perf_counter()))
+        )
         computed = time.perf_counter()
         run_id = run.id
         input_counts = dict(run.input_counts)
@@ -868,7 +1150,8 @@ def child_main(url: str, period_code: str, explain: bool) -> int:
         phases["commit"] = finished - computed
         recording.clear()
         indicator_rows = db.session.scalar(
-            select(func.count()).select_from(ScoreIndicator).where(ScoreIndicator.run_id == run_id))
+            select(func.count()).select_from(ScoreIndicator).where(ScoreIndicator.run_id == run_id)
+        )
         plans = explain_statements(db, statements) if explain else []
     result = {
         "run_id": run_id,
@@ -876,8 +1159,9 @@ def child_main(url: str, period_code: str, explain: bool) -> int:
         "phases": phases,
         "calls": calls,
         "writing_seconds": writing[0],
-        "statements": [{k: v for k, v in s.items() if k != "parameters"} | {"sql": s["sql"][:3000]}
-                       for s in statements],
+        "statements": [
+            {k: v for k, v in s.items() if k != "parameters"} | {"sql": s["sql"][:3000]} for s in statements
+        ],
         "rss_baseline_mb": baseline,
         "rss_before_run_mb": before_run,
         "rss_peak_mb": peak_rss_mb(),
@@ -907,8 +1191,9 @@ def explain_statements(db: Any, statements: list[dict[str, Any]]) -> list[dict[s
     return plans
 
 
-def other_processes(before: dict[int, Process], after: dict[int, Process],
-                    database: str) -> tuple[float, list[tuple[str, float]]]:
+def other_processes(
+    before: dict[int, Process], after: dict[int, Process], database: str
+) -> tuple[float, list[tuple[str, float]]]:
     """CPU-seconds other long-lived processes used in between: not this one, not the bench database's backends,
     not the server's own processes (WAL writer, checkpointer...), which work for the run too."""
     used: list[tuple[str, float]] = []
@@ -955,8 +1240,9 @@ class RunResult:
         if share < 0.05:
             return ""
         busiest = ", ".join(f"`{command}` {cpu:.1f} CPU-s" for command, cpu in self.busiest_others)
-        return (f"other processes used {self.other_cpu_seconds:.1f} CPU-s ({share:.0%} of the machine) "
-                f"meanwhile: {busiest}")
+        return (
+            f"other processes used {self.other_cpu_seconds:.1f} CPU-s ({share:.0%} of the machine) meanwhile: {busiest}"
+        )
 
 
 def time_score_run(target: Target, period: str, explain: bool = False) -> RunResult:
@@ -969,9 +1255,11 @@ def time_score_run(target: Target, period: str, explain: bool = False) -> RunRes
     wall, after = time.perf_counter() - started, processes(commands=True)
     line = next((l for l in completed.stdout.splitlines() if l.startswith("BENCH-RESULT ")), None)
     if completed.returncode != 0 or line is None:
-        raise BenchError(f"the score run failed (exit {completed.returncode}):\n{completed.stdout[-3000:]}\n"
-                         f"{completed.stderr[-6000:]}")
-    data = json.loads(line[len("BENCH-RESULT "):])
+        raise BenchError(
+            f"the score run failed (exit {completed.returncode}):\n{completed.stdout[-3000:]}\n"
+            f"{completed.stderr[-6000:]}"
+        )
+    data = json.loads(line[len("BENCH-RESULT ") :])
     other, busiest = other_processes(before, after, target.name)
     return RunResult(period=period, other_cpu_seconds=other, busiest_others=busiest, wall_seconds=wall, **data)
 
@@ -986,8 +1274,16 @@ EXPORTS = {
         "SELECT employee_id, status, {answers}, {s_counted} FROM survey_responses WHERE unit_id = {unit}",
     ),
     "tickets": (
-        {"employee_id": "INTEGER", "service_type_id": "INTEGER", "outcome": "VARCHAR", "returned": "BOOLEAN",
-         "issued_s": "BIGINT", "called_s": "BIGINT", "started_s": "BIGINT", "finished_s": "BIGINT"},
+        {
+            "employee_id": "INTEGER",
+            "service_type_id": "INTEGER",
+            "outcome": "VARCHAR",
+            "returned": "BOOLEAN",
+            "issued_s": "BIGINT",
+            "called_s": "BIGINT",
+            "started_s": "BIGINT",
+            "finished_s": "BIGINT",
+        },
         "SELECT employee_id, service_type_id, outcome, {returned}, {s_issued}, {s_called}, {s_started}, "
         "{s_finished} FROM tickets WHERE unit_id = {unit}",
     ),
@@ -1004,7 +1300,7 @@ EXPORTS = {
         {"employee_id": "INTEGER", "received_s": "BIGINT", "answered_s": "BIGINT"},
         "SELECT employee_id, {s_received}, {s_answered} FROM complaints WHERE unit_id = {unit}",
     ),
-}  # fmt: skip
+}
 
 
 def _export_sql(template: str, dialect: str, unit_id: int) -> str:
@@ -1014,10 +1310,17 @@ def _export_sql(template: str, dialect: str, unit_id: int) -> str:
         return f"CAST(strftime('%s', {column}) AS INTEGER)"
 
     return template.format(
-        unit=unit_id, answers=", ".join(UNSUR), returned="returned",
-        s_counted=seconds("counted_at"), s_issued=seconds("issued_at"), s_called=seconds("called_at"),
-        s_started=seconds("started_at"), s_finished=seconds("finished_at"), s_starts=seconds("a.starts_at"),
-        s_received=seconds("received_at"), s_answered=seconds("first_response_at"),
+        unit=unit_id,
+        answers=", ".join(UNSUR),
+        returned="returned",
+        s_counted=seconds("counted_at"),
+        s_issued=seconds("issued_at"),
+        s_called=seconds("called_at"),
+        s_started=seconds("started_at"),
+        s_finished=seconds("finished_at"),
+        s_starts=seconds("a.starts_at"),
+        s_received=seconds("received_at"),
+        s_answered=seconds("first_response_at"),
     )
 
 
@@ -1090,8 +1393,10 @@ def duckdb_floor(paths: dict[str, Path], start_s: int, end_s: int, staffed_until
     started = time.perf_counter()
     for name, (columns, _template) in EXPORTS.items():
         types = ", ".join(f"'{column}': '{kind}'" for column, kind in columns.items())
-        connection.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv('{paths[name]}', header = true, "
-                           f"columns = {{{types}}}, nullstr = '')")
+        connection.execute(
+            f"CREATE TABLE {name} AS SELECT * FROM read_csv('{paths[name]}', header = true, "
+            f"columns = {{{types}}}, nullstr = '')"
+        )
     load = time.perf_counter() - started
 
     window = f"BETWEEN {start_s} AND {end_s - 1}"
@@ -1100,36 +1405,36 @@ def duckdb_floor(paths: dict[str, Path], start_s: int, end_s: int, staffed_until
     finished = "outcome = 'finished' AND finished_s IS NOT NULL"
     queries = {
         "satisfaction": f"SELECT employee_id, count(*), {counts}, sum({ikm}), sum(({ikm}) * ({ikm})), sum({ikp}), "
-                        f"sum(({ikp}) * ({ikp})) FROM responses WHERE status = 'valid' AND counted_s {window} "
-                        "GROUP BY employee_id",
+        f"sum(({ikp}) * ({ikp})) FROM responses WHERE status = 'valid' AND counted_s {window} "
+        "GROUP BY employee_id",
         "statuses": f"SELECT status, count(*) FROM responses WHERE counted_s {window} GROUP BY status",
         "ticket counts": "SELECT employee_id, count(*), count(*) FILTER (f), count(*) FILTER (outcome = 'no_show'), "
-                         "count(*) FILTER (f AND returned), count(*) FILTER (f AND finished_s - issued_s <= "
-                         "60 * counter_standard_minutes) FROM (SELECT *, " + finished + " AS f FROM tickets JOIN "
-                         f"service_types s ON s.id = service_type_id WHERE issued_s {window}) GROUP BY employee_id",
+        "count(*) FILTER (f AND returned), count(*) FILTER (f AND finished_s - issued_s <= "
+        "60 * counter_standard_minutes) FROM (SELECT *, " + finished + " AS f FROM tickets JOIN "
+        f"service_types s ON s.id = service_type_id WHERE issued_s {window}) GROUP BY employee_id",
         "percentiles": "WITH d AS (SELECT employee_id, 'wait' AS measure, called_s - issued_s AS s FROM tickets "
-                       f"WHERE issued_s {window} AND called_s IS NOT NULL AND called_s - issued_s >= 0 UNION ALL "
-                       "SELECT employee_id, 'service', finished_s - coalesce(started_s, called_s) FROM tickets "
-                       f"WHERE issued_s {window} AND {finished} AND coalesce(started_s, called_s) IS NOT NULL "
-                       "AND finished_s - coalesce(started_s, called_s) >= 0) "
-                       "SELECT measure, employee_id, count(*), quantile_disc(s, [0.5, 0.9]) FROM d "
-                       f"GROUP BY measure, employee_id UNION ALL SELECT measure, {UNIT_KEY}, count(*), "
-                       "quantile_disc(s, [0.5, 0.9]) FROM d GROUP BY measure",
+        f"WHERE issued_s {window} AND called_s IS NOT NULL AND called_s - issued_s >= 0 UNION ALL "
+        "SELECT employee_id, 'service', finished_s - coalesce(started_s, called_s) FROM tickets "
+        f"WHERE issued_s {window} AND {finished} AND coalesce(started_s, called_s) IS NOT NULL "
+        "AND finished_s - coalesce(started_s, called_s) >= 0) "
+        "SELECT measure, employee_id, count(*), quantile_disc(s, [0.5, 0.9]) FROM d "
+        f"GROUP BY measure, employee_id UNION ALL SELECT measure, {UNIT_KEY}, count(*), "
+        "quantile_disc(s, [0.5, 0.9]) FROM d GROUP BY measure",
         "working days": f"SELECT employee_id, count(DISTINCT (starts_s + {OFFSET}) // 86400) FROM roster "
-                        f"WHERE starts_s >= {start_s} AND starts_s < {staffed_until_s} GROUP BY employee_id "
-                        f"UNION ALL SELECT {UNIT_KEY}, count(DISTINCT (starts_s + {OFFSET}) // 86400) FROM roster "
-                        f"WHERE starts_s >= {start_s} AND starts_s < {staffed_until_s}",
+        f"WHERE starts_s >= {start_s} AND starts_s < {staffed_until_s} GROUP BY employee_id "
+        f"UNION ALL SELECT {UNIT_KEY}, count(DISTINCT (starts_s + {OFFSET}) // 86400) FROM roster "
+        f"WHERE starts_s >= {start_s} AND starts_s < {staffed_until_s}",
         "finished days": f"SELECT employee_id, count(DISTINCT (finished_s + {OFFSET}) // 86400) FROM tickets "
-                         f"WHERE issued_s {window} AND {finished} GROUP BY employee_id UNION ALL "
-                         f"SELECT {UNIT_KEY}, count(DISTINCT (finished_s + {OFFSET}) // 86400) FROM tickets "
-                         f"WHERE issued_s {window} AND {finished}",
+        f"WHERE issued_s {window} AND {finished} GROUP BY employee_id UNION ALL "
+        f"SELECT {UNIT_KEY}, count(DISTINCT (finished_s + {OFFSET}) // 86400) FROM tickets "
+        f"WHERE issued_s {window} AND {finished}",
         "complaints": "SELECT employee_id, count(*), count(*) FILTER (answered_s IS NOT NULL AND answered_s >= "
-                      f"received_s) FROM complaints WHERE received_s {window} GROUP BY employee_id",
+        f"received_s) FROM complaints WHERE received_s {window} GROUP BY employee_id",
         "complaint medians": "WITH d AS (SELECT employee_id, answered_s - received_s AS s FROM complaints WHERE "
-                             f"received_s {window} AND answered_s IS NOT NULL AND answered_s >= received_s) "
-                             "SELECT employee_id, quantile_disc(s, 0.5) FROM d GROUP BY employee_id UNION ALL "
-                             f"SELECT {UNIT_KEY}, quantile_disc(s, 0.5) FROM d",
-    }  # fmt: skip
+        f"received_s {window} AND answered_s IS NOT NULL AND answered_s >= received_s) "
+        "SELECT employee_id, quantile_disc(s, 0.5) FROM d GROUP BY employee_id UNION ALL "
+        f"SELECT {UNIT_KEY}, quantile_disc(s, 0.5) FROM d",
+    }
     results, per_query = {}, {}
     started = time.perf_counter()
     for name, sql in queries.items():
@@ -1145,8 +1450,9 @@ def duckdb_floor(paths: dict[str, Path], start_s: int, end_s: int, staffed_until
         satisfaction={row[0]: tuple(int(x) for x in row[1:]) for row in results["satisfaction"]},
         statuses={status: int(n) for status, n in results["statuses"]},
         tickets={row[0]: tuple(int(x) for x in row[1:]) for row in results["ticket counts"]},
-        percentiles={(measure, key): (int(n), int(p50), int(p90))
-                     for measure, key, n, (p50, p90) in results["percentiles"]},
+        percentiles={
+            (measure, key): (int(n), int(p50), int(p90)) for measure, key, n, (p50, p90) in results["percentiles"]
+        },
         staffed_days={key: int(days) for key, days in results["working days"] if days},
         finished_days={key: int(days) for key, days in results["finished days"]},
         complaints={key: (int(n), int(answered)) for key, n, answered in results["complaints"]},
@@ -1170,29 +1476,40 @@ def floor_expectations(floor: Floor) -> tuple[dict[int | None, dict[str, dict[st
 
     def satisfaction(key: int | None, numbers: tuple[int, ...]) -> None:
         n, counts, (ikm_sum, ikm_sq, ikp_sum, ikp_sq) = numbers[0], numbers[1:37], numbers[37:]
-        table = {u.upper(): list(counts[4 * i:4 * i + 4]) for i, u in enumerate(UNSUR)}
-        ikm = {"n": n, "counts": table} if key is None else {"n": n, "counts": table, "raw_sum": ikm_sum,
-                                                              "raw_sum_sq": ikm_sq}
+        table = {u.upper(): list(counts[4 * i : 4 * i + 4]) for i, u in enumerate(UNSUR)}
+        ikm = (
+            {"n": n, "counts": table}
+            if key is None
+            else {"n": n, "counts": table, "raw_sum": ikm_sum, "raw_sum_sq": ikm_sq}
+        )
         expected.setdefault(key, {})["ikm"] = ikm
-        expected[key]["ikp"] = {"n": n, "counts": {u.upper(): table[u.upper()] for u in IKP}, "raw_sum": ikp_sum,
-                                "raw_sum_sq": ikp_sq}
+        expected[key]["ikp"] = {
+            "n": n,
+            "counts": {u.upper(): table[u.upper()] for u in IKP},
+            "raw_sum": ikp_sum,
+            "raw_sum_sq": ikp_sq,
+        }
 
     def service(key: int | None, counts: tuple[int, ...], wait: tuple, times: tuple, days: int) -> None:
         issued, done, no_show, returned, on_time = counts
-        expected.setdefault(key, {}).update({
-            "wait_median_minutes": {"wait_n": wait[0], "wait_p50_seconds": wait[1]},
-            "wait_p90_minutes": {"wait_n": wait[0], "wait_p90_seconds": wait[2]},
-            "service_median_minutes": {"service_n": times[0], "service_p50_seconds": times[1]},
-            "service_p90_minutes": {"service_n": times[0], "service_p90_seconds": times[2]},
-            "on_time_rate": {"tickets_on_time": on_time, "tickets_finished": done},
-            "tickets_per_working_day": {"tickets_finished": done, "working_days": days},
-            "no_show_rate": {"tickets_no_show": no_show, "tickets_issued": issued},
-            "error_rate": {"tickets_returned": returned, "tickets_finished": done},
-        })  # fmt: skip
+        expected.setdefault(key, {}).update(
+            {
+                "wait_median_minutes": {"wait_n": wait[0], "wait_p50_seconds": wait[1]},
+                "wait_p90_minutes": {"wait_n": wait[0], "wait_p90_seconds": wait[2]},
+                "service_median_minutes": {"service_n": times[0], "service_p50_seconds": times[1]},
+                "service_p90_minutes": {"service_n": times[0], "service_p90_seconds": times[2]},
+                "on_time_rate": {"tickets_on_time": on_time, "tickets_finished": done},
+                "tickets_per_working_day": {"tickets_finished": done, "working_days": days},
+                "no_show_rate": {"tickets_no_show": no_show, "tickets_issued": issued},
+                "error_rate": {"tickets_returned": returned, "tickets_finished": done},
+            }
+        )
 
     def complaints(key: int | None, count: int, answered: int, median: int | None) -> None:
         expected.setdefault(key, {})["first_response_median_hours"] = {
-            "answered": answered, "first_response_median_seconds": median}
+            "answered": answered,
+            "first_response_median_seconds": median,
+        }
         expected[key]["complaints"] = {"complaints": count}
 
     none = (0, None, None)
@@ -1202,8 +1519,13 @@ def floor_expectations(floor: Floor) -> tuple[dict[int | None, dict[str, dict[st
     for employee, counts in floor.tickets.items():
         if employee is not None:
             days = floor.staffed_days.get(employee) or floor.finished_days.get(employee, 0)
-            service(employee, counts, floor.percentiles.get(("wait", employee), none),
-                    floor.percentiles.get(("service", employee), none), days)
+            service(
+                employee,
+                counts,
+                floor.percentiles.get(("wait", employee), none),
+                floor.percentiles.get(("service", employee), none),
+                days,
+            )
     for employee, (count, answered) in floor.complaints.items():
         if employee is not None:
             complaints(employee, count, answered, floor.complaint_medians.get(employee))
@@ -1216,17 +1538,33 @@ def floor_expectations(floor: Floor) -> tuple[dict[int | None, dict[str, dict[st
         unit_ikm = two_places(Fraction(25 * total, 9 * unit_n))  # 25 × Σᵢ (1/9)·NRRᵢ with NRRᵢ = Σᵢ / n
     if floor.tickets:
         days = floor.staffed_days.get(UNIT_KEY) or floor.finished_days.get(UNIT_KEY, 0)
-        service(None, tuple(map(sum, zip(*floor.tickets.values()))), floor.percentiles.get(("wait", UNIT_KEY), none),
-                floor.percentiles.get(("service", UNIT_KEY), none), days)
+        service(
+            None,
+            tuple(map(sum, zip(*floor.tickets.values()))),
+            floor.percentiles.get(("wait", UNIT_KEY), none),
+            floor.percentiles.get(("service", UNIT_KEY), none),
+            days,
+        )
     if floor.complaints:
         count, answered = map(sum, zip(*floor.complaints.values()))
         complaints(None, count, answered, floor.complaint_medians.get(UNIT_KEY))
     return expected, unit_ikm, unit_n
 
 
-CHECKED_CODES = ("ikm", "ikp", "wait_median_minutes", "wait_p90_minutes", "service_median_minutes",
-                 "service_p90_minutes", "on_time_rate", "tickets_per_working_day", "no_show_rate", "error_rate",
-                 "first_response_median_hours", "answered_within_3_working_days_rate")  # fmt: skip
+CHECKED_CODES = (
+    "ikm",
+    "ikp",
+    "wait_median_minutes",
+    "wait_p90_minutes",
+    "service_median_minutes",
+    "service_p90_minutes",
+    "on_time_rate",
+    "tickets_per_working_day",
+    "no_show_rate",
+    "error_rate",
+    "first_response_median_hours",
+    "answered_within_3_working_days_rate",
+)
 
 
 def verify(target: Target, run: RunResult, floor: Floor) -> tuple[list[str], dict[str, Any]]:
@@ -1241,9 +1579,13 @@ def verify(target: Target, run: RunResult, floor: Floor) -> tuple[list[str], dic
     engine = create_engine(target.url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
-            unit_row = connection.execute(text(
-                "SELECT value, n, explanation FROM score_indicators WHERE run_id = :r AND employee_id IS NULL "
-                "AND code = 'ikm'"), {"r": run.run_id}).one()
+            unit_row = connection.execute(
+                text(
+                    "SELECT value, n, explanation FROM score_indicators WHERE run_id = :r AND employee_id IS NULL "
+                    "AND code = 'ikm'"
+                ),
+                {"r": run.run_id},
+            ).one()
             value = None if unit_row.value is None else Fraction(str(unit_row.value))
             shown["unit_ikm_app"] = None if value is None else f"{float(value):.2f}"
             shown["unit_ikm_floor"] = None if unit_ikm is None else f"{float(unit_ikm):.2f}"
@@ -1253,12 +1595,17 @@ def verify(target: Target, run: RunResult, floor: Floor) -> tuple[list[str], dic
             if value != unit_ikm or unit_row.n != unit_n:
                 problems.append(f"unit IKM: app {value} (n {unit_row.n}), DuckDB {unit_ikm} (n {unit_n})")
             if run.input_counts.get("responses_by_status") != dict(sorted(floor.statuses.items())):
-                problems.append(f"status counts: app {run.input_counts.get('responses_by_status')}, "
-                                f"DuckDB {floor.statuses}")
+                problems.append(
+                    f"status counts: app {run.input_counts.get('responses_by_status')}, DuckDB {floor.statuses}"
+                )
             codes = ", ".join(f"'{code}'" for code in CHECKED_CODES)
-            result = connection.execution_options(stream_results=True, yield_per=20_000).execute(text(
-                f"SELECT employee_id, code, explanation FROM score_indicators WHERE run_id = :r "
-                f"AND code IN ({codes})"), {"r": run.run_id})
+            result = connection.execution_options(stream_results=True, yield_per=20_000).execute(
+                text(
+                    f"SELECT employee_id, code, explanation FROM score_indicators WHERE run_id = :r "
+                    f"AND code IN ({codes})"
+                ),
+                {"r": run.run_id},
+            )
             checked = 0
             for employee_id, code, explanation in result:
                 if isinstance(explanation, str):
@@ -1289,16 +1636,19 @@ def verify(target: Target, run: RunResult, floor: Floor) -> tuple[list[str], dic
             shown["figures_checked"] = checked
             missing = [e for e in expected if e not in seen and e is not None]
             if missing:
-                problems.append(f"{len(missing)} employees have figures in DuckDB but none in the run, "
-                                f"e.g. {missing[:3]}")
+                problems.append(
+                    f"{len(missing)} employees have figures in DuckDB but none in the run, e.g. {missing[:3]}"
+                )
             employees = sorted(e for e in seen if e is not None)
             sample = employees[:: max(1, len(employees) // 3)][:3]
             shown["sample"] = {
-                e: {"n": expected.get(e, {}).get("ikm", {}).get("n"),
+                e: {
+                    "n": expected.get(e, {}).get("ikm", {}).get("n"),
                     "wait_p50_s": expected.get(e, {}).get("wait_median_minutes", {}).get("wait_p50_seconds"),
-                    "service_p90_s": expected.get(e, {}).get("service_p90_minutes", {}).get("service_p90_seconds")}
+                    "service_p90_s": expected.get(e, {}).get("service_p90_minutes", {}).get("service_p90_seconds"),
+                }
                 for e in sample
-            }  # fmt: skip
+            }
     finally:
         engine.dispose()
     return problems, shown
@@ -1370,8 +1720,10 @@ def bench_size(size: Size, target: Target, options: argparse.Namespace, workdir:
         log(f"[{target.version}] score run {PERIOD} ({attempt + 1}) ...")
         result = time_score_run(target, PERIOD, explain=options.explain and attempt == 0)
         runs.append(result)
-        log(f"    {result.seconds:.2f} s, peak RSS {result.rss_peak_mb:.0f} MB"
-            + (f"; NOISY: {result.noise()}" if result.noise() else ""))
+        log(
+            f"    {result.seconds:.2f} s, peak RSS {result.rss_peak_mb:.0f} MB"
+            + (f"; NOISY: {result.noise()}" if result.noise() else "")
+        )
         for plan in result.plans:
             log(f"--- EXPLAIN {plan['caller']}\n{plan['plan']}")
     month_run = None
@@ -1392,8 +1744,20 @@ def bench_size(size: Size, target: Target, options: argparse.Namespace, workdir:
     log("[check] stored run against DuckDB ...")
     problems, shown = verify(target, min(runs, key=lambda r: r.seconds), floor)
     log("    equal" if not problems else "    DIFFERENT:\n      " + "\n      ".join(problems))
-    return SizeResult(size, target.version, dict(rows), generation, reused, runs, month_run, export_seconds,
-                      export_bytes, floor, problems, shown)
+    return SizeResult(
+        size,
+        target.version,
+        dict(rows),
+        generation,
+        reused,
+        runs,
+        month_run,
+        export_seconds,
+        export_bytes,
+        floor,
+        problems,
+        shown,
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1403,19 +1767,29 @@ def bench_size(size: Size, target: Target, options: argparse.Namespace, workdir:
 def machine() -> str:
     model = ""
     try:
-        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name"))
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     memory = ""
     try:
-        kib = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                       if line.startswith("MemTotal")))
+        kib = int(
+            next(
+                line.split()[1]
+                for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")
+            )
+        )
         memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
     except (OSError, StopIteration, ValueError):
         pass
-    return (f"{os.cpu_count()} CPU(s){f' ({model})' if model else ''}{memory}, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}")
+    return (
+        f"{os.cpu_count()} CPU(s){f' ({model})' if model else ''}{memory}, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def verdict_time(result: SizeResult) -> str:
@@ -1432,10 +1806,13 @@ def phase_rows(run: RunResult) -> list[str]:
     total = run.seconds
     statistics_calls = [(name, s) for name, s in run.calls if not name.startswith(("_", "unit_parameters"))]
     input_calls = [(name, s) for name, s in run.calls if name.startswith(("_", "unit_parameters"))]
-    labels = {"statistics": "statistics (SQL aggregation, and the dataclasses built from it)",
-              "inputs": "other inputs (employees, targets, ratings)",
-              "scoring": "pure scoring (`scoring/`, per employee), indicator rows written as they come",
-              "storing": "superseding the previous run", "commit": "commit"}
+    labels = {
+        "statistics": "statistics (SQL aggregation, and the dataclasses built from it)",
+        "inputs": "other inputs (employees, targets, ratings)",
+        "scoring": "pure scoring (`scoring/`, per employee), indicator rows written as they come",
+        "storing": "superseding the previous run",
+        "commit": "commit",
+    }
     inserts = [st for st in run.statements if st["sql"].startswith("INSERT INTO score_indicators")]
     how = f"{len(inserts)} INSERT statements" if inserts else "one COPY"
     for phase, seconds in run.phases.items():
@@ -1448,9 +1825,11 @@ def phase_rows(run: RunResult) -> list[str]:
                 if s >= 0.05:
                     out.append(f"| &nbsp;&nbsp;&nbsp;&nbsp;`{name}` | {s:.2f} | {s / total:.0%} |")
         if phase == "scoring" and run.writing_seconds:
-            out.append(f"| &nbsp;&nbsp;&nbsp;&nbsp;of which writing {run.indicator_rows:,} indicator rows "
-                       f"({how}; their JSON explanations are made in the scoring) | {run.writing_seconds:.2f} | "
-                       f"{run.writing_seconds / total:.0%} |")
+            out.append(
+                f"| &nbsp;&nbsp;&nbsp;&nbsp;of which writing {run.indicator_rows:,} indicator rows "
+                f"({how}; their JSON explanations are made in the scoring) | {run.writing_seconds:.2f} | "
+                f"{run.writing_seconds / total:.0%} |"
+            )
     out.append(f"| **total (compute + commit)** | **{total:.2f}** | |")
     return out
 
@@ -1471,71 +1850,102 @@ def markdown(results: list[SizeResult], options: argparse.Namespace) -> str:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     import duckdb
 
-    out = [BEGIN, "## Score run (`bench/scoring.py`)", "",
-           "Run with `.venv/bin/python bench/scoring.py` (full sizes; PostgreSQL when `DATABASE_URL` or "
-           "`TEST_DATABASE_URL` names a PostgreSQL server, in its own databases `suara_scoring_bench*`) or "
-           "`--small` (smoke sizes). It generates the rows (COPY on PostgreSQL), times a full-year score run "
-           "(`compute_score_run` + commit, for 2025, clock in 2026 so the run is final) in a fresh child process, "
-           "and times the same aggregation in DuckDB over the same rows exported to CSV: the floor. Hard target on "
-           f"PostgreSQL at the default sizes: the run under {TARGET_SECONDS:.0f} s with flat memory; aim: at most "
-           f"{TARGET_RATIO:.0f}× DuckDB's aggregation time (*run ÷ DuckDB*). DuckDB only aggregates, so *statistics "
-           "phase ÷ DuckDB* compares like with like: the run's SQL aggregation (and the dataclasses built from it) "
-           "against DuckDB's; the rest of the run is the pure scoring per employee and writing the indicator rows. "
-           "Every run is checked against DuckDB: the unit IKM and every employee's sufficient statistics must be "
-           "equal.", "",
-           f"- Date: {now}" + (" (`--small` smoke run)" if options.small else ""),
-           f"- Machine: {machine()}",
-           f"- Database: {', '.join(sorted({r.database for r in results}))}; DuckDB {duckdb.__version__} "
-           "(in memory, default threads)",
-           "- Data: one WIB unit, employees on counters of 10, roster days, tickets with derived times (no ticket "
-           "events: the run does not read them), responses (60% via ticket QR, 3% unit only, 3.5% duplicate, "
-           "flagged or excluded), complaints from comments, SKP targets and BerAKHLAK ratings for a fifth of the "
-           "staff; a few weeks of data either side of the year; written day by day, so the tables are in time "
-           "order on disk as a real database's are; `VACUUM (ANALYZE)` after the load.", ""]
-    out += ["| size | rows loaded | generate + load | score run | peak RSS of the run | DuckDB export / load / "
-            "aggregate | run ÷ DuckDB | statistics phase ÷ DuckDB | equal to DuckDB |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    out = [
+        BEGIN,
+        "## Score run (`bench/scoring.py`)",
+        "",
+        "Run with `.venv/bin/python bench/scoring.py` (full sizes; PostgreSQL when `DATABASE_URL` or "
+        "`TEST_DATABASE_URL` names a PostgreSQL server, in its own databases `suara_scoring_bench*`) or "
+        "`--small` (smoke sizes). It generates the rows (COPY on PostgreSQL), times a full-year score run "
+        "(`compute_score_run` + commit, for 2025, clock in 2026 so the run is final) in a fresh child process, "
+        "and times the same aggregation in DuckDB over the same rows exported to CSV: the floor. Hard target on "
+        f"PostgreSQL at the default sizes: the run under {TARGET_SECONDS:.0f} s with flat memory; aim: at most "
+        f"{TARGET_RATIO:.0f}× DuckDB's aggregation time (*run ÷ DuckDB*). DuckDB only aggregates, so *statistics "
+        "phase ÷ DuckDB* compares like with like: the run's SQL aggregation (and the dataclasses built from it) "
+        "against DuckDB's; the rest of the run is the pure scoring per employee and writing the indicator rows. "
+        "Every run is checked against DuckDB: the unit IKM and every employee's sufficient statistics must be "
+        "equal.",
+        "",
+        f"- Date: {now}" + (" (`--small` smoke run)" if options.small else ""),
+        f"- Machine: {machine()}",
+        f"- Database: {', '.join(sorted({r.database for r in results}))}; DuckDB {duckdb.__version__} "
+        "(in memory, default threads)",
+        "- Data: one WIB unit, employees on counters of 10, roster days, tickets with derived times (no ticket "
+        "events: the run does not read them), responses (60% via ticket QR, 3% unit only, 3.5% duplicate, "
+        "flagged or excluded), complaints from comments, SKP targets and BerAKHLAK ratings for a fifth of the "
+        "staff; a few weeks of data either side of the year; written day by day, so the tables are in time "
+        "order on disk as a real database's are; `VACUUM (ANALYZE)` after the load.",
+        "",
+    ]
+    out += [
+        "| size | rows loaded | generate + load | score run | peak RSS of the run | DuckDB export / load / "
+        "aggregate | run ÷ DuckDB | statistics phase ÷ DuckDB | equal to DuckDB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for r in results:
-        loaded = (f"{r.rows.get('survey_responses', 0):,} responses, {r.rows.get('tickets', 0):,} tickets, "
-                  f"{r.rows.get('counter_assignments', 0):,} roster rows, {r.rows.get('complaints', 0):,} "
-                  f"complaints, {r.rows.get('employees', 0):,} employees")
+        loaded = (
+            f"{r.rows.get('survey_responses', 0):,} responses, {r.rows.get('tickets', 0):,} tickets, "
+            f"{r.rows.get('counter_assignments', 0):,} roster rows, {r.rows.get('complaints', 0):,} "
+            f"complaints, {r.rows.get('employees', 0):,} employees"
+        )
         generation = sum(r.generation.values())
         runs = ", ".join(f"{run.seconds:.1f} s" for run in r.runs)
         out.append(
             f"| {r.size.employees:,} employees | {loaded} | {generation:.0f} s"
             f"{' (kept database)' if r.reused else ''} | **{runs}** | {r.run.rss_peak_mb:.0f} MB | "
             f"{r.export_seconds:.1f} s / {r.floor.load_seconds:.1f} s / **{r.floor.aggregate_seconds:.2f} s** | "
-            f"**{r.ratio:.1f}×** | {r.statistics_ratio:.1f}× | {'yes' if not r.problems else 'NO'} |")
+            f"**{r.ratio:.1f}×** | {r.statistics_ratio:.1f}× | {'yes' if not r.problems else 'NO'} |"
+        )
     out.append("")
     for r in results:
         if r.month_run:
-            out.append(f"Memory against N ({r.size.employees:,} employees, same data): the one-month run "
-                       f"(2025-01, {r.month_run.input_counts.get('responses_valid', 0):,} valid responses, "
-                       f"{r.month_run.input_counts.get('tickets', 0):,} tickets) took {r.month_run.seconds:.1f} s "
-                       f"with a peak RSS of {r.month_run.rss_peak_mb:.0f} MB; the full year "
-                       f"({r.run.input_counts.get('responses_valid', 0):,} valid responses, "
-                       f"{r.run.input_counts.get('tickets', 0):,} tickets) {r.run.rss_peak_mb:.0f} MB. A child that "
-                       f"only imports the app and connects peaks at {r.run.rss_before_run_mb:.0f} MB.")
+            out.append(
+                f"Memory against N ({r.size.employees:,} employees, same data): the one-month run "
+                f"(2025-01, {r.month_run.input_counts.get('responses_valid', 0):,} valid responses, "
+                f"{r.month_run.input_counts.get('tickets', 0):,} tickets) took {r.month_run.seconds:.1f} s "
+                f"with a peak RSS of {r.month_run.rss_peak_mb:.0f} MB; the full year "
+                f"({r.run.input_counts.get('responses_valid', 0):,} valid responses, "
+                f"{r.run.input_counts.get('tickets', 0):,} tickets) {r.run.rss_peak_mb:.0f} MB. A child that "
+                f"only imports the app and connects peaks at {r.run.rss_before_run_mb:.0f} MB."
+            )
             out.append("")
     big = results[-1]
     target_note = ""
     if big.database.startswith("PostgreSQL") and big.size == FULL:
-        target_note = (f" Target under {TARGET_SECONDS:.0f} s: **{verdict_time(big)}**; ratio ≤ {TARGET_RATIO:.0f}×: "
-                       f"{verdict_ratio(big)}.")
-    out += [f"### Where the time goes ({big.size.label}, {big.database})", "",
-            f"The best of {len(big.runs)} run(s): {big.run.seconds:.2f} s.{target_note}"
-            + (f" During that run {big.run.noise()}." if big.run.noise() else "") + " Generation: "
-            + ", ".join(f"{step} {seconds:.0f} s" for step, seconds in big.generation.items()) + ".", "",
-            *phase_rows(big.run), "", "Slowest statements:", "", *statement_rows(big.run), "",
-            "DuckDB, per query (s): " + ", ".join(f"{name} {s:.2f}" for name, s in big.floor.per_query.items())
-            + f"; export {big.export_bytes / 1e6:.0f} MB of CSV.", ""]
+        target_note = (
+            f" Target under {TARGET_SECONDS:.0f} s: **{verdict_time(big)}**; ratio ≤ {TARGET_RATIO:.0f}×: "
+            f"{verdict_ratio(big)}."
+        )
+    out += [
+        f"### Where the time goes ({big.size.label}, {big.database})",
+        "",
+        f"The best of {len(big.runs)} run(s): {big.run.seconds:.2f} s.{target_note}"
+        + (f" During that run {big.run.noise()}." if big.run.noise() else "")
+        + " Generation: "
+        + ", ".join(f"{step} {seconds:.0f} s" for step, seconds in big.generation.items())
+        + ".",
+        "",
+        *phase_rows(big.run),
+        "",
+        "Slowest statements:",
+        "",
+        *statement_rows(big.run),
+        "",
+        "DuckDB, per query (s): "
+        + ", ".join(f"{name} {s:.2f}" for name, s in big.floor.per_query.items())
+        + f"; export {big.export_bytes / 1e6:.0f} MB of CSV.",
+        "",
+    ]
     for r in results:
         if r.problems:
             out += [f"**Differences from DuckDB ({r.size.label}):** " + "; ".join(r.problems), ""]
         else:
-            out += [f"Checked ({r.size.employees:,} employees): unit IKM {r.shown.get('unit_ikm_app')} "
-                    f"(n {r.shown.get('unit_n'):,}) in the app and in DuckDB; "
-                    f"{r.shown.get('figures_checked', 0):,} employee indicators' inputs equal.", ""]
+            out += [
+                f"Checked ({r.size.employees:,} employees): unit IKM {r.shown.get('unit_ikm_app')} "
+                f"(n {r.shown.get('unit_n'):,}) in the app and in DuckDB; "
+                f"{r.shown.get('figures_checked', 0):,} employee indicators' inputs equal.",
+                "",
+            ]
     out.append(END)
     return "\n".join(out)
 
@@ -1543,11 +1953,13 @@ def markdown(results: list[SizeResult], options: argparse.Namespace) -> str:
 def print_summary(results: list[SizeResult]) -> None:
     log("\n=== Summary ===")
     for r in results:
-        log(f"{r.database}, {r.size.label}: run {', '.join(f'{x.seconds:.2f}' for x in r.runs)} s "
+        log(
+            f"{r.database}, {r.size.label}: run {', '.join(f'{x.seconds:.2f}' for x in r.runs)} s "
             f"(peak RSS {r.run.rss_peak_mb:.0f} MB); DuckDB export {r.export_seconds:.1f} s, load "
             f"{r.floor.load_seconds:.1f} s, aggregate {r.floor.aggregate_seconds:.2f} s; ratio {r.ratio:.1f}x "
             f"(statistics phase {r.statistics_ratio:.1f}x); "
-            f"{'equal' if not r.problems else 'DIFFERENT'}")
+            f"{'equal' if not r.problems else 'DIFFERENT'}"
+        )
         for phase, seconds in r.run.phases.items():
             log(f"    {phase:<12} {seconds:7.2f} s")
         for name, seconds in r.run.calls:
@@ -1560,8 +1972,9 @@ def print_summary(results: list[SizeResult]) -> None:
 
 
 def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n", 1)[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--small", action="store_true", help="smoke sizes only (20,000 rows, 100 employees)")
     parser.add_argument("--responses", type=int, help="responses (and tickets) to generate (default 10,000,000)")
     parser.add_argument("--tickets", type=int, help="tickets, when not as many as responses")
@@ -1584,8 +1997,9 @@ def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
     if options.small and (options.responses or options.employees or options.tickets):
         parser.error("--small sets the sizes; leave out --responses/--tickets/--employees")
     responses = options.responses or FULL.responses
-    options.size = SMALL if options.small else Size(responses, options.tickets or responses,
-                                                    options.employees or FULL.employees)
+    options.size = (
+        SMALL if options.small else Size(responses, options.tickets or responses, options.employees or FULL.employees)
+    )
     if min(options.size.responses, options.size.tickets, options.size.employees) < 1 or options.runs < 1:
         parser.error("sizes and --runs must be positive")
     if options.report is None and options.small:
@@ -1631,29 +2045,46 @@ def main(argv: Iterable[str] | None = None) -> int:
             for target in targets:
                 try:
                     target.drop()
-                except Exception as error:  # noqa: BLE001 - clean-up must not hide the real outcome
+                except Exception as error:
                     log(f"warning: could not drop {target.name}: {error}")
             if options.workdir is None:
                 shutil.rmtree(workdir, ignore_errors=True)
     print_summary(results)
-    log("BENCH-SUMMARY " + json.dumps([{
-        "size": asdict(r.size), "database": r.database, "run_seconds": [run.seconds for run in r.runs],
-        "rss_peak_mb": r.run.rss_peak_mb, "duckdb_aggregate_seconds": r.floor.aggregate_seconds, "ratio": r.ratio,
-        "statistics_ratio": r.statistics_ratio,
-        "unit_ikm_app": r.shown.get("unit_ikm_app_exact"), "unit_ikm_duckdb": r.shown.get("unit_ikm_floor_exact"),
-        "unit_n": r.shown.get("unit_n"), "figures_checked": r.shown.get("figures_checked"), "problems": r.problems,
-    } for r in results]))  # fmt: skip
+    log(
+        "BENCH-SUMMARY "
+        + json.dumps(
+            [
+                {
+                    "size": asdict(r.size),
+                    "database": r.database,
+                    "run_seconds": [run.seconds for run in r.runs],
+                    "rss_peak_mb": r.run.rss_peak_mb,
+                    "duckdb_aggregate_seconds": r.floor.aggregate_seconds,
+                    "ratio": r.ratio,
+                    "statistics_ratio": r.statistics_ratio,
+                    "unit_ikm_app": r.shown.get("unit_ikm_app_exact"),
+                    "unit_ikm_duckdb": r.shown.get("unit_ikm_floor_exact"),
+                    "unit_n": r.shown.get("unit_n"),
+                    "figures_checked": r.shown.get("figures_checked"),
+                    "problems": r.problems,
+                }
+                for r in results
+            ]
+        )
+    )
     if not options.no_docs:
         report = options.report or DOCS
         write_docs(markdown(results, options), report)
         log(f"wrote {report} (section {BEGIN})")
     failed = [r for r in results if r.problems]
-    missed = [r for r in results if r.database.startswith("PostgreSQL") and r.size == FULL
-              and r.run.seconds >= TARGET_SECONDS]
+    missed = [
+        r for r in results if r.database.startswith("PostgreSQL") and r.size == FULL and r.run.seconds >= TARGET_SECONDS
+    ]
     if missed:
         log(f"MISSED: the full run took {missed[0].run.seconds:.1f} s (target < {TARGET_SECONDS:.0f} s)")
-    log("checks FAILED: the run differs from DuckDB" if failed
-        else "checks passed: the run equals DuckDB's aggregation")
+    log(
+        "checks FAILED: the run differs from DuckDB" if failed else "checks passed: the run equals DuckDB's aggregation"
+    )
     return 1 if failed or missed else 0
 
 

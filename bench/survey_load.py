@@ -82,10 +82,11 @@ import tempfile
 import threading
 import time
 from collections import Counter as Tally
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,9 +105,23 @@ RAISED_LIMIT = "100000 per minute"
 WORKERS = 2
 ANSWER_FIELDS = tuple(f"u{i}" for i in range(1, 10))
 HIDDEN_FIELDS = ("csrf_token", "duty", "submission_key")
-PROFILED_PACKAGES = ("feedback_app", "jinja2", "sqlalchemy", "wtforms", "flask_limiter", "werkzeug", "flask_wtf",
-                     "flask_babel", "flask_sqlalchemy", "flask_login", "limits", "itsdangerous", "babel", "flask",
-                     "templates")
+PROFILED_PACKAGES = (
+    "feedback_app",
+    "jinja2",
+    "sqlalchemy",
+    "wtforms",
+    "flask_limiter",
+    "werkzeug",
+    "flask_wtf",
+    "flask_babel",
+    "flask_sqlalchemy",
+    "flask_login",
+    "limits",
+    "itsdangerous",
+    "babel",
+    "flask",
+    "templates",
+)
 
 
 class BenchError(RuntimeError):
@@ -159,11 +174,35 @@ class Server:
         self.name = name
         self.port = free_port()
         self.log_path = workdir / f"gunicorn-{name}-{self.port}.log"
-        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(WORKERS),
-                   "--worker-class", "sync", "--timeout", "60", "--graceful-timeout", "10", "--log-level", "warning",
-                   "--error-logfile", str(self.log_path), app_spec]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "10",
+            "--log-level",
+            "warning",
+            "--error-logfile",
+            str(self.log_path),
+            app_spec,
+        ]
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         Server.live.append(self)
 
     def log_tail(self, lines: int = 30) -> str:
@@ -247,8 +286,12 @@ class CitizenResult:
 def one_citizen(connection: http.client.HTTPConnection, path: str, index: int, seed: int) -> CitizenResult:
     """GET the form and POST it back as a browser seen for the first time (its own cookie jar)."""
     result = CitizenResult(index)
-    base_headers = {"User-Agent": f"survey-load/1 citizen-{index}", "Accept": "text/html",
-                    "Accept-Encoding": "identity", "Accept-Language": "id-ID,id;q=0.9"}
+    base_headers = {
+        "User-Agent": f"survey-load/1 citizen-{index}",
+        "Accept": "text/html",
+        "Accept-Encoding": "identity",
+        "Accept-Language": "id-ID,id;q=0.9",
+    }
     try:
         started = time.perf_counter()
         connection.request("GET", path, headers=base_headers)
@@ -346,12 +389,16 @@ class LoadResult:
     def failures(self) -> list[str]:
         found = []
         if self.server_errors:
-            found.append(f"{self.server_errors} 5xx answers" +
-                         (f"; the server logged:\n{self.server_error}" if self.server_error else ""))
+            found.append(
+                f"{self.server_errors} 5xx answers"
+                + (f"; the server logged:\n{self.server_error}" if self.server_error else "")
+            )
         if self.stored != self.accepted:
-            found.append(f"{self.accepted} POSTs accepted but {self.stored} rows stored "
-                         f"({self.accepted - self.stored} lost)" if self.stored < self.accepted else
-                         f"{self.stored} rows stored for {self.accepted} accepted POSTs")
+            found.append(
+                f"{self.accepted} POSTs accepted but {self.stored} rows stored ({self.accepted - self.stored} lost)"
+                if self.stored < self.accepted
+                else f"{self.stored} rows stored for {self.accepted} accepted POSTs"
+            )
         if self.problems:
             found.append("unexpected answers: " + ", ".join(f"{n}x {p}" for p, n in self.problems.most_common(5)))
         if self.not_valid:
@@ -369,8 +416,17 @@ def percentile(sorted_values: list[float], pct: float) -> float:
     return sorted_values[int(rank) - 1]
 
 
-def drive(port: int, paths: list[str], citizens: int, concurrency: int, *, first_index: int, seed: int,
-          timeout: float, max_seconds: float) -> tuple[list[CitizenResult], float]:
+def drive(
+    port: int,
+    paths: list[str],
+    citizens: int,
+    concurrency: int,
+    *,
+    first_index: int,
+    seed: int,
+    timeout: float,
+    max_seconds: float,
+) -> tuple[list[CitizenResult], float]:
     """``citizens`` citizens, ``concurrency`` at a time (one thread and one connection each); (results, wall s)."""
     work: queue.SimpleQueue[int] = queue.SimpleQueue()
     for index in range(first_index, first_index + citizens):
@@ -413,8 +469,14 @@ def drive(port: int, paths: list[str], citizens: int, concurrency: int, *, first
 
 
 def run_flask(args: list[str], env: dict[str, str]) -> str:
-    completed = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
-                               capture_output=True, text=True, timeout=900)
+    completed = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if completed.returncode != 0:
         raise BenchError(f"flask {' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}")
     return completed.stdout
@@ -461,8 +523,9 @@ def sqlite_database(workdir: Path) -> Database:
         with sqlite3.connect(path) as connection:
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    return Database("SQLite", f"sqlite:///{path}", f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL)",
-                    settle=settle)
+    return Database(
+        "SQLite", f"sqlite:///{path}", f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL)", settle=settle
+    )
 
 
 def _command_line(pid: int) -> list[str]:
@@ -499,9 +562,14 @@ def postgresql_database(test_url: str) -> Database:
             except psycopg.Error:  # needs superuser or pg_checkpoint; the vacuum is what matters
                 pass
 
-    return Database("PostgreSQL", pg.database_url(PG_BENCH_DATABASE), f"PostgreSQL {pg.version}",
-                    drop=lambda: pg.drop(PG_BENCH_DATABASE),
-                    serves_run=postgres_serves_bench, settle=settle)
+    return Database(
+        "PostgreSQL",
+        pg.database_url(PG_BENCH_DATABASE),
+        f"PostgreSQL {pg.version}",
+        drop=lambda: pg.drop(PG_BENCH_DATABASE),
+        serves_run=postgres_serves_bench,
+        settle=settle,
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -510,16 +578,18 @@ def postgresql_database(test_url: str) -> Database:
 
 def bench_env(database_url: str, secret: str, qr_key: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "SURVEY_", "RATELIMIT_"))}
-    env.update({
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": secret,
-        "QR_SIGNING_KEY": qr_key,
-        "PUBLIC_BASE_URL": "http://127.0.0.1",
-        "SURVEY_LIMIT_PER_BROWSER": RAISED_LIMIT,
-        "SURVEY_LIMIT_PER_IP": RAISED_LIMIT,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    })
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": secret,
+            "QR_SIGNING_KEY": qr_key,
+            "PUBLIC_BASE_URL": "http://127.0.0.1",
+            "SURVEY_LIMIT_PER_BROWSER": RAISED_LIMIT,
+            "SURVEY_LIMIT_PER_IP": RAISED_LIMIT,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
     return env
 
 
@@ -566,13 +636,15 @@ def prepare_survey(env: dict[str, str], workdir: Path, database: Database) -> Su
                 path = urlsplit(counter_survey_url(counter)).path
                 duty = on_duty(counter.id, now())
                 attributed = duty.source in ("sign_in", "roster")
-                counters[counter.public_code] = {"row": {
-                    "unit_id": counter.unit_id,
-                    "counter_id": counter.id,
-                    "employee_id": duty.employee_id if attributed else None,
-                    "counter_assignment_id": duty.assignment_id if attributed else None,
-                    "attribution_source": duty.source,
-                }}
+                counters[counter.public_code] = {
+                    "row": {
+                        "unit_id": counter.unit_id,
+                        "counter_id": counter.id,
+                        "employee_id": duty.employee_id if attributed else None,
+                        "counter_assignment_id": duty.assignment_id if attributed else None,
+                        "attribution_source": duty.source,
+                    }
+                }
                 paths.append(path)
         client = app.test_client()
         for path in paths:
@@ -632,10 +704,15 @@ class Background:
     busiest: list[tuple[str, float]]  # (process, CPU-seconds), the few that used the most
 
 
-def background(before: tuple[float, float] | None, after: tuple[float, float] | None, wall: float,
-               table_before: dict[int, Process],
-               table_after: dict[int, Process],
-               serves_run: Callable[[int, str], bool], server_sessions: set[int]) -> Background | None:
+def background(
+    before: tuple[float, float] | None,
+    after: tuple[float, float] | None,
+    wall: float,
+    table_before: dict[int, Process],
+    table_after: dict[int, Process],
+    serves_run: Callable[[int, str], bool],
+    server_sessions: set[int],
+) -> Background | None:
     """CPU used by processes that are not part of the run while it loaded the servers.
 
     Part of the run: this process (the client), its gunicorn servers (``server_sessions``), the database server's
@@ -667,8 +744,13 @@ def split(total: int, parts: int) -> list[int]:
     return [total // parts + (n < total % parts) for n in range(parts)]
 
 
-def load_targets(targets: list[tuple[str, str, dict[str, str]]], database: Database, survey: Survey,
-                 options: argparse.Namespace, workdir: Path) -> tuple[dict[str, LoadResult], Background | None]:
+def load_targets(
+    targets: list[tuple[str, str, dict[str, str]]],
+    database: Database,
+    survey: Survey,
+    options: argparse.Namespace,
+    workdir: Path,
+) -> tuple[dict[str, LoadResult], Background | None]:
     """Serve every target at once (an idle server costs nothing), warm each up, then load them in alternation.
 
     The citizens are split into ``options.rounds`` rounds; in each round every target gets the same citizens (same
@@ -679,8 +761,9 @@ def load_targets(targets: list[tuple[str, str, dict[str, str]]], database: Datab
     database.settle()
     table_before, before, started = processes(), cpu_snapshot(), time.perf_counter()
     servers: dict[str, Server] = {}
-    results = {name: LoadResult(name, database.label, options.citizens, options.concurrency)
-               for name, _spec, _env in targets}
+    results = {
+        name: LoadResult(name, database.label, options.citizens, options.concurrency) for name, _spec, _env in targets
+    }
     common = dict(seed=options.seed, timeout=options.timeout, max_seconds=options.max_seconds)
 
     def server_cpu(name: str) -> float | None:
@@ -693,8 +776,9 @@ def load_targets(targets: list[tuple[str, str, dict[str, str]]], database: Datab
         result = results[name]
         rows_before, top_before, _ = count_rows(database.url)
         cpu_before = server_cpu(name)
-        done, wall = drive(servers[name].port, survey.paths, citizens, options.concurrency,
-                           first_index=first_index, **common)
+        done, wall = drive(
+            servers[name].port, survey.paths, citizens, options.concurrency, first_index=first_index, **common
+        )
         cpu_after = server_cpu(name)
         if timed and cpu_before is not None and cpu_after is not None:
             result.server_cpu_s = (result.server_cpu_s or 0.0) + cpu_after - cpu_before
@@ -732,16 +816,24 @@ def load_targets(targets: list[tuple[str, str, dict[str, str]]], database: Datab
             except OSError:
                 pass
     after = cpu_snapshot()
-    return results, background(before, after, time.perf_counter() - started, table_before, table_after,
-                               database.serves_run, {server.process.pid for server in servers.values()})
+    return results, background(
+        before,
+        after,
+        time.perf_counter() - started,
+        table_before,
+        table_after,
+        database.serves_run,
+        {server.process.pid for server in servers.values()},
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
 # In-process: the cost per pair without HTTP, and the app's profile
 
 
-def in_process_pairs(app: Any, paths: list[str], pairs: int, first_index: int, seed: int,
-                     between: Callable[[], None] = lambda: None) -> int:
+def in_process_pairs(
+    app: Any, paths: list[str], pairs: int, first_index: int, seed: int, between: Callable[[], None] = lambda: None
+) -> int:
     """``pairs`` GET+POST pairs through the test client, each a new browser; returns how many were accepted.
 
     ``between`` is called before each GET, between it and its POST, and after the POST.
@@ -849,14 +941,16 @@ def _where(function_key: tuple[str, int, str]) -> str:
 
 # Whole-request plumbing and the test client: they hold ~100 % and say nothing about where the time goes
 # (the rate-limit decorator's own cost is shown by the request-path breakdown).
-_PLUMBING = re.compile(r"^werkzeug/test\.py|^flask/testing\.py|^werkzeug/wsgi\.py|^flask/sansio/scaffold\.py|"
-                       r"^flask/app\.py:\d+\((wsgi_app|__call__|full_dispatch_request|dispatch_request|"
-                       r"ensure_sync)\)|^flask_limiter/_limits\.py:\d+\(__inner\)")
+_PLUMBING = re.compile(
+    r"^werkzeug/test\.py|^flask/testing\.py|^werkzeug/wsgi\.py|^flask/sansio/scaffold\.py|"
+    r"^flask/app\.py:\d+\((wsgi_app|__call__|full_dispatch_request|dispatch_request|"
+    r"ensure_sync)\)|^flask_limiter/_limits\.py:\d+\(__inner\)"
+)
 
 
-def analyse_profile(stats: pstats.Stats, pairs: int, top_n: int = 15) -> tuple[float, list[ProfileLine],
-                                                                              list[ProfileLine],
-                                                                              list[tuple[str, float, float]]]:
+def analyse_profile(
+    stats: pstats.Stats, pairs: int, top_n: int = 15
+) -> tuple[float, list[ProfileLine], list[ProfileLine], list[tuple[str, float, float]]]:
     """(app seconds, top functions, request-path breakdown, self time by package) of a profile of ``pairs``."""
     entries: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
     stats.calc_callees()
@@ -878,8 +972,9 @@ def analyse_profile(stats: pstats.Stats, pairs: int, top_n: int = 15) -> tuple[f
 
     # Top functions by cumulative time in the interesting packages. A function that is the whole content of a
     # listed wrapper (>= 95 % of it, e.g. jinja2's render inside flask's render_template) adds nothing: skipped.
-    listed = {key for key in entries
-              if _package(key[0], key[2]) in PROFILED_PACKAGES and not _PLUMBING.search(_where(key))}
+    listed = {
+        key for key in entries if _package(key[0], key[2]) in PROFILED_PACKAGES and not _PLUMBING.search(_where(key))
+    }
     top = []
     for key in listed:
         calls, _nc, _tt, seconds, callers = entries[key]
@@ -890,8 +985,10 @@ def analyse_profile(stats: pstats.Stats, pairs: int, top_n: int = 15) -> tuple[f
 
     # The request path: each view and what it calls, then the work Flask and the extensions do around the views.
     path = []
-    for label, pattern in (("GET  show_form", r"^feedback_app/blueprints/survey\.py:\d+\(show_form\)"),
-                           ("POST submit_form", r"^feedback_app/blueprints/survey\.py:\d+\(submit_form\)")):
+    for label, pattern in (
+        ("GET  show_form", r"^feedback_app/blueprints/survey\.py:\d+\(show_form\)"),
+        ("POST submit_form", r"^feedback_app/blueprints/survey\.py:\d+\(submit_form\)"),
+    ):
         view = find(pattern)
         if view is None:
             continue
@@ -903,13 +1000,19 @@ def analyse_profile(stats: pstats.Stats, pairs: int, top_n: int = 15) -> tuple[f
     limiter = find(r"^flask_limiter/_limits\.py:\d+\(__inner\)")
     submit = find(r"^feedback_app/blueprints/survey\.py:\d+\(submit_form\)")
     if limiter and submit:
-        path.append(line("rate-limit decorators around submit_form (flask_limiter)", entries[limiter][0],
-                         cumulative(limiter) - cumulative(submit)))
-    for label, pattern in (("before_request hooks (`preprocess_request`)", r"^flask/app\.py:\d+\(preprocess_request\)"),
-                           ("after_request hooks, session cookie (`finalize_request`)",
-                            r"^flask/app\.py:\d+\(finalize_request\)"),
-                           ("request context push (session open, URL match)", r"^flask/ctx\.py:\d+\(push\)"),
-                           ("request context pop (teardown, session remove)", r"^flask/ctx\.py:\d+\(pop\)")):
+        path.append(
+            line(
+                "rate-limit decorators around submit_form (flask_limiter)",
+                entries[limiter][0],
+                cumulative(limiter) - cumulative(submit),
+            )
+        )
+    for label, pattern in (
+        ("before_request hooks (`preprocess_request`)", r"^flask/app\.py:\d+\(preprocess_request\)"),
+        ("after_request hooks, session cookie (`finalize_request`)", r"^flask/app\.py:\d+\(finalize_request\)"),
+        ("request context push (session open, URL match)", r"^flask/ctx\.py:\d+\(push\)"),
+        ("request context pop (teardown, session remove)", r"^flask/ctx\.py:\d+\(pop\)"),
+    ):
         key = find(pattern)
         if key:
             path.append(line(label, entries[key][0], cumulative(key)))
@@ -952,15 +1055,27 @@ def profile_app(env: dict[str, str], database: Database, survey: Survey, pairs: 
             if name == "app":
                 close_app(app)
         if ok != expected:
-            failures.append(f"in-process {name}: {expected - ok} of {expected} POSTs not accepted" +
-                            (f"; the app logged:\n{first_error.text}" if first_error.text else ""))
+            failures.append(
+                f"in-process {name}: {expected - ok} of {expected} POSTs not accepted"
+                + (f"; the app logged:\n{first_error.text}" if first_error.text else "")
+            )
         stored = count_rows(database.url)[0] - first
         if stored != warm_ok + ok:
             failures.append(f"in-process {name}: {warm_ok + ok} POSTs accepted, {stored} rows stored")
 
     app_seconds, top, path, by_package = analyse_profile(pstats.Stats(profiler), pairs)
-    return Profile(database.label, pairs, timings["app"], timings["floor"], app_seconds * 1000 / pairs, top, path,
-                   by_package, failures, *statements)
+    return Profile(
+        database.label,
+        pairs,
+        timings["app"],
+        timings["floor"],
+        app_seconds * 1000 / pairs,
+        top,
+        path,
+        by_package,
+        failures,
+        *statements,
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1007,8 +1122,10 @@ class DatabaseRun:
     def cpu_ratio_text(self) -> str:
         if self.cpu_ratio is None:
             return ""
-        return (f"by server CPU per request (app {self.app.server_cpu_ms_per_request:.2f} ms, floor "
-                f"{self.floor.server_cpu_ms_per_request:.2f} ms, less sensitive to other load): {self.cpu_ratio:.2f}")
+        return (
+            f"by server CPU per request (app {self.app.server_cpu_ms_per_request:.2f} ms, floor "
+            f"{self.floor.server_cpu_ms_per_request:.2f} ms, less sensitive to other load): {self.cpu_ratio:.2f}"
+        )
 
     def failures(self) -> list[str]:
         found = [f"{result.target}: {problem}" for result in (self.app, self.floor) for problem in result.failures()]
@@ -1018,15 +1135,19 @@ class DatabaseRun:
 
 
 def results_table(run: DatabaseRun) -> list[str]:
-    lines = ["| target | req/s | citizens/s | p50 ms | p99 ms | pair p50 ms | pair p99 ms | stored / accepted | 5xx |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| target | req/s | citizens/s | p50 ms | p99 ms | pair p50 ms | pair p99 ms | stored / accepted | 5xx |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for result in (run.app, run.floor):
         requests, pairs = result.latencies("request"), result.latencies("pair")
         name = "app (`wsgi:app`)" if result.target == "app" else "floor (`bench/floor_app.py`)"
-        lines.append(f"| {name} | {result.req_per_s:.0f} | {result.citizens_per_s:.0f} | "
-                     f"{fmt_ms(percentile(requests, 50))} | {fmt_ms(percentile(requests, 99))} | "
-                     f"{fmt_ms(percentile(pairs, 50))} | {fmt_ms(percentile(pairs, 99))} | "
-                     f"{result.stored} / {result.accepted} | {result.server_errors} |")
+        lines.append(
+            f"| {name} | {result.req_per_s:.0f} | {result.citizens_per_s:.0f} | "
+            f"{fmt_ms(percentile(requests, 50))} | {fmt_ms(percentile(requests, 99))} | "
+            f"{fmt_ms(percentile(pairs, 50))} | {fmt_ms(percentile(pairs, 99))} | "
+            f"{result.stored} / {result.accepted} | {result.server_errors} |"
+        )
     return lines
 
 
@@ -1037,7 +1158,7 @@ def verdict(ratio: float) -> str:
 # Library behaviour worth naming where it shows up in a view (the app's own functions speak for themselves).
 _NOTES = {
     r"sqlalchemy/orm/attributes\.py:\d+\(__get__\)": "attribute access that loads from the database "
-                                                      "(expired after commit, or lazy)",
+    "(expired after commit, or lazy)",
     r"sqlalchemy/orm/scoping\.py:\d+\(commit\)": "COMMIT",
 }
 
@@ -1050,37 +1171,51 @@ def print_run(run: DatabaseRun) -> None:
     log(f"\n=== {run.database.version} ===")
     for result in (run.app, run.floor):
         get, post, pair = (result.latencies(k) for k in ("get", "post", "pair"))
-        log(f"{result.target:>5}: {result.req_per_s:7.1f} req/s  {result.citizens_per_s:6.1f} citizens/s  "
+        log(
+            f"{result.target:>5}: {result.req_per_s:7.1f} req/s  {result.citizens_per_s:6.1f} citizens/s  "
             f"GET p50/p99 {fmt_ms(percentile(get, 50))}/{fmt_ms(percentile(get, 99))} ms  "
             f"POST p50/p99 {fmt_ms(percentile(post, 50))}/{fmt_ms(percentile(post, 99))} ms  "
             f"pair p50/p99 {fmt_ms(percentile(pair, 50))}/{fmt_ms(percentile(pair, 99))} ms  "
             f"({result.requests} requests in {result.wall_s:.2f}s; stored {result.stored}/{result.accepted} "
-            f"accepted; 5xx {result.server_errors})")
+            f"accepted; 5xx {result.server_errors})"
+        )
     log("\n".join(results_table(run)))
-    log(f"app / floor throughput: {run.ratio:.2f} (target >= {TARGET_RATIO:.2f}): {verdict(run.ratio)}; "
-        f"per round: {run.round_ratios()}")
+    log(
+        f"app / floor throughput: {run.ratio:.2f} (target >= {TARGET_RATIO:.2f}): {verdict(run.ratio)}; "
+        f"per round: {run.round_ratios()}"
+    )
     if run.cpu_ratio_text():
         log(f"app / floor {run.cpu_ratio_text()}")
     if run.noise_note():
         log(run.noise_note()[0].upper() + run.noise_note()[1:])
     profile = run.profile
     if profile:
-        log(f"\nIn-process, no HTTP server: app {profile.app_ms_per_pair:.1f} ms per GET+POST pair, floor "
+        log(
+            f"\nIn-process, no HTTP server: app {profile.app_ms_per_pair:.1f} ms per GET+POST pair, floor "
             f"{profile.floor_ms_per_pair:.1f} ms "
-            f"(floor/app {profile.floor_ms_per_pair / profile.app_ms_per_pair:.2f}).")
-        log(f"SQL statements the app sends per GET: {profile.statements_per_get:.1f}, per POST: "
-            f"{profile.statements_per_post:.1f} (the floor: 0 and 1, plus its COMMIT).")
-        log(f"cProfile, {profile.pairs} in-process pairs on {run.database.label}: the app's own time is "
-            f"{profile.profiled_ms_per_pair:.1f} ms per pair under the profiler; shares are of that time.")
-        log("Top functions by cumulative time "
-            "(feedback_app, jinja2, sqlalchemy, wtforms, flask_limiter, werkzeug, ...):")
+            f"(floor/app {profile.floor_ms_per_pair / profile.app_ms_per_pair:.2f})."
+        )
+        log(
+            f"SQL statements the app sends per GET: {profile.statements_per_get:.1f}, per POST: "
+            f"{profile.statements_per_post:.1f} (the floor: 0 and 1, plus its COMMIT)."
+        )
+        log(
+            f"cProfile, {profile.pairs} in-process pairs on {run.database.label}: the app's own time is "
+            f"{profile.profiled_ms_per_pair:.1f} ms per pair under the profiler; shares are of that time."
+        )
+        log(
+            "Top functions by cumulative time "
+            "(feedback_app, jinja2, sqlalchemy, wtforms, flask_limiter, werkzeug, ...):"
+        )
         log(f"  {'ms/pair':>8} {'share':>6} {'calls':>7}  function")
         for line in profile.top:
             log(f"  {line.ms:8.2f} {line.share:6.1%} {line.calls:7d}  {line.where}")
         log("Request path:")
         for line in profile.path:
-            log(f"  {line.ms:8.2f} {line.share:6.1%} {line.calls:7d}  {'    ' * line.depth}{line.where}"
-                f"{_note(line.where)}")
+            log(
+                f"  {line.ms:8.2f} {line.share:6.1%} {line.calls:7d}  {'    ' * line.depth}{line.where}"
+                f"{_note(line.where)}"
+            )
         log("Self time by package (share of all profiled time, test client included):")
         for package, ms, share in profile.by_package[:12]:
             log(f"  {ms:8.2f} {share:6.1%}  {package}")
@@ -1093,62 +1228,90 @@ def markdown(runs: list[DatabaseRun], options: argparse.Namespace) -> str:
     cpus = os.cpu_count() or 0
     model = ""
     try:
-        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name"))
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     import gunicorn
 
     sizes = sorted(size for run in runs for size in run.page_bytes.values())
-    out = [BEGIN, "## Survey load (`bench/survey_load.py`)", "",
-           "Run with `make bench` (= `.venv/bin/python bench/survey_load.py`; PostgreSQL too when "
-           "`TEST_DATABASE_URL` is set). Each citizen is a new browser that GETs a counter's survey page and POSTs "
-           "nine valid answers (303 = accepted); the same load runs against the app and against the floor, a bare "
-           "Flask app that serves a page of the same size and inserts the same row into the same database. "
-           f"Target: the app reaches at least {TARGET_RATIO:.0%} of the floor's throughput.", "",
-           f"- Date: {now}" + (" (`--quick` smoke run)" if options.quick else ""),
-           f"- Machine: {cpus} CPU(s){f' ({model})' if model else ''}, {platform.system()} {platform.release()}, "
-           f"Python {platform.python_version()}",
-           f"- Server: gunicorn {gunicorn.__version__}, {WORKERS} sync workers, loopback; client and server share "
-           "the machine",
-           f"- Database(s): {', '.join(run.database.version for run in runs)}",
-           f"- Load: {options.citizens} citizens per target ({2 * options.citizens} requests) after "
-           f"{options.warmup} warm-up citizens, {options.concurrency} at a time, app and floor alternating in "
-           f"{options.rounds} rounds; survey page "
-           f"{sizes[0]}–{sizes[-1]} bytes over {len(sizes) // max(1, len(runs))} counters; rate limits raised to "
-           f"\"{RAISED_LIMIT}\"",
-           "- p50/p99 are per request (GET or POST); a pair is one citizen's GET+POST. Stored / accepted counts "
-           "warm-up citizens too.", ""]
+    out = [
+        BEGIN,
+        "## Survey load (`bench/survey_load.py`)",
+        "",
+        "Run with `make bench` (= `.venv/bin/python bench/survey_load.py`; PostgreSQL too when "
+        "`TEST_DATABASE_URL` is set). Each citizen is a new browser that GETs a counter's survey page and POSTs "
+        "nine valid answers (303 = accepted); the same load runs against the app and against the floor, a bare "
+        "Flask app that serves a page of the same size and inserts the same row into the same database. "
+        f"Target: the app reaches at least {TARGET_RATIO:.0%} of the floor's throughput.",
+        "",
+        f"- Date: {now}" + (" (`--quick` smoke run)" if options.quick else ""),
+        f"- Machine: {cpus} CPU(s){f' ({model})' if model else ''}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}",
+        f"- Server: gunicorn {gunicorn.__version__}, {WORKERS} sync workers, loopback; client and server share "
+        "the machine",
+        f"- Database(s): {', '.join(run.database.version for run in runs)}",
+        f"- Load: {options.citizens} citizens per target ({2 * options.citizens} requests) after "
+        f"{options.warmup} warm-up citizens, {options.concurrency} at a time, app and floor alternating in "
+        f"{options.rounds} rounds; survey page "
+        f"{sizes[0]}–{sizes[-1]} bytes over {len(sizes) // max(1, len(runs))} counters; rate limits raised to "
+        f'"{RAISED_LIMIT}"',
+        "- p50/p99 are per request (GET or POST); a pair is one citizen's GET+POST. Stored / accepted counts "
+        "warm-up citizens too.",
+        "",
+    ]
     for run in runs:
-        out += [f"### {run.database.version}", "", *results_table(run), "",
-                f"**App / floor throughput: {run.ratio:.2f}** (target ≥ {TARGET_RATIO:.2f}): {verdict(run.ratio)}. "
-                f"Per round: {run.round_ratios()}. "
-                + (f"App / floor {run.cpu_ratio_text()}." if run.cpu_ratio_text() else "")
-                + (f" {run.noise_note()[0].upper()}{run.noise_note()[1:]}." if run.noise_note() else ""), ""]
+        out += [
+            f"### {run.database.version}",
+            "",
+            *results_table(run),
+            "",
+            f"**App / floor throughput: {run.ratio:.2f}** (target ≥ {TARGET_RATIO:.2f}): {verdict(run.ratio)}. "
+            f"Per round: {run.round_ratios()}. "
+            + (f"App / floor {run.cpu_ratio_text()}." if run.cpu_ratio_text() else "")
+            + (f" {run.noise_note()[0].upper()}{run.noise_note()[1:]}." if run.noise_note() else ""),
+            "",
+        ]
         if run.failures():
-            out += ["**Checks failed:** " + "; ".join(
-                failure.splitlines()[0] + (f" (`{failure.splitlines()[-1].strip()}`)" if "\n" in failure else "")
-                for failure in run.failures()), ""]
+            out += [
+                "**Checks failed:** "
+                + "; ".join(
+                    failure.splitlines()[0] + (f" (`{failure.splitlines()[-1].strip()}`)" if "\n" in failure else "")
+                    for failure in run.failures()
+                ),
+                "",
+            ]
         profile = run.profile
         if profile:
-            out += [f"Where the app's time goes ({run.database.label}). In-process through `app.test_client()`, "
-                    f"without an HTTP server, a GET+POST pair costs the app {profile.app_ms_per_pair:.1f} ms and "
-                    f"the floor {profile.floor_ms_per_pair:.1f} ms; the app sends SQL statements: "
-                    f"{profile.statements_per_get:.0f} per GET and {profile.statements_per_post:.0f} per POST "
-                    "(the floor 0 and 1). "
-                    f"Under cProfile ({profile.pairs} pairs; "
-                    f"{profile.profiled_ms_per_pair:.1f} ms of app time per pair with the profiler's overhead, "
-                    "which inflates many small calls), the request path:", "",
-                    "| ms / pair | share | where |", "|---:|---:|---|"]
+            out += [
+                f"Where the app's time goes ({run.database.label}). In-process through `app.test_client()`, "
+                f"without an HTTP server, a GET+POST pair costs the app {profile.app_ms_per_pair:.1f} ms and "
+                f"the floor {profile.floor_ms_per_pair:.1f} ms; the app sends SQL statements: "
+                f"{profile.statements_per_get:.0f} per GET and {profile.statements_per_post:.0f} per POST "
+                "(the floor 0 and 1). "
+                f"Under cProfile ({profile.pairs} pairs; "
+                f"{profile.profiled_ms_per_pair:.1f} ms of app time per pair with the profiler's overhead, "
+                "which inflates many small calls), the request path:",
+                "",
+                "| ms / pair | share | where |",
+                "|---:|---:|---|",
+            ]
             for line in profile.path:
                 indent = "&nbsp;&nbsp;&nbsp;&nbsp;" * line.depth
                 where = line.where if "`" in line.where or not line.depth else f"`{line.where}`"
                 out.append(f"| {line.ms:.2f} | {line.share:.0%} | {indent}{where}{_note(line.where)} |")
-            out += ["", "Top functions by cumulative time:", "",
-                    "| ms / pair | share | function |", "|---:|---:|---|"]
+            out += ["", "Top functions by cumulative time:", "", "| ms / pair | share | function |", "|---:|---:|---|"]
             out += [f"| {line.ms:.2f} | {line.share:.0%} | `{line.where}` |" for line in profile.top[:8]]
-            out += ["", "Self time by package (whole profile): " + ", ".join(
-                f"{package} {share:.0%}" for package, _ms, share in profile.by_package[:8]) + ".", ""]
+            out += [
+                "",
+                "Self time by package (whole profile): "
+                + ", ".join(f"{package} {share:.0%}" for package, _ms, share in profile.by_package[:8])
+                + ".",
+                "",
+            ]
     out.append(END)
     return "\n".join(out)
 
@@ -1157,8 +1320,9 @@ def markdown(runs: list[DatabaseRun], options: argparse.Namespace) -> str:
 
 
 def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n", 1)[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--citizens", type=int, help="citizens per target (default 400; --quick 60)")
     parser.add_argument("--concurrency", type=int, default=8, help="simultaneous citizens (default 8)")
     parser.add_argument("--warmup", type=int, help="untimed citizens per target first (default 24; --quick 8)")
@@ -1174,8 +1338,9 @@ def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
     options = parser.parse_args(argv)
     options.citizens = options.citizens or (60 if options.quick else 400)
     options.warmup = options.warmup if options.warmup is not None else (8 if options.quick else 24)
-    options.profile_pairs = options.profile_pairs if options.profile_pairs is not None else (
-        40 if options.quick else 200)
+    options.profile_pairs = (
+        options.profile_pairs if options.profile_pairs is not None else (40 if options.quick else 200)
+    )
     options.rounds = options.rounds or (2 if options.quick else 4)
     if options.rounds > options.citizens:
         parser.error("--rounds cannot exceed --citizens")
@@ -1196,10 +1361,17 @@ def bench_database(database: Database, options: argparse.Namespace, workdir: Pat
     sizes = sorted(survey.page_bytes.values())
     log(f"  {len(survey.paths)} counters, survey page {sizes[0]}-{sizes[-1]} bytes")
     floor_env = dict(env, FLOOR_CONFIG=str(survey.floor_config))
-    log(f"[{database.label}] app and floor: {options.warmup} warm-up + {options.citizens} citizens each, "
-        f"{options.concurrency} at a time, in {options.rounds} alternating rounds ...")
-    results, foreign = load_targets([("app", "wsgi:app", env), ("floor", "bench.floor_app:create_app()", floor_env)],
-                                    database, survey, options, workdir)
+    log(
+        f"[{database.label}] app and floor: {options.warmup} warm-up + {options.citizens} citizens each, "
+        f"{options.concurrency} at a time, in {options.rounds} alternating rounds ..."
+    )
+    results, foreign = load_targets(
+        [("app", "wsgi:app", env), ("floor", "bench.floor_app:create_app()", floor_env)],
+        database,
+        survey,
+        options,
+        workdir,
+    )
     profile = None
     if options.profile_pairs:
         log(f"[{database.label}] profiling {options.profile_pairs} in-process pairs ...")
@@ -1232,8 +1404,10 @@ def main(argv: Iterable[str] | None = None) -> int:
             log("TEST_DATABASE_URL ignored (--sqlite-only)")
         else:
             log("TEST_DATABASE_URL not set: SQLite only")
-        log(f"{options.citizens} citizens per target, {options.concurrency} at a time, "
-            f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+        log(
+            f"{options.citizens} citizens per target, {options.concurrency} at a time, "
+            f"{os.cpu_count()} CPUs, Python {platform.python_version()}"
+        )
         for database in databases:
             runs.append(bench_database(database, options, workdir))
     except BenchError as error:
@@ -1252,18 +1426,22 @@ def main(argv: Iterable[str] | None = None) -> int:
                 if database.drop:
                     try:
                         database.drop()
-                    except Exception as error:  # noqa: BLE001 - clean-up must not hide the real outcome
+                    except Exception as error:
                         log(f"warning: could not drop {PG_BENCH_DATABASE}: {error}")
 
     log("\n=== Summary ===")
     failed = False
     for run in runs:
-        log(f"{run.database.version}: app {run.app.req_per_s:.0f} req/s, floor {run.floor.req_per_s:.0f} req/s, "
+        log(
+            f"{run.database.version}: app {run.app.req_per_s:.0f} req/s, floor {run.floor.req_per_s:.0f} req/s, "
             f"ratio {run.ratio:.2f} ({verdict(run.ratio)}); stored/accepted app {run.app.stored}/{run.app.accepted}, "
-            f"floor {run.floor.stored}/{run.floor.accepted}; 5xx {run.app.server_errors + run.floor.server_errors}")
+            f"floor {run.floor.stored}/{run.floor.accepted}; 5xx {run.app.server_errors + run.floor.server_errors}"
+        )
         if run.ratio < TARGET_RATIO:
-            log(f"BELOW TARGET: on {run.database.label} the app reaches {run.ratio:.0%} of the floor's throughput "
-                f"(target {TARGET_RATIO:.0%})")
+            log(
+                f"BELOW TARGET: on {run.database.label} the app reaches {run.ratio:.0%} of the floor's throughput "
+                f"(target {TARGET_RATIO:.0%})"
+            )
         if run.failures():
             failed = True
             for failure in run.failures():

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_babel import format_datetime
@@ -34,8 +35,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(ROOT / "feedback_app" / "translations"))
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories=str(ROOT / "feedback_app" / "translations")
+    )
     limiter.init_app(app)
 
     from . import auth  # noqa: F401  (registers the user loader)
@@ -79,9 +81,9 @@ def local_time(instant: datetime | None, zone: str, fmt: str = "d MMM yyyy HH:mm
     """Format a UTC instant in a unit's zone with its WIB/WITA/WIT suffix."""
     if instant is None:
         return "–"
-    from .models import ZONE_ABBREVIATIONS
-
     from zoneinfo import ZoneInfo
+
+    from .models import ZONE_ABBREVIATIONS
 
     local = instant.astimezone(ZoneInfo(zone))
     return f"{format_datetime(local.replace(tzinfo=None), fmt, rebase=False)} {ZONE_ABBREVIATIONS.get(zone, zone)}"

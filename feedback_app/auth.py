@@ -6,8 +6,9 @@ fails on any view that is neither.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from flask import abort
 from flask_babel import lazy_gettext as _l

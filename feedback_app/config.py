@@ -7,8 +7,9 @@ Every setting a deployer may change is listed in ``DefaultConfig`` with its defa
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask
 
@@ -94,7 +95,7 @@ def normalise_database_url(url: str) -> str:
     """Accept the ``postgres://`` and ``postgresql://`` forms hosting providers hand out; use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

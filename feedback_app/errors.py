@@ -8,13 +8,22 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
-    400: (_l("Permintaan tidak dapat diproses"), _l("Data yang dikirim tidak lengkap atau tidak sah. Muat ulang halaman lalu coba lagi.")),
+    400: (
+        _l("Permintaan tidak dapat diproses"),
+        _l("Data yang dikirim tidak lengkap atau tidak sah. Muat ulang halaman lalu coba lagi."),
+    ),
     403: (_l("Akses ditolak"), _l("Akun Anda tidak berhak membuka halaman ini.")),
-    404: (_l("Halaman tidak ditemukan"), _l("Alamat ini tidak dikenal. Jika Anda memindai kode QR, pastikan kode QR itu yang terpasang di loket.")),
+    404: (
+        _l("Halaman tidak ditemukan"),
+        _l("Alamat ini tidak dikenal. Jika Anda memindai kode QR, pastikan kode QR itu yang terpasang di loket."),
+    ),
     405: (_l("Cara akses tidak didukung"), _l("Halaman ini tidak dapat dibuka dengan cara tersebut.")),
     410: (_l("Tidak tersedia lagi"), _l("Halaman ini sudah tidak aktif.")),
     413: (_l("Data terlalu besar"), _l("Isian yang dikirim terlalu panjang. Persingkat lalu kirim lagi.")),
-    429: (_l("Terlalu banyak pengiriman"), _l("Terlalu banyak isian dari perangkat atau jaringan ini. Silakan coba lagi nanti.")),
+    429: (
+        _l("Terlalu banyak pengiriman"),
+        _l("Terlalu banyak isian dari perangkat atau jaringan ini. Silakan coba lagi nanti."),
+    ),
     500: (_l("Terjadi kesalahan"), _l("Maaf, terjadi kesalahan di sistem kami. Silakan coba lagi beberapa saat lagi.")),
 }
 

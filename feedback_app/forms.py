@@ -22,8 +22,13 @@ class AnswerField(RadioField):
     """One SKM answer: an integer 1-4, with messages a citizen understands."""
 
     def __init__(self, label: Any = None, **kwargs: Any) -> None:
-        super().__init__(label, choices=[SelectChoice(v, str(v)) for v in (1, 2, 3, 4)], coerce=int,
-                         validators=[InputRequired(message=ANSWER_REQUIRED)], **kwargs)
+        super().__init__(
+            label,
+            choices=[SelectChoice(v, str(v)) for v in (1, 2, 3, 4)],
+            coerce=int,
+            validators=[InputRequired(message=ANSWER_REQUIRED)],
+            **kwargs,
+        )
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if valuelist:
@@ -59,23 +64,30 @@ class SurveyForm(FlaskForm):
     u7 = AnswerField()
     u8 = AnswerField()
     u9 = AnswerField()
-    comment = TextAreaField(_l("Saran dan masukan (boleh dikosongkan)"),
-                            validators=[Length(max=COMMENT_MAX_CHARS, message=_l("Saran paling panjang %(max)d karakter."))])
+    comment = TextAreaField(
+        _l("Saran dan masukan (boleh dikosongkan)"),
+        validators=[Length(max=COMMENT_MAX_CHARS, message=_l("Saran paling panjang %(max)d karakter."))],
+    )
     respondent_sex = OptionalChoiceField(PROFILE_LABELS["respondent_sex"][0])
     age_band = OptionalChoiceField(PROFILE_LABELS["age_band"][0])
     education = OptionalChoiceField(PROFILE_LABELS["education"][0])
     occupation = OptionalChoiceField(PROFILE_LABELS["occupation"][0])
     service_type = OptionalChoiceField(_l("Jenis layanan"))
     duty = HiddenField()
-    submission_key = HiddenField(validators=[
-        InputRequired(message=_l("Formulir tidak lengkap; muat ulang halaman.")),
-        Regexp(r"^[0-9a-f]{32}$", message=_l("Formulir tidak lengkap; muat ulang halaman.")),
-    ])
+    submission_key = HiddenField(
+        validators=[
+            InputRequired(message=_l("Formulir tidak lengkap; muat ulang halaman.")),
+            Regexp(r"^[0-9a-f]{32}$", message=_l("Formulir tidak lengkap; muat ulang halaman.")),
+        ]
+    )
 
     def __init__(self, service_types: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         for name, (_label, options) in PROFILE_LABELS.items():
-            getattr(self, name).choices = [SelectChoice("", "—"), *(SelectChoice(v, label) for v, label in options.items())]
+            getattr(self, name).choices = [
+                SelectChoice("", "—"),
+                *(SelectChoice(v, label) for v, label in options.items()),
+            ]
         self.service_type.choices = [SelectChoice("", "—"), *(SelectChoice(str(i), name) for i, name in service_types)]
 
     comment_max_chars = COMMENT_MAX_CHARS
@@ -92,10 +104,12 @@ class SurveyForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    login = StringField(_l("Nama pengguna"), validators=[InputRequired(message=_l("Isi nama pengguna.")),
-                                                         Length(max=80)])
-    password = PasswordField(_l("Kata sandi"), validators=[InputRequired(message=_l("Isi kata sandi.")),
-                                                           Length(max=200)])
+    login = StringField(
+        _l("Nama pengguna"), validators=[InputRequired(message=_l("Isi nama pengguna.")), Length(max=80)]
+    )
+    password = PasswordField(
+        _l("Kata sandi"), validators=[InputRequired(message=_l("Isi kata sandi.")), Length(max=200)]
+    )
     next = HiddenField()
 
     def safe_next(self) -> str | None:

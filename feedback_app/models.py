@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
@@ -15,7 +16,6 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
-    JSON,
     Integer,
     Numeric,
     SmallInteger,
@@ -148,7 +148,9 @@ class Counter(db.Model):
     poster_version: Mapped[int] = mapped_column(Integer, default=1)
 
     unit: Mapped[Unit] = relationship(back_populates="counters")
-    service_types: Mapped[list[ServiceType]] = relationship(secondary=counter_service_types, order_by="ServiceType.name")
+    service_types: Mapped[list[ServiceType]] = relationship(
+        secondary=counter_service_types, order_by="ServiceType.name"
+    )
 
 
 class Employee(db.Model):
@@ -167,7 +169,9 @@ class Employee(db.Model):
     employment_type: Mapped[str] = mapped_column(String(10))
 
     assignments: Mapped[list[EmployeeAssignment]] = relationship(
-        back_populates="employee", foreign_keys="EmployeeAssignment.employee_id", order_by="EmployeeAssignment.valid_from"
+        back_populates="employee",
+        foreign_keys="EmployeeAssignment.employee_id",
+        order_by="EmployeeAssignment.valid_from",
     )
 
     @validates("nip")

@@ -76,9 +76,7 @@ def daily_key(day: date, *, create: bool = True) -> bytes | None:
                 cache[day] = b""
                 return None
             insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-            connection.execute(
-                insert(table).values(day=day, secret=secrets.token_hex(32)).on_conflict_do_nothing()
-            )
+            connection.execute(insert(table).values(day=day, secret=secrets.token_hex(32)).on_conflict_do_nothing())
             connection.execute(delete(table).where(table.c.day < day - timedelta(days=1)))
             secret = connection.scalar(select(table.c.secret).where(table.c.day == day))
     cache[day] = bytes.fromhex(secret)

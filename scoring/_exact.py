@@ -75,8 +75,9 @@ def round_half_up(value: ExactNumber, places: int = 2) -> Decimal:
     (Decimal('24.98'), Decimal('100.00'), Decimal('-0.13'), Decimal('0.00'))
     """
     if type(value) is Decimal and value.is_finite():
-        rounded = value.quantize(_EXPONENTS[places] if places in _EXPONENTS else Decimal(1).scaleb(-places),
-                                 context=_HALF_UP)  # fmt: skip
+        rounded = value.quantize(
+            _EXPONENTS[places] if places in _EXPONENTS else Decimal(1).scaleb(-places), context=_HALF_UP
+        )
         return rounded if rounded else abs(rounded)  # no "-0.00"
     exact = value if type(value) is Fraction else to_fraction(value, "The value to round")
     return round_ratio(exact.numerator, exact.denominator, places)

@@ -192,9 +192,13 @@ def satisfaction_indicator(
     expression, params = _satisfaction_formula(code, unsur, parameters)
     if stats is None:
         explanation = _explain(
-            "§2.2", f"{code}_shrunk_t_interval", expression, {"n": None}, params,
+            "§2.2",
+            f"{code}_shrunk_t_interval",
+            expression,
+            {"n": None},
+            params,
             ["No survey data for this period: not available."],
-        )  # fmt: skip
+        )
         return SatisfactionIndicator(code, IndicatorStatus.NOT_AVAILABLE, 0, None, None, None, None, explanation)
 
     n = stats.n
@@ -255,12 +259,14 @@ def _satisfaction_formula(
         f"interval: t-interval on the per-response score 25·({items})/{len(unsur)}; "
         f"shrunk = (n·{code} + k·unit {code})/(n + k)"
     )
-    params = MappingProxyType({
-        "weights": MappingProxyType(dict.fromkeys(unsur, weight)),
-        "shrinkage_k": parameters.shrinkage_k,
-        "publication_threshold": parameters.publication_threshold,
-        "confidence": parameters.confidence,
-    })  # fmt: skip
+    params = MappingProxyType(
+        {
+            "weights": MappingProxyType(dict.fromkeys(unsur, weight)),
+            "shrinkage_k": parameters.shrinkage_k,
+            "publication_threshold": parameters.publication_threshold,
+            "confidence": parameters.confidence,
+        }
+    )
     return expression, params
 
 
@@ -427,46 +433,70 @@ def service_time_indicators(
     # code → (value, n, inputs, parameters, note when not available, notes)
     plans: dict[str, tuple[Decimal | None, int, dict[str, object], dict[str, object], str, tuple[str, ...]]] = {
         "wait_median_minutes": (
-            _ratio(s.wait_p50_seconds, 60), s.wait_n, {"wait_n": s.wait_n, "wait_p50_seconds": s.wait_p50_seconds},
-            {}, "No wait times recorded: not available.", (),
+            _ratio(s.wait_p50_seconds, 60),
+            s.wait_n,
+            {"wait_n": s.wait_n, "wait_p50_seconds": s.wait_p50_seconds},
+            {},
+            "No wait times recorded: not available.",
+            (),
         ),
         "wait_p90_minutes": (
-            _ratio(s.wait_p90_seconds, 60), s.wait_n, {"wait_n": s.wait_n, "wait_p90_seconds": s.wait_p90_seconds},
-            {}, "No wait times recorded: not available.", (),
+            _ratio(s.wait_p90_seconds, 60),
+            s.wait_n,
+            {"wait_n": s.wait_n, "wait_p90_seconds": s.wait_p90_seconds},
+            {},
+            "No wait times recorded: not available.",
+            (),
         ),
         "service_median_minutes": (
-            _ratio(s.service_p50_seconds, 60), s.service_n,
+            _ratio(s.service_p50_seconds, 60),
+            s.service_n,
             {"service_n": s.service_n, "service_p50_seconds": s.service_p50_seconds},
-            {}, "No service times recorded: not available.", (),
+            {},
+            "No service times recorded: not available.",
+            (),
         ),
         "service_p90_minutes": (
-            _ratio(s.service_p90_seconds, 60), s.service_n,
+            _ratio(s.service_p90_seconds, 60),
+            s.service_n,
             {"service_n": s.service_n, "service_p90_seconds": s.service_p90_seconds},
-            {}, "No service times recorded: not available.", (),
+            {},
+            "No service times recorded: not available.",
+            (),
         ),
         "on_time_rate": (
-            _ratio(s.tickets_on_time, s.tickets_finished, 100), s.tickets_finished,
+            _ratio(s.tickets_on_time, s.tickets_finished, 100),
+            s.tickets_finished,
             {"tickets_on_time": s.tickets_on_time, "tickets_finished": s.tickets_finished},
             {"on_time_rule": parameters.on_time_rule, "target": "counter standard of the service type (minutes)"},
-            "No finished tickets: not available.", (f"On time: {ON_TIME_RULES[parameters.on_time_rule]}.",),
+            "No finished tickets: not available.",
+            (f"On time: {ON_TIME_RULES[parameters.on_time_rule]}.",),
         ),
         "tickets_per_working_day": (
-            _ratio(s.tickets_finished, s.working_days), s.working_days,
+            _ratio(s.tickets_finished, s.working_days),
+            s.working_days,
             {"tickets_finished": s.tickets_finished, "working_days": s.working_days},
-            {"working_day_rule": s.working_day_rule}, "No working days: not available.",
+            {"working_day_rule": s.working_day_rule},
+            "No working days: not available.",
             (f"Rule used: {rule_text}.",),
         ),
         "no_show_rate": (
-            _ratio(s.tickets_no_show, s.tickets_issued, 100), s.tickets_issued,
+            _ratio(s.tickets_no_show, s.tickets_issued, 100),
+            s.tickets_issued,
             {"tickets_no_show": s.tickets_no_show, "tickets_issued": s.tickets_issued},
-            {}, "No tickets issued: not available.", (),
+            {},
+            "No tickets issued: not available.",
+            (),
         ),
         "error_rate": (
-            _ratio(s.tickets_returned, s.tickets_finished, 100), s.tickets_finished,
+            _ratio(s.tickets_returned, s.tickets_finished, 100),
+            s.tickets_finished,
             {"tickets_returned": s.tickets_returned, "tickets_finished": s.tickets_finished},
-            {}, "No finished tickets: not available.", (),
+            {},
+            "No finished tickets: not available.",
+            (),
         ),
-    }  # fmt: skip
+    }
     return ServiceTimeIndicators(
         **{
             code: _indicator(code, unit, "§2.3", formula, expression, *plans[code])
@@ -508,17 +538,29 @@ def complaint_indicators(stats: ComplaintStats | None) -> ComplaintIndicators:
             _not_available(share_code, "percent", "§2.4", "answered_in_time_share", share_expr, "complaints"),
         )
     median = _indicator(
-        median_code, "hours", "§2.4", "nearest_rank_median", median_expr,
-        _ratio(stats.first_response_median_seconds, 3600), stats.answered,
+        median_code,
+        "hours",
+        "§2.4",
+        "nearest_rank_median",
+        median_expr,
+        _ratio(stats.first_response_median_seconds, 3600),
+        stats.answered,
         {"answered": stats.answered, "first_response_median_seconds": stats.first_response_median_seconds},
-        {}, "No complaint has a first response yet: not available.",
-    )  # fmt: skip
+        {},
+        "No complaint has a first response yet: not available.",
+    )
     share = _indicator(
-        share_code, "percent", "§2.4", "answered_in_time_share", share_expr,
-        _ratio(stats.answered_within_3_working_days, stats.complaints, 100), stats.complaints,
+        share_code,
+        "percent",
+        "§2.4",
+        "answered_in_time_share",
+        share_expr,
+        _ratio(stats.answered_within_3_working_days, stats.complaints, 100),
+        stats.complaints,
         {"answered_within_3_working_days": stats.answered_within_3_working_days, "complaints": stats.complaints},
-        {"first_response_working_days": 3}, "No complaints: not available.",
-    )  # fmt: skip
+        {"first_response_working_days": 3},
+        "No complaints: not available.",
+    )
     return ComplaintIndicators(median, share)
 
 
@@ -621,9 +663,13 @@ def unit_ikm_indicator(
     expression = "IKM = 25 × Σ wᵢ·NRRᵢ, NRRᵢ = Σ answers to unsur i ÷ n; rounded half up to 2 decimals"
     if stats is None or stats.n == 0:
         explanation = _explain(
-            "§1.3", "skm_ikm", expression, {"n": 0 if stats is None else stats.n}, params,
+            "§1.3",
+            "skm_ikm",
+            expression,
+            {"n": 0 if stats is None else stats.n},
+            params,
             ["No valid survey responses for this period: not available."],
-        )  # fmt: skip
+        )
         return UnitIkmIndicator("ikm", IndicatorStatus.NOT_AVAILABLE, 0, None, None, explanation)
     summary = skm_summary(stats.counts, weights, population)
     params["weights"] = summary.weights
@@ -679,11 +725,19 @@ class AppraisalIndicator:
 _SUGGESTION_NOTE = "A suggestion: the supervisor confirms or overrides it with a reason, and both are kept."
 
 
-def _appraisal_missing(code: str, spec: str, formula: str, expression: str, note: str,
-                       parameters: Mapping[str, object] | None = None, n: int = 0) -> AppraisalIndicator:  # fmt: skip
+def _appraisal_missing(
+    code: str,
+    spec: str,
+    formula: str,
+    expression: str,
+    note: str,
+    parameters: Mapping[str, object] | None = None,
+    n: int = 0,
+) -> AppraisalIndicator:
     explanation = _explain(spec, formula, expression, {}, parameters or {}, [note])
-    return AppraisalIndicator(code, IndicatorStatus.NOT_AVAILABLE, None, None, None, n, MappingProxyType({}),
-                              explanation)  # fmt: skip
+    return AppraisalIndicator(
+        code, IndicatorStatus.NOT_AVAILABLE, None, None, None, n, MappingProxyType({}), explanation
+    )
 
 
 def hasil_kerja_indicator(
@@ -702,15 +756,18 @@ def hasil_kerja_indicator(
     """
     upper, lower = parameters.capaian_thresholds
     cap = parameters.capaian_cap
-    params: dict[str, object] = {"capaian_thresholds": {"di_atas_from": upper, "sesuai_from": lower},
-                                 "capaian_cap": cap}  # fmt: skip
+    params: dict[str, object] = {
+        "capaian_thresholds": {"di_atas_from": upper, "sesuai_from": lower},
+        "capaian_cap": cap,
+    }
     expression = (
         "capaian = realisation ÷ target × 100 (lower is better: (2 − realisation ÷ target) × 100, floored at 0), "
         f"each capped at {cap}; average ≥ {upper} → Di Atas, ≥ {lower} → Sesuai, else Di Bawah"
     )
     if not targets:
-        return _appraisal_missing("hasil_kerja", "§3", "capaian_average", expression,
-                                  "No SKP targets for this period: not available.", params)  # fmt: skip
+        return _appraisal_missing(
+            "hasil_kerja", "§3", "capaian_average", expression, "No SKP targets for this period: not available.", params
+        )
     rows: list[dict[str, object]] = []
     scored: list[Decimal] = []
     for target in targets:
@@ -723,10 +780,17 @@ def hasil_kerja_indicator(
         rows.append({**target.to_dict(), "capaian": value})
     detail = MappingProxyType({"targets": rows})
     if not scored:
-        explanation = _explain("§3", "capaian_average", expression, {"targets": len(rows)}, params,
-                               ["No target has a realisation yet: not available."])  # fmt: skip
-        return AppraisalIndicator("hasil_kerja", IndicatorStatus.NOT_AVAILABLE, None, None, None, 0, detail,
-                                  explanation)  # fmt: skip
+        explanation = _explain(
+            "§3",
+            "capaian_average",
+            expression,
+            {"targets": len(rows)},
+            params,
+            ["No target has a realisation yet: not available."],
+        )
+        return AppraisalIndicator(
+            "hasil_kerja", IndicatorStatus.NOT_AVAILABLE, None, None, None, 0, detail, explanation
+        )
     average = average_capaian(scored)
     rating = suggest_hasil_kerja(scored, (upper, lower))
     notes = [_SUGGESTION_NOTE]
@@ -734,8 +798,9 @@ def hasil_kerja_indicator(
         notes.append(f"{len(rows) - len(scored)} target(s) without a realisation are not scored yet.")
     inputs = {"capaian": scored, "average_capaian": average}
     explanation = _explain("§3", "capaian_average", expression, inputs, params, notes)
-    return AppraisalIndicator("hasil_kerja", IndicatorStatus.OK, rating.value, None, average, len(scored), detail,
-                              explanation)  # fmt: skip
+    return AppraisalIndicator(
+        "hasil_kerja", IndicatorStatus.OK, rating.value, None, average, len(scored), detail, explanation
+    )
 
 
 def perilaku_indicator(ratings: BehaviourRatings | None) -> AppraisalIndicator:
@@ -750,8 +815,9 @@ def perilaku_indicator(ratings: BehaviourRatings | None) -> AppraisalIndicator:
     """
     expression = "suggested = median of the seven BerAKHLAK ratings (Di Bawah < Sesuai < Di Atas)"
     if ratings is None:
-        return _appraisal_missing("perilaku", "§3", "berakhlak_median", expression,
-                                  "No supervisor rating for this period: not available.")  # fmt: skip
+        return _appraisal_missing(
+            "perilaku", "§3", "berakhlak_median", expression, "No supervisor rating for this period: not available."
+        )
     if not isinstance(ratings, BehaviourRatings):
         raise InvalidStatistics(f"ratings must be BehaviourRatings or None; got {type(ratings).__name__}.")
     suggested = suggest_perilaku(ratings.ratings)
@@ -766,8 +832,9 @@ def perilaku_indicator(ratings: BehaviourRatings | None) -> AppraisalIndicator:
     explanation = _explain("§3", "berakhlak_median", expression, ratings.to_dict(), {}, notes)
     detail = MappingProxyType({"suggested": suggested.value})
     confirmed = None if ratings.overall is None else ratings.overall.value
-    return AppraisalIndicator("perilaku", IndicatorStatus.OK, suggested.value, confirmed, None, len(ratings.ratings),
-                              detail, explanation)  # fmt: skip
+    return AppraisalIndicator(
+        "perilaku", IndicatorStatus.OK, suggested.value, confirmed, None, len(ratings.ratings), detail, explanation
+    )
 
 
 def predikat_indicator(hasil_kerja: AppraisalIndicator, perilaku: AppraisalIndicator) -> AppraisalIndicator:
@@ -786,8 +853,13 @@ def predikat_indicator(hasil_kerja: AppraisalIndicator, perilaku: AppraisalIndic
     expression = "predikat = matrix[rating hasil kerja][rating perilaku kerja] (PermenPANRB 6/2022)"
     missing = [side.code for side in (hasil_kerja, perilaku) if side.status is not IndicatorStatus.OK]
     if missing:
-        return _appraisal_missing("predikat", "§3", "predikat_matrix", expression,
-                                  f"No {' and no '.join(missing)} rating for this period: not available.")  # fmt: skip
+        return _appraisal_missing(
+            "predikat",
+            "§3",
+            "predikat_matrix",
+            expression,
+            f"No {' and no '.join(missing)} rating for this period: not available.",
+        )
     hasil = Rating(hasil_kerja.confirmed or hasil_kerja.result)
     behaviour = Rating(perilaku.confirmed or perilaku.result)
     value = PREDIKAT_MATRIX[hasil, behaviour]
@@ -798,8 +870,9 @@ def predikat_indicator(hasil_kerja: AppraisalIndicator, perilaku: AppraisalIndic
         "perilaku_source": "supervisor" if perilaku.confirmed else "suggested",
     }
     explanation = _explain("§3", "predikat_matrix", expression, inputs, {}, [_SUGGESTION_NOTE])
-    return AppraisalIndicator("predikat", IndicatorStatus.OK, value.value, None, None, 1, MappingProxyType({}),
-                              explanation)  # fmt: skip
+    return AppraisalIndicator(
+        "predikat", IndicatorStatus.OK, value.value, None, None, 1, MappingProxyType({}), explanation
+    )
 
 
 def distribution_indicator(
@@ -829,15 +902,43 @@ def distribution_indicator(
     expression = "share of employees per predikat against the curve of the organisation's predikat"
     params: dict[str, object] = {"organisational_predikat": organisation}
     if not total:
-        return _appraisal_missing("predikat_distribution", "§3", "distribution_curve", expression,
-                                  "No employee has a predikat for this period: not available.", params)  # fmt: skip
+        return _appraisal_missing(
+            "predikat_distribution",
+            "§3",
+            "distribution_curve",
+            expression,
+            "No employee has a predikat for this period: not available.",
+            params,
+        )
     if organisation is None:
-        explanation = _explain("§3", "distribution_curve", expression, {"counts": counts}, params,
-                               ["Set the unit's organisational_predikat to check the distribution curve."])  # fmt: skip
-        return AppraisalIndicator("predikat_distribution", IndicatorStatus.NOT_AVAILABLE, None, None, None, total,
-                                  MappingProxyType({"counts": counts}), explanation)  # fmt: skip
+        explanation = _explain(
+            "§3",
+            "distribution_curve",
+            expression,
+            {"counts": counts},
+            params,
+            ["Set the unit's organisational_predikat to check the distribution curve."],
+        )
+        return AppraisalIndicator(
+            "predikat_distribution",
+            IndicatorStatus.NOT_AVAILABLE,
+            None,
+            None,
+            None,
+            total,
+            MappingProxyType({"counts": counts}),
+            explanation,
+        )
     check = distribution_check(organisation, counts)
     notes = ["Every rule holds."] if check.passed else [f"Fails: {'; '.join(r.description for r in check.failures)}."]
     explanation = _explain("§3", "distribution_curve", expression, {"counts": counts}, params, notes)
-    return AppraisalIndicator("predikat_distribution", IndicatorStatus.OK, "passed" if check.passed else "failed",
-                              None, None, total, MappingProxyType(check.to_dict()), explanation)  # fmt: skip
+    return AppraisalIndicator(
+        "predikat_distribution",
+        IndicatorStatus.OK,
+        "passed" if check.passed else "failed",
+        None,
+        None,
+        total,
+        MappingProxyType(check.to_dict()),
+        explanation,
+    )

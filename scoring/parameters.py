@@ -24,13 +24,17 @@ ON_TIME_RULE = "finished_minus_issued_within_counter_standard"
 #: Every on-time rule a unit may choose → what it measures against the service type's counter standard. A unit
 #: whose counter standard covers only the time at the desk (not the queue) picks one of the last two; a finished
 #: ticket without the start that rule needs is measured from its issue, so missing events never make it on time.
-ON_TIME_RULES: Mapping[str, str] = MappingProxyType({
-    ON_TIME_RULE: "finished − issued (the whole visit, queue included) ≤ counter standard",
-    "finished_minus_called_within_counter_standard":
-        "finished − first called (at the counter, from the call) ≤ counter standard; from issued if never called",
-    "service_within_counter_standard":
-        "finished − started (finished − called without started) ≤ counter standard; from issued if neither",
-})  # fmt: skip
+ON_TIME_RULES: Mapping[str, str] = MappingProxyType(
+    {
+        ON_TIME_RULE: "finished − issued (the whole visit, queue included) ≤ counter standard",
+        "finished_minus_called_within_counter_standard": (
+            "finished − first called (at the counter, from the call) ≤ counter standard; from issued if never called"
+        ),
+        "service_within_counter_standard": (
+            "finished − started (finished − called without started) ≤ counter standard; from issued if neither"
+        ),
+    }
+)
 
 #: Version of the :meth:`ScoringParameters.to_dict` layout.
 PARAMETERS_VERSION = 1
@@ -164,8 +168,17 @@ class ScoringParameters:
         version = values.pop("version", PARAMETERS_VERSION)
         if version != PARAMETERS_VERSION:
             raise InvalidParameter(f"Stored parameters have version {version!r}; this code reads {PARAMETERS_VERSION}.")
-        known = {"shrinkage_k", "publication_threshold", "confidence", "weight_convention", "ikp_unsur",
-                 "on_time_rule", "capaian_thresholds", "capaian_cap", "organisational_predikat"}  # fmt: skip
+        known = {
+            "shrinkage_k",
+            "publication_threshold",
+            "confidence",
+            "weight_convention",
+            "ikp_unsur",
+            "on_time_rule",
+            "capaian_thresholds",
+            "capaian_cap",
+            "organisational_predikat",
+        }
         unknown = sorted(set(values) - known)
         if unknown:
             raise InvalidParameter(f"Unknown scoring parameter(s): {', '.join(unknown)}.")

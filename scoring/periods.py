@@ -37,13 +37,33 @@ MAX_YEAR = 9998
 
 _MONTHS_PER_KIND: dict[str, int] = {"month": 1, "quarter": 3, "semester": 6, "year": 12}
 _MONTH_NAMES_ID = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)  # fmt: skip
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 _MONTH_NAMES_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _ROMAN = ("I", "II", "III", "IV")
 _FORMS = "2026-10-01 (day), 2026-10 (month), 2026-Q4 (quarter), 2026-S2 (semester) or 2026 (year)"
 

@@ -178,8 +178,11 @@ def t_interval(
     count = to_int(n, "The number of values", minimum=0, error=InvalidStatistics)
     level = _confidence(confidence)
     sum_x = total if type(total) is Fraction else to_fraction(total, "Σx", InvalidStatistics)
-    sum_x2 = total_of_squares if type(total_of_squares) is Fraction else to_fraction(total_of_squares, "Σx²",
-                                                                                      InvalidStatistics)  # fmt: skip
+    sum_x2 = (
+        total_of_squares
+        if type(total_of_squares) is Fraction
+        else to_fraction(total_of_squares, "Σx²", InvalidStatistics)
+    )
     if count == 0:
         if sum_x or sum_x2:
             raise InvalidStatistics("With n = 0 the sums Σx and Σx² must be 0.")

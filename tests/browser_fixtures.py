@@ -16,8 +16,15 @@ from werkzeug.serving import make_server
 
 from tests.helpers import need_tool
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture
@@ -52,11 +59,15 @@ def browser(live_server: str) -> Iterator[Any]:
 
 def tablet(browser: Any, *, javascript: bool = False) -> Any:
     """A landscape tablet at a counter, JavaScript off unless asked: everything must work without it."""
-    return browser.new_context(viewport={"width": 1024, "height": 768}, java_script_enabled=javascript,
-                               has_touch=True)
+    return browser.new_context(viewport={"width": 1024, "height": 768}, java_script_enabled=javascript, has_touch=True)
 
 
 def phone(browser: Any) -> Any:
     """A citizen's phone, JavaScript off."""
-    return browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False, is_mobile=True,
-                               has_touch=True, device_scale_factor=2)
+    return browser.new_context(
+        viewport={"width": 360, "height": 740},
+        java_script_enabled=False,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )

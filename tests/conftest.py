@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextvars
 import os
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask, got_request_exception
@@ -45,13 +46,14 @@ TEST_CONFIG = {
     "SERVER_NAME": None,
 }
 
+
 def _reset_postgresql(url: str) -> None:
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
-    except Exception as error:  # noqa: BLE001 - any failure here must stop the run loudly
+    except Exception as error:
         raise pytest.UsageError(f"PostgreSQL at TEST_DATABASE_URL is unreachable or unusable: {error}") from error
     finally:
         engine.dispose()
@@ -155,8 +157,16 @@ class Builder:
         return unit
 
     def service_type(self, unit: Unit, **kw: Any) -> ServiceType:
-        service = ServiceType(**{"unit": unit, "name": f"Layanan {self._next()}", "counter_standard_minutes": 20,
-                                 "completion_standard": "Hari yang sama", "fee_rupiah": 0, **kw})
+        service = ServiceType(
+            **{
+                "unit": unit,
+                "name": f"Layanan {self._next()}",
+                "counter_standard_minutes": 20,
+                "completion_standard": "Hari yang sama",
+                "fee_rupiah": 0,
+                **kw,
+            }
+        )
         db.session.add(service)
         db.session.flush()
         return service
@@ -164,8 +174,16 @@ class Builder:
     def counter(self, unit: Unit | None = None, **kw: Any) -> Counter:
         unit = unit or self.unit()
         n = self._next()
-        counter = Counter(**{"unit": unit, "public_code": f"T{n:03d}", "name": f"Loket {n}", "active": True,
-                             "poster_version": 1, **kw})
+        counter = Counter(
+            **{
+                "unit": unit,
+                "public_code": f"T{n:03d}",
+                "name": f"Loket {n}",
+                "active": True,
+                "poster_version": 1,
+                **kw,
+            }
+        )
         db.session.add(counter)
         if "service_types" not in kw:
             counter.service_types = [self.service_type(unit)]
@@ -175,29 +193,47 @@ class Builder:
     def employee(self, unit: Unit | None = None, **kw: Any) -> Employee:
         """An employee; with ``unit``, also placed there (an EmployeeAssignment since 2020)."""
         n = self._next()
-        employee = Employee(**{"name": f"Pegawai {n}", "employment_type": "PNS",
-                               "nip": f"19850315201001{1 + n % 2}{n:03d}", **kw})
+        employee = Employee(
+            **{"name": f"Pegawai {n}", "employment_type": "PNS", "nip": f"19850315201001{1 + n % 2}{n:03d}", **kw}
+        )
         db.session.add(employee)
         if unit is not None:
-            db.session.add(EmployeeAssignment(employee=employee, unit=unit, position="Petugas Pelayanan",
-                                              valid_from=date(2020, 1, 1)))
+            db.session.add(
+                EmployeeAssignment(
+                    employee=employee, unit=unit, position="Petugas Pelayanan", valid_from=date(2020, 1, 1)
+                )
+            )
         db.session.flush()
         return employee
 
-    def duty(self, counter: Counter, employee: Employee, *, source: str = "roster",
-             starts_at: datetime | None = None, ends_at: datetime | None = None,
-             hours: float = 8) -> CounterAssignment:
+    def duty(
+        self,
+        counter: Counter,
+        employee: Employee,
+        *,
+        source: str = "roster",
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+        hours: float = 8,
+    ) -> CounterAssignment:
         starts_at = starts_at or app_clock.now() - timedelta(hours=1)
         if ends_at is None and source == "roster":
             ends_at = starts_at + timedelta(hours=hours)
-        assignment = CounterAssignment(counter=counter, employee=employee, source=source, starts_at=starts_at,
-                                       ends_at=ends_at)
+        assignment = CounterAssignment(
+            counter=counter, employee=employee, source=source, starts_at=starts_at, ends_at=ends_at
+        )
         db.session.add(assignment)
         db.session.flush()
         return assignment
 
-    def user(self, login: str | None = None, roles: set[str] | None = None, *, unit: Unit | None = None,
-             employee: Employee | None = None) -> User:
+    def user(
+        self,
+        login: str | None = None,
+        roles: set[str] | None = None,
+        *,
+        unit: Unit | None = None,
+        employee: Employee | None = None,
+    ) -> User:
         user = User(login=login or f"user{self._next()}", unit=unit, employee=employee)
         user.roles = roles or {"staff"}
         user.set_password(PASSWORD)

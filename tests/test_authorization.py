@@ -54,12 +54,20 @@ def test_the_declaration_check_catches_an_unprotected_view(app):
 def test_the_public_pages_are_the_expected_ones(app):
     public = {endpoint for endpoint, access in endpoints(app) if access == "public"}
     assert public == {
-        "public.index", "auth.login",
-        "survey.show_form", "survey.submit_form", "survey.thanks",
-        "survey.show_ticket_form", "survey.submit_ticket_form", "survey.ticket_thanks",
+        "public.index",
+        "auth.login",
+        "survey.show_form",
+        "survey.submit_form",
+        "survey.thanks",
+        "survey.show_ticket_form",
+        "survey.submit_ticket_form",
+        "survey.ticket_thanks",
         # The queue-machine API authenticates by bearer token (tests/api), not by login.
-        "api.post_ticket_events", "api.get_ticket",
-        "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "api-docs.swagger_ui_asset",
+        "api.post_ticket_events",
+        "api.get_ticket",
+        "api-docs.openapi_json",
+        "api-docs.openapi_swagger_ui",
+        "api-docs.swagger_ui_asset",
     }
 
 
@@ -149,8 +157,9 @@ def test_each_role_reaches_exactly_the_views_declared_for_it(app, build, subtest
                     assert response.status_code in (200, 302), f"{label} on {method} {url}: {response.status_code}"
                     assert "next=" not in response.headers.get("Location", ""), f"{label} sent to log in on {url}"
                 else:
-                    assert response.status_code == 403, (f"{label} on {method} {url} ({endpoint}): "
-                                                         f"{response.status_code}, expected 403")
+                    assert response.status_code == 403, (
+                        f"{label} on {method} {url} ({endpoint}): {response.status_code}, expected 403"
+                    )
                     assert "Akses ditolak" in response.get_data(as_text=True)
 
 
@@ -176,8 +185,12 @@ def _two_units(build):
 
 def _pages(unit, counter) -> list[str]:
     code = counter.public_code
-    return [f"/admin/loket/{code}/poster", f"/admin/loket/{code}/qr.png", f"/admin/loket/{code}/qr.svg",
-            f"/admin/unit/{unit.slug}/poster"]
+    return [
+        f"/admin/loket/{code}/poster",
+        f"/admin/loket/{code}/qr.png",
+        f"/admin/loket/{code}/qr.svg",
+        f"/admin/unit/{unit.slug}/poster",
+    ]
 
 
 def test_a_unit_admin_cannot_open_another_units_posters_or_qr_codes(app, client, build):

@@ -38,10 +38,22 @@ def test_small_run_completes_equals_duckdb_and_writes_only_its_section(tmp_path:
     report = tmp_path / "benchmarks.md"
     report.write_text(f"# Benchmarks\n\n{OTHER_SECTION}\n", encoding="utf-8")
     completed = subprocess.run(
-        [sys.executable, "bench/scoring.py", "--small", "--sqlite", "--report", str(report),
-         "--workdir", str(tmp_path / "work")],
-        cwd=ROOT, env=bench_env(), capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "bench/scoring.py",
+            "--small",
+            "--sqlite",
+            "--report",
+            str(report),
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        cwd=ROOT,
+        env=bench_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "checks passed" in completed.stdout
 
@@ -61,7 +73,7 @@ def test_small_run_completes_equals_duckdb_and_writes_only_its_section(tmp_path:
     assert text.startswith("# Benchmarks\n") and OTHER_SECTION in text  # the other section is kept as it was
     begin, end = _report.markers("scoring")
     assert text.count(begin) == text.count(end) == 1 and text.index(begin) < text.index(end)
-    section = text[text.index(begin):text.index(end) + len(end)]
+    section = text[text.index(begin) : text.index(end) + len(end)]
     assert _report.section_name(section) == "scoring"
     assert "| 100 employees | 20,000 responses" in section and "| yes |" in section
     assert f"unit IKM {float(unit_ikm):.2f}" in section
@@ -124,8 +136,10 @@ def test_the_check_against_duckdb_catches_a_wrong_figure(tmp_path: Path, monkeyp
     n, p50, p90 = floor.percentiles[key]
     wrong_median = replace(floor, percentiles={**floor.percentiles, key: (n, p50 + 1, p90)})
     problems, _shown = bench.verify(target, run, wrong_median)
-    assert problems == [f"employee {employee} wait_median_minutes: app {{'wait_n': {n}, 'wait_p50_seconds': {p50}}}, "
-                        f"DuckDB {{'wait_n': {n}, 'wait_p50_seconds': {p50 + 1}}}"]
+    assert problems == [
+        f"employee {employee} wait_median_minutes: app {{'wait_n': {n}, 'wait_p50_seconds': {p50}}}, "
+        f"DuckDB {{'wait_n': {n}, 'wait_p50_seconds': {p50 + 1}}}"
+    ]
 
 
 def floor_tickets(floor: bench.Floor) -> int:
@@ -141,7 +155,8 @@ def test_report_replaces_only_its_own_section(tmp_path: Path) -> None:
     path.write_text(f"# Benchmarks\n\n{OTHER_SECTION}\n\n{first}\n\ntail\n", encoding="utf-8")
     _report.write_docs("<!-- bench:scoring -->\nsecond\n<!-- /bench:scoring -->\n", path)
     assert path.read_text(encoding="utf-8") == (
-        f"# Benchmarks\n\n{OTHER_SECTION}\n\n<!-- bench:scoring -->\nsecond\n<!-- /bench:scoring -->\n\ntail\n")
+        f"# Benchmarks\n\n{OTHER_SECTION}\n\n<!-- bench:scoring -->\nsecond\n<!-- /bench:scoring -->\n\ntail\n"
+    )
     malformed = ("no markers", "<!-- bench:scoring -->\nunclosed", "<!-- bench:scoring -->\n<!-- /bench:other -->")
     for section in malformed:
         with pytest.raises(ValueError):
@@ -156,8 +171,11 @@ def test_a_run_that_fails_half_way_leaves_nothing_behind(build, clock, monkeypat
 
     unit = build.unit(slug="gagal")
     for _ in range(6):
-        db.session.add(EmployeeAssignment(employee=build.employee(), unit=unit, position="Petugas",
-                                          valid_from=parse_period("2026").start))
+        db.session.add(
+            EmployeeAssignment(
+                employee=build.employee(), unit=unit, position="Petugas", valid_from=parse_period("2026").start
+            )
+        )
     db.session.commit()
     earlier = scores.compute_score_run(unit, parse_period("2026-Q3"), "first")
     db.session.commit()

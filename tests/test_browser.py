@@ -24,8 +24,19 @@ def test_citizen_answers_survey_on_a_phone(app, build, live_server, browser, tmp
     page.goto(counter_survey_url(counter))
     assert page.locator("h1").inner_text() == "Survei Kepuasan Masyarakat"
     assert page.get_by_text("Petugas: Dewi Lestari").is_visible()
-    for index, label in enumerate(["Sangat sesuai", "Mudah", "Cepat", "Gratis", "Sesuai", "Sangat kompeten",
-                                   "Sangat sopan dan ramah", "Baik", "Dikelola dengan baik"]):
+    for index, label in enumerate(
+        [
+            "Sangat sesuai",
+            "Mudah",
+            "Cepat",
+            "Gratis",
+            "Sesuai",
+            "Sangat kompeten",
+            "Sangat sopan dan ramah",
+            "Baik",
+            "Dikelola dengan baik",
+        ]
+    ):
         page.locator("fieldset").nth(index).get_by_text(label, exact=True).click()
     page.get_by_label("Saran dan masukan (boleh dikosongkan)").fill("Terima kasih, cepat sekali.")
     page.screenshot(path=str(tmp_path / "survey.png"), full_page=True)

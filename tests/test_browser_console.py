@@ -18,8 +18,7 @@ pytestmark = pytest.mark.browser
 BIG_BUTTON_PX = 56  # 3.5rem at the default 16px
 
 
-def test_console_path_ends_in_a_ticket_survey_answered_on_a_phone(app, build, clock, live_server, browser,
-                                                                  tmp_path):
+def test_console_path_ends_in_a_ticket_survey_answered_on_a_phone(app, build, clock, live_server, browser, tmp_path):
     unit = build.unit(name="Disdukcapil Kota Bogor", slug="kota-bogor")
     ktp = build.service_type(unit, name="KTP-el")
     build.counter(unit, public_code="BGR01", name="Loket 1 – KTP-el", service_types=[ktp])
@@ -62,8 +61,19 @@ def test_console_path_ends_in_a_ticket_survey_answered_on_a_phone(app, build, cl
     citizen = phone(browser).new_page()
     citizen.goto(survey_url)
     assert citizen.get_by_text("Petugas: Dewi Lestari").is_visible()
-    for index, label in enumerate(["Sesuai", "Mudah", "Sangat cepat", "Gratis", "Sesuai", "Kompeten",
-                                   "Sangat sopan dan ramah", "Baik", "Berfungsi kurang maksimal"]):
+    for index, label in enumerate(
+        [
+            "Sesuai",
+            "Mudah",
+            "Sangat cepat",
+            "Gratis",
+            "Sesuai",
+            "Kompeten",
+            "Sangat sopan dan ramah",
+            "Baik",
+            "Berfungsi kurang maksimal",
+        ]
+    ):
         citizen.locator("fieldset").nth(index).get_by_text(label, exact=True).click()
     citizen.get_by_role("button", name="Kirim jawaban").click()
     citizen.wait_for_url("**/terima-kasih")

@@ -23,11 +23,20 @@ NIP_SARI = "197801012005012003"
 def staff(build):
     unit = build.unit(slug="bogor")
     build.counter(unit)
-    people = {nip: build.employee(nip=nip, name=name)
-              for nip, name in ((NIP_ANI, "Ani"), (NIP_BUDI, "Budi"), (NIP_SARI, "Sari"))}  # fmt: skip
+    people = {
+        nip: build.employee(nip=nip, name=name)
+        for nip, name in ((NIP_ANI, "Ani"), (NIP_BUDI, "Budi"), (NIP_SARI, "Sari"))
+    }
     for nip in (NIP_ANI, NIP_BUDI):
-        db.session.add(EmployeeAssignment(employee=people[nip], unit=unit, position="Petugas",
-                                          supervisor=people[NIP_SARI], valid_from=date(2026, 1, 1)))
+        db.session.add(
+            EmployeeAssignment(
+                employee=people[nip],
+                unit=unit,
+                position="Petugas",
+                supervisor=people[NIP_SARI],
+                valid_from=date(2026, 1, 1),
+            )
+        )
     db.session.commit()
     return people
 
@@ -40,16 +49,20 @@ def write(tmp_path: Path, text: str, name: str = "data.csv", encoding: str = "ut
 
 def targets() -> list[tuple]:
     db.session.expire_all()
-    return [(t.employee_id, t.period_id, t.name, t.target, t.realisation, t.lower_is_better, t.measure_unit)
-            for t in db.session.scalars(select(EmployeeTarget).order_by(EmployeeTarget.name))]  # fmt: skip
+    return [
+        (t.employee_id, t.period_id, t.name, t.target, t.realisation, t.lower_is_better, t.measure_unit)
+        for t in db.session.scalars(select(EmployeeTarget).order_by(EmployeeTarget.name))
+    ]
 
 
 def test_import_targets_creates_then_updates_and_a_reimport_changes_nothing(app, staff, tmp_path) -> None:
     runner = app.test_cli_runner()
-    text = (f"nip,period,name,target,realisation,lower_is_better,unit\n"
-            f"{NIP_ANI},2026-Q3,Berkas KTP-el selesai,120,132,0,berkas\n"
-            f"'{NIP_ANI},2026-Q3,Menit tunggu rata-rata,15,,ya,menit\n"
-            f"{NIP_BUDI},2026-q3,Berkas KK selesai,80,60,,berkas\n")  # fmt: skip
+    text = (
+        f"nip,period,name,target,realisation,lower_is_better,unit\n"
+        f"{NIP_ANI},2026-Q3,Berkas KTP-el selesai,120,132,0,berkas\n"
+        f"'{NIP_ANI},2026-Q3,Menit tunggu rata-rata,15,,ya,menit\n"
+        f"{NIP_BUDI},2026-q3,Berkas KK selesai,80,60,,berkas\n"
+    )
     first = runner.invoke(args=["appraisal", "import-targets", write(tmp_path, text)])
     assert first.exit_code == 0, first.output
     assert "targets: 3 created, 0 updated, 0 unchanged." in first.output
@@ -68,34 +81,40 @@ def test_import_targets_creates_then_updates_and_a_reimport_changes_nothing(app,
 
 def test_a_spreadsheet_export_with_semicolons_bom_and_decimal_commas_is_read(app, staff, tmp_path) -> None:
     text = f"nip;period;name;target;realisation\n{NIP_ANI};2026-Q3;Sosialisasi;4;2,5\n"
-    result = app.test_cli_runner().invoke(args=["appraisal", "import-targets",
-                                                write(tmp_path, text, encoding="utf-8-sig")])  # fmt: skip
+    result = app.test_cli_runner().invoke(
+        args=["appraisal", "import-targets", write(tmp_path, text, encoding="utf-8-sig")]
+    )
     assert result.exit_code == 0, result.output
     assert targets()[0][3:5] == (Decimal(4), Decimal("2.5"))
 
 
 def test_a_bad_target_file_imports_nothing_and_names_every_problem(app, staff, tmp_path) -> None:
-    text = ("nip,period,name,target,realisation,lower_is_better\n"
-            f"{NIP_ANI},2026-Q3,Baik,100,90,0\n"
-            "199912312020121999,2026-Q3,Orang lain,100,90,0\n"
-            f"{NIP_ANI},2026-Q5,Periode salah,100,90,0\n"
-            f"{NIP_ANI},2026-Q3,Target nol,0,10,0\n"
-            f"{NIP_ANI},2026-Q3,Angka,sepuluh,10,0\n"
-            f"{NIP_ANI},2026-Q3,Bendera,10,10,mungkin\n"
-            f"{NIP_ANI},2026-Q3,Baik,100,95,0\n")  # fmt: skip
+    text = (
+        "nip,period,name,target,realisation,lower_is_better\n"
+        f"{NIP_ANI},2026-Q3,Baik,100,90,0\n"
+        "199912312020121999,2026-Q3,Orang lain,100,90,0\n"
+        f"{NIP_ANI},2026-Q5,Periode salah,100,90,0\n"
+        f"{NIP_ANI},2026-Q3,Target nol,0,10,0\n"
+        f"{NIP_ANI},2026-Q3,Angka,sepuluh,10,0\n"
+        f"{NIP_ANI},2026-Q3,Bendera,10,10,mungkin\n"
+        f"{NIP_ANI},2026-Q3,Baik,100,95,0\n"
+    )
     result = app.test_cli_runner().invoke(args=["appraisal", "import-targets", write(tmp_path, text)])
     assert result.exit_code == 1
-    for expected in ("line 3: no employee with NIP '199912312020121999'",
-                     "line 4: period: '2026-Q5' is not a valid period",
-                     "line 5: The target of 'Target nol' must be above 0",
-                     "line 6: target must be a number such as 120 or 92.5; got 'sepuluh'",
-                     "line 7: lower_is_better must be 1/0, ya/tidak or yes/no; got 'mungkin'",
-                     f"line 8: repeats the target 'Baik' of NIP {NIP_ANI} for 2026-Q3"):  # fmt: skip
+    for expected in (
+        "line 3: no employee with NIP '199912312020121999'",
+        "line 4: period: '2026-Q5' is not a valid period",
+        "line 5: The target of 'Target nol' must be above 0",
+        "line 6: target must be a number such as 120 or 92.5; got 'sepuluh'",
+        "line 7: lower_is_better must be 1/0, ya/tidak or yes/no; got 'mungkin'",
+        f"line 8: repeats the target 'Baik' of NIP {NIP_ANI} for 2026-Q3",
+    ):
         assert expected in result.output
     assert targets() == []
 
     wrong_header = app.test_cli_runner().invoke(
-        args=["appraisal", "import-targets", write(tmp_path, "nip,periode,name,target\n1,2,3,4\n")])
+        args=["appraisal", "import-targets", write(tmp_path, "nip,periode,name,target\n1,2,3,4\n")]
+    )
     assert "missing column(s) period" in wrong_header.output and "unknown column(s) periode" in wrong_header.output
 
 
@@ -106,25 +125,50 @@ def ratings_file(tmp_path: Path, *lines: str) -> str:
 def test_import_ratings_requires_a_reason_to_override_the_median(app, staff, tmp_path) -> None:
     runner = app.test_cli_runner()
     values = "sesuai,sesuai,di_atas,di_atas,sesuai,Di Atas Ekspektasi,sesuai"  # median: sesuai
-    refused = runner.invoke(args=["appraisal", "import-ratings", ratings_file(
-        tmp_path, f"{NIP_ANI},2026-Q3,{NIP_SARI},{values},di_atas,,Terus pertahankan")])
+    refused = runner.invoke(
+        args=[
+            "appraisal",
+            "import-ratings",
+            ratings_file(tmp_path, f"{NIP_ANI},2026-Q3,{NIP_SARI},{values},di_atas,,Terus pertahankan"),
+        ]
+    )
     assert refused.exit_code == 1
     assert "overall di_atas differs from the suggested rating (Sesuai Ekspektasi" in refused.output
     assert db.session.scalar(select(BehaviourRating.id)) is None
 
-    bad = runner.invoke(args=["appraisal", "import-ratings", ratings_file(
-        tmp_path, f"{NIP_ANI},2026-Q3,{NIP_ANI},{values},,,",
-        f"{NIP_BUDI},2026-Q3,,{values.replace('sesuai', 'ok', 1)},,,")])
+    bad = runner.invoke(
+        args=[
+            "appraisal",
+            "import-ratings",
+            ratings_file(
+                tmp_path,
+                f"{NIP_ANI},2026-Q3,{NIP_ANI},{values},,,",
+                f"{NIP_BUDI},2026-Q3,,{values.replace('sesuai', 'ok', 1)},,,",
+            ),
+        ]
+    )
     assert "line 2: an employee cannot rate themself" in bad.output and "line 3: 'ok' is not a rating" in bad.output
 
-    stored = runner.invoke(args=["appraisal", "import-ratings", ratings_file(
-        tmp_path, f"{NIP_ANI},2026-Q3,{NIP_SARI},{values},di_atas,Memimpin layanan keliling,Terus pertahankan",
-        f"{NIP_BUDI},2026-Q3,,{values},sesuai,,")])
+    stored = runner.invoke(
+        args=[
+            "appraisal",
+            "import-ratings",
+            ratings_file(
+                tmp_path,
+                f"{NIP_ANI},2026-Q3,{NIP_SARI},{values},di_atas,Memimpin layanan keliling,Terus pertahankan",
+                f"{NIP_BUDI},2026-Q3,,{values},sesuai,,",
+            ),
+        ]
+    )
     assert stored.exit_code == 0, stored.output
     assert "ratings: 2 created, 0 updated, 0 unchanged." in stored.output
     rating = db.session.scalar(select(BehaviourRating).where(BehaviourRating.employee_id == staff[NIP_ANI].id))
     assert (rating.adaptif, rating.overall, rating.override_reason, rating.supervisor_id) == (
-        "di_atas", "di_atas", "Memimpin layanan keliling", staff[NIP_SARI].id)
+        "di_atas",
+        "di_atas",
+        "Memimpin layanan keliling",
+        staff[NIP_SARI].id,
+    )
 
 
 def test_holidays_are_added_renamed_seeded_and_listed(app, tmp_path) -> None:
@@ -138,8 +182,9 @@ def test_holidays_are_added_renamed_seeded_and_listed(app, tmp_path) -> None:
     seeded = runner.invoke(args=["holidays", "seed-national", "2026"])
     assert "Added 17 holiday(s) for 2026." in seeded.output
     assert "Added 0 holiday(s)" in runner.invoke(args=["holidays", "seed-national", "2026"]).output
-    assert "Added 8 holiday(s)" in runner.invoke(args=["holidays", "seed-national", "2026",
-                                                        "--with-cuti-bersama"]).output  # fmt: skip
+    assert (
+        "Added 8 holiday(s)" in runner.invoke(args=["holidays", "seed-national", "2026", "--with-cuti-bersama"]).output
+    )
     unknown = runner.invoke(args=["holidays", "seed-national", "2027"])
     assert unknown.exit_code == 1 and "not built in (only 2026)" in unknown.output
     listed = runner.invoke(args=["holidays", "list", "2026"]).output.splitlines()
@@ -150,11 +195,26 @@ def test_holidays_are_added_renamed_seeded_and_listed(app, tmp_path) -> None:
 
 def test_a_score_run_uses_the_imported_targets_and_ratings(app, staff, tmp_path, clock) -> None:
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["appraisal", "import-targets", write(tmp_path, (
-        "nip,period,name,target,realisation\n"
-        f"{NIP_ANI},2026-Q3,Berkas,100,85\n"), "t.csv")]).exit_code == 0
-    assert runner.invoke(args=["appraisal", "import-ratings", ratings_file(
-        tmp_path, f"{NIP_ANI},2026-Q3,{NIP_SARI},{','.join(['sesuai'] * 7)},,,")]).exit_code == 0
+    assert (
+        runner.invoke(
+            args=[
+                "appraisal",
+                "import-targets",
+                write(tmp_path, (f"nip,period,name,target,realisation\n{NIP_ANI},2026-Q3,Berkas,100,85\n"), "t.csv"),
+            ]
+        ).exit_code
+        == 0
+    )
+    assert (
+        runner.invoke(
+            args=[
+                "appraisal",
+                "import-ratings",
+                ratings_file(tmp_path, f"{NIP_ANI},2026-Q3,{NIP_SARI},{','.join(['sesuai'] * 7)},,,"),
+            ]
+        ).exit_code
+        == 0
+    )
     result = runner.invoke(args=["scores", "compute", "--period", "2026-Q3", "--unit", "bogor"])
     assert result.exit_code == 0, result.output
     unit = db.session.scalar(select(Unit).where(Unit.slug == "bogor"))

@@ -51,8 +51,13 @@ def test_without_apply_it_is_a_dry_run_and_says_so(unit, run, roster_file):
 
 
 def test_errors_are_printed_with_line_numbers_and_exit_1(unit, run, roster_file):
-    result = run(roster_file(f"{NIP};BGR01;2026-10-14;08:00;15:00", "1.98503E+17;BGR01;2026-10-15;08:00;15:00",
-                             f"{NIP};BGR01;2026-10-16;16:00;08:00"))
+    result = run(
+        roster_file(
+            f"{NIP};BGR01;2026-10-14;08:00;15:00",
+            "1.98503E+17;BGR01;2026-10-15;08:00;15:00",
+            f"{NIP};BGR01;2026-10-16;16:00;08:00",
+        )
+    )
     assert result.exit_code == 1
     assert "Baris 3: NIP 1.98503E+17 sudah diubah spreadsheet menjadi angka (notasi ilmiah)" in result.output
     assert "Baris 4: Jam selesai 08:00 tidak sesudah jam mulai 16:00" in result.output
@@ -71,8 +76,9 @@ def test_apply_stores_the_rows_and_a_second_run_skips_them(unit, run, roster_fil
 
 
 def test_apply_refuses_a_file_with_errors_and_stores_nothing(unit, run, roster_file):
-    result = run(roster_file(f"{NIP};BGR01;2026-10-14;08:00;15:00", f"{NIP[1:]};BGR01;2026-10-15;08:00;15:00"),
-                 "--apply")
+    result = run(
+        roster_file(f"{NIP};BGR01;2026-10-14;08:00;15:00", f"{NIP[1:]};BGR01;2026-10-15;08:00;15:00"), "--apply"
+    )
     assert result.exit_code == 1
     assert "Baris 3: NIP 98503152010011002 hanya 17 digit, kurang 1" in result.output
     assert "Tidak diterapkan" in result.output

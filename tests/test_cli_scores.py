@@ -23,23 +23,39 @@ def test_compute_and_show_on_the_demo_data(app, clock) -> None:
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo-data"]).exit_code == 0
 
-    one = runner.invoke(args=["scores", "compute", "--period", "2026-Q3", "--unit", "dukcapil-bogor",
-                              "--no-progress", "--by", "operator"])  # fmt: skip
+    one = runner.invoke(
+        args=[
+            "scores",
+            "compute",
+            "--period",
+            "2026-Q3",
+            "--unit",
+            "dukcapil-bogor",
+            "--no-progress",
+            "--by",
+            "operator",
+        ]
+    )
     assert one.exit_code == 0, one.output
     bogor = db.session.scalar(select(Unit).where(Unit.slug == "dukcapil-bogor"))
     first = current_run(bogor, "2026-Q3")
     assert first is not None and not first.provisional and first.created_by == "operator"
-    ikm = db.session.scalar(select(ScoreIndicator).where(ScoreIndicator.run_id == first.id,
-                                                          ScoreIndicator.employee_id.is_(None),
-                                                          ScoreIndicator.code == "ikm"))  # fmt: skip
+    ikm = db.session.scalar(
+        select(ScoreIndicator).where(
+            ScoreIndicator.run_id == first.id, ScoreIndicator.employee_id.is_(None), ScoreIndicator.code == "ikm"
+        )
+    )
     # The printed IKM is the stored one, and equals 25 × mean of the nine NRR over the valid Q3 answers.
     start = datetime(2026, 7, 1, tzinfo=bogor.zone)
     end = datetime(2026, 10, 1, tzinfo=bogor.zone)
     sums = db.session.execute(
         select(func.count(), *(func.sum(getattr(SurveyResponse, f"u{i}")) for i in range(1, 10))).where(
-            SurveyResponse.unit_id == bogor.id, SurveyResponse.status == "valid",
-            SurveyResponse.counted_at >= start, SurveyResponse.counted_at < end)
-    ).one()  # fmt: skip
+            SurveyResponse.unit_id == bogor.id,
+            SurveyResponse.status == "valid",
+            SurveyResponse.counted_at >= start,
+            SurveyResponse.counted_at < end,
+        )
+    ).one()
     n, totals = sums[0], sums[1:]
     exact = Fraction(25 * sum(totals), 9 * n)
     assert abs(Fraction(ikm.value) - exact) <= Fraction(1, 200)
@@ -60,21 +76,22 @@ def test_compute_and_show_on_the_demo_data(app, clock) -> None:
     assert f"run #{second.id}, current" in shown.output and "k = 20, publication threshold = 30" in shown.output
     assert "on time = finished_minus_issued_within_counter_standard" in shown.output
     lines = shown.output.splitlines()
-    table = lines[next(i for i, line in enumerate(lines) if line.startswith("employee")) + 1:]
+    table = lines[next(i for i, line in enumerate(lines) if line.startswith("employee")) + 1 :]
     assert len(table) == 10  # the ten employees assigned to the unit
     below = [int(m.group(1)) for line in table if (m := re.search(r" (\d+)  no: data belum cukup \(n < 30\)", line))]
     # The supervisor served nobody (n = 0) and the relief worker stood in a few days (0 < n < 30).
     assert sorted(n > 0 for n in below) == [False, True] and max(below) < 30
     assert sum(line.endswith("  yes") for line in table) == 8
-    history = runner.invoke(args=["scores", "show", "--unit", "dukcapil-bogor", "--period", "2026-Q3",
-                                  "--history"])  # fmt: skip
+    history = runner.invoke(args=["scores", "show", "--unit", "dukcapil-bogor", "--period", "2026-Q3", "--history"])
     assert f"#{first.id} " in history.output and f"superseded by #{second.id}" in history.output
-    old = runner.invoke(args=["scores", "show", "--unit", "dukcapil-bogor", "--period", "2026-Q3",
-                              "--run", str(first.id)])  # fmt: skip
+    old = runner.invoke(
+        args=["scores", "show", "--unit", "dukcapil-bogor", "--period", "2026-Q3", "--run", str(first.id)]
+    )
     assert f"superseded by run #{second.id}" in old.output
 
-    current = runner.invoke(args=["scores", "compute", "--period", "2026-Q4", "--unit", "puskesmas-kassi-kassi",
-                                  "--no-progress"])  # fmt: skip
+    current = runner.invoke(
+        args=["scores", "compute", "--period", "2026-Q4", "--unit", "puskesmas-kassi-kassi", "--no-progress"]
+    )
     assert "PROVISIONAL (period not over yet)" in current.output
 
 
@@ -106,8 +123,20 @@ def test_parameters_are_set_per_unit_and_used_by_the_next_run(app, build, clock)
 
     shown = runner.invoke(args=["scores", "params", "--unit", "param"])
     assert "shrinkage_k = 20  (default)" in shown.output and "publication_threshold = 30  (default)" in shown.output
-    changed = runner.invoke(args=["scores", "params", "--unit", "param", "--set", "shrinkage_k=5",
-                                  "--set", "ikp_unsur=u6,u7", "--set", "weight_convention=0.111"])  # fmt: skip
+    changed = runner.invoke(
+        args=[
+            "scores",
+            "params",
+            "--unit",
+            "param",
+            "--set",
+            "shrinkage_k=5",
+            "--set",
+            "ikp_unsur=u6,u7",
+            "--set",
+            "weight_convention=0.111",
+        ]
+    )
     assert changed.exit_code == 0, changed.output
     assert "shrinkage_k = 5\n" in changed.output and "ikp_unsur = ['U6', 'U7']\n" in changed.output
     refused = runner.invoke(args=["scores", "params", "--unit", "param", "--set", "publication_threshold=0"])

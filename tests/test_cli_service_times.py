@@ -24,16 +24,28 @@ def test_per_counter_and_per_employee_figures(app, build, clock):
     ):
         issued = start + timedelta(minutes=40 * n)
         called = issued + timedelta(minutes=wait)
-        rows.append(dict(unit_id=unit.id, external_id=f"T{n}", counter_id=counter.id, service_type_id=service.id,
-                         employee_id=employee.id, issued_at=issued, called_at=called, started_at=called,
-                         finished_at=called + timedelta(minutes=service_minutes), outcome="finished",
-                         returned=False))
+        rows.append(
+            dict(
+                unit_id=unit.id,
+                external_id=f"T{n}",
+                counter_id=counter.id,
+                service_type_id=service.id,
+                employee_id=employee.id,
+                issued_at=issued,
+                called_at=called,
+                started_at=called,
+                finished_at=called + timedelta(minutes=service_minutes),
+                outcome="finished",
+                returned=False,
+            )
+        )
     db.session.execute(insert(Ticket), rows)
     db.session.commit()
     runner = app.test_cli_runner()
 
-    by_counter = runner.invoke(args=["service-times", "--unit", "kota-contoh", "--period", "2026-10", "--by",
-                                     "counter", "--json"])
+    by_counter = runner.invoke(
+        args=["service-times", "--unit", "kota-contoh", "--period", "2026-10", "--by", "counter", "--json"]
+    )
     assert by_counter.exit_code == 0, by_counter.output
     figures = json.loads(by_counter.output)
     assert figures["CTH01"]["wait_median_minutes"]["value"] == "5.00"  # nearest rank of (5, 15)

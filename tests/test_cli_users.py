@@ -117,8 +117,9 @@ def test_a_known_role_is_required(create, args):
 
 
 def test_password_can_come_from_the_environment(app):
-    result = app.test_cli_runner().invoke(args=["users", "create", "ani", "--role", "hr"],
-                                          env={"SUARA_WARGA_PASSWORD": "dari-lingkungan"})
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "ani", "--role", "hr"], env={"SUARA_WARGA_PASSWORD": "dari-lingkungan"}
+    )
     assert result.exit_code == 0, result.output
     [user] = users()
     assert user.check_password("dari-lingkungan")

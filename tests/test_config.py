@@ -15,9 +15,20 @@ from feedback_app.services.qr import counter_survey_url
 from tests.blueprints.test_survey import ALL_GOOD, path_of
 from tests.helpers import hidden_fields
 
-ENVIRONMENT = ("DATABASE_URL", "SECRET_KEY", "QR_SIGNING_KEY", "QR_SIGNING_KEY_ID", "PUBLIC_BASE_URL",
-               "RATELIMIT_STORAGE_URI", "SURVEY_LIMIT_PER_BROWSER", "SURVEY_LIMIT_PER_IP", "TRUSTED_PROXIES",
-               "SURVEY_DUPLICATE_WINDOW_MINUTES", "SIGN_IN_MAX_HOURS", "QR_RETIRED_KEYS")
+ENVIRONMENT = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "QR_SIGNING_KEY",
+    "QR_SIGNING_KEY_ID",
+    "PUBLIC_BASE_URL",
+    "RATELIMIT_STORAGE_URI",
+    "SURVEY_LIMIT_PER_BROWSER",
+    "SURVEY_LIMIT_PER_IP",
+    "TRUSTED_PROXIES",
+    "SURVEY_DUPLICATE_WINDOW_MINUTES",
+    "SIGN_IN_MAX_HOURS",
+    "QR_RETIRED_KEYS",
+)
 PRODUCTION = {"TESTING": False, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
 
 
@@ -65,8 +76,9 @@ def test_development_and_tests_get_placeholder_secrets(bare_app, mode):
 
 
 def test_layers_instance_file_then_environment_then_mapping(bare_app, tmp_path, clean_environment):
-    (tmp_path / "config.py").write_text('SECRET_KEY = "from-file"\nQR_SIGNING_KEY = "qr-from-file"\n'
-                                        'PUBLIC_BASE_URL = "https://file.example/"\n')
+    (tmp_path / "config.py").write_text(
+        'SECRET_KEY = "from-file"\nQR_SIGNING_KEY = "qr-from-file"\nPUBLIC_BASE_URL = "https://file.example/"\n'
+    )
     clean_environment.setenv("QR_SIGNING_KEY", "qr-from-env")
     clean_environment.setenv("PUBLIC_BASE_URL", "https://env.example/")
     load_config(bare_app, {"TESTING": False, "PUBLIC_BASE_URL": "https://mapping.example/"})
@@ -118,14 +130,16 @@ def test_normalise_database_url(url, expected):
 
 
 def test_from_environment_reads_strings_numbers_and_retired_keys():
-    settings = from_environment({
-        "DATABASE_URL": "postgres://h/db",
-        "TRUSTED_PROXIES": "1",
-        "SURVEY_DUPLICATE_WINDOW_MINUTES": "45",
-        "QR_RETIRED_KEYS": "2:a,1:b:with-colon",
-        "SURVEY_LIMIT_PER_IP": "100 per hour",
-        "UNRELATED": "x",
-    })
+    settings = from_environment(
+        {
+            "DATABASE_URL": "postgres://h/db",
+            "TRUSTED_PROXIES": "1",
+            "SURVEY_DUPLICATE_WINDOW_MINUTES": "45",
+            "QR_RETIRED_KEYS": "2:a,1:b:with-colon",
+            "SURVEY_LIMIT_PER_IP": "100 per hour",
+            "UNRELATED": "x",
+        }
+    )
     assert settings == {
         "SQLALCHEMY_DATABASE_URI": "postgres://h/db",  # normalised later, by load_config
         "TRUSTED_PROXIES": 1,
@@ -155,8 +169,9 @@ def submit_from(app, counter, forwarded_for: str):
     return browser.post(path_of(counter), data={**form, **ALL_GOOD}, headers=headers).status_code
 
 
-@pytest.mark.config(TRUSTED_PROXIES=1, RATELIMIT_ENABLED=True, SURVEY_LIMIT_PER_IP="1 per hour",
-                    SURVEY_DUPLICATE_WINDOW_MINUTES=0)
+@pytest.mark.config(
+    TRUSTED_PROXIES=1, RATELIMIT_ENABLED=True, SURVEY_LIMIT_PER_IP="1 per hour", SURVEY_DUPLICATE_WINDOW_MINUTES=0
+)
 def test_behind_a_trusted_proxy_networks_are_told_apart_by_x_forwarded_for(app, build, clock):
     counter = build.counter()
     db.session.commit()
@@ -167,8 +182,9 @@ def test_behind_a_trusted_proxy_networks_are_told_apart_by_x_forwarded_for(app, 
     assert submit_from(app, counter, "192.0.2.1, 203.0.113.9") == 429
 
 
-@pytest.mark.config(TRUSTED_PROXIES=0, RATELIMIT_ENABLED=True, SURVEY_LIMIT_PER_IP="1 per hour",
-                    SURVEY_DUPLICATE_WINDOW_MINUTES=0)
+@pytest.mark.config(
+    TRUSTED_PROXIES=0, RATELIMIT_ENABLED=True, SURVEY_LIMIT_PER_IP="1 per hour", SURVEY_DUPLICATE_WINDOW_MINUTES=0
+)
 def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(app, build, clock):
     counter = build.counter()
     db.session.commit()

@@ -20,13 +20,18 @@ def test_demo_data_is_complete_realistic_and_idempotent(app, clock):
     assert first.exit_code == 0, first.output
 
     units = {u.slug: u for u in db.session.scalars(select(Unit).where(Unit.kind != "other"))}
-    assert {(u.kind, u.timezone) for u in units.values()} == {("dukcapil", "Asia/Jakarta"),
-                                                               ("puskesmas", "Asia/Makassar")}
+    assert {(u.kind, u.timezone) for u in units.values()} == {
+        ("dukcapil", "Asia/Jakarta"),
+        ("puskesmas", "Asia/Makassar"),
+    }
     for unit in units.values():
         assert 4 <= len(unit.counters) <= 6
         assert unit.parent is not None
         staff = db.session.scalars(
-            select(Employee).join(EmployeeAssignment, EmployeeAssignment.employee_id == Employee.id).where(EmployeeAssignment.unit_id == unit.id)).all()
+            select(Employee)
+            .join(EmployeeAssignment, EmployeeAssignment.employee_id == Employee.id)
+            .where(EmployeeAssignment.unit_id == unit.id)
+        ).all()
         assert 8 <= len(staff) <= 12
         assert sum(e.employment_type == "non-ASN" for e in staff) == 1
         for employee in staff:
@@ -38,7 +43,8 @@ def test_demo_data_is_complete_realistic_and_idempotent(app, clock):
 
     # Two full quarters before today's quarter, plus this quarter so far.
     first_answer, last_answer = db.session.execute(
-        select(func.min(SurveyResponse.counted_at), func.max(SurveyResponse.counted_at))).one()
+        select(func.min(SurveyResponse.counted_at), func.max(SurveyResponse.counted_at))
+    ).one()
     assert first_answer.astimezone(ZoneInfo("Asia/Makassar")).date().isoformat() >= "2026-04-01"
     assert first_answer.astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat() < "2026-04-08"
     assert last_answer <= clock.now() + timedelta(hours=1)  # answers trail their tickets by minutes, never days
@@ -46,29 +52,39 @@ def test_demo_data_is_complete_realistic_and_idempotent(app, clock):
 
     per_month = Tally()
     for employee_id, counted_at in db.session.execute(
-        select(SurveyResponse.employee_id, SurveyResponse.counted_at)
-        .where(SurveyResponse.status == "valid", SurveyResponse.employee_id.is_not(None))
+        select(SurveyResponse.employee_id, SurveyResponse.counted_at).where(
+            SurveyResponse.status == "valid", SurveyResponse.employee_id.is_not(None)
+        )
     ):
         per_month[employee_id, counted_at.strftime("%Y-%m")] += 1
     full_months = ["2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
     employees = {e for e, _ in per_month}
     in_band = {e for e in employees if all(40 <= per_month[e, m] <= 120 for m in full_months)}
-    below_threshold = {e for e in employees
-                       if all(sum(per_month[e, m] for m in q) < 30
-                              for q in (full_months[0:3], full_months[3:6]))}
+    below_threshold = {
+        e for e in employees if all(sum(per_month[e, m] for m in q) < 30 for q in (full_months[0:3], full_months[3:6]))
+    }
     assert len(below_threshold) == 2
-    assert in_band | below_threshold == employees, {e: [per_month[e, m] for m in full_months] for e in employees - in_band}
+    assert in_band | below_threshold == employees, {
+        e: [per_month[e, m] for m in full_months] for e in employees - in_band
+    }
     # Real differences between employees: their mean U7 answers are not all alike.
     means = db.session.execute(
-        select(SurveyResponse.employee_id, func.avg(SurveyResponse.u7)).group_by(SurveyResponse.employee_id)
-        .where(SurveyResponse.employee_id.is_not(None))).all()
+        select(SurveyResponse.employee_id, func.avg(SurveyResponse.u7))
+        .group_by(SurveyResponse.employee_id)
+        .where(SurveyResponse.employee_id.is_not(None))
+    ).all()
     assert max(m for _, m in means) - min(m for _, m in means) > 0.5
 
-    counts = (db.session.scalar(select(func.count(SurveyResponse.id))), db.session.scalar(select(func.count(Ticket.id))))
+    counts = (
+        db.session.scalar(select(func.count(SurveyResponse.id))),
+        db.session.scalar(select(func.count(Ticket.id))),
+    )
     again = runner.invoke(args=["demo-data"])
     assert again.exit_code == 0 and "already loaded" in again.output
-    assert counts == (db.session.scalar(select(func.count(SurveyResponse.id))),
-                      db.session.scalar(select(func.count(Ticket.id))))
+    assert counts == (
+        db.session.scalar(select(func.count(SurveyResponse.id))),
+        db.session.scalar(select(func.count(Ticket.id))),
+    )
     # Someone is signed in right now, so the printed survey link names an employee.
     welcome = runner.invoke(args=["welcome"])
     assert "/s/BGR01/" in welcome.output and "admin.bogor" in welcome.output

@@ -23,15 +23,32 @@ def test_migrations_match_the_models(app):
 def _response(counter, **kw) -> SurveyResponse:
     now = datetime(2026, 10, 14, 3, 0, tzinfo=UTC)
     values = {f"u{i}": 3 for i in range(1, 10)}
-    values.update(unit_id=counter.unit_id, counter_id=counter.id, attribution_source="none", channel="counter_qr",
-                  client_fingerprint="f" * 32, submission_key=f"{kw.pop('key', 1):032x}", status="valid",
-                  submitted_at=now, counted_at=now)
+    values.update(
+        unit_id=counter.unit_id,
+        counter_id=counter.id,
+        attribution_source="none",
+        channel="counter_qr",
+        client_fingerprint="f" * 32,
+        submission_key=f"{kw.pop('key', 1):032x}",
+        status="valid",
+        submitted_at=now,
+        counted_at=now,
+    )
     values.update(kw)
     return SurveyResponse(**values)
 
 
-@pytest.mark.parametrize("bad", [{"u1": 0}, {"u9": 5}, {"status": "maybe"}, {"attribution_source": "guess"},
-                                 {"comment": "x" * 2001}, {"age_band": "teen"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"u1": 0},
+        {"u9": 5},
+        {"status": "maybe"},
+        {"attribution_source": "guess"},
+        {"comment": "x" * 2001},
+        {"age_band": "teen"},
+    ],
+)
 def test_database_rejects_what_the_form_would(build, bad):
     counter = build.counter()
     db.session.add(_response(counter, **bad))
@@ -43,8 +60,15 @@ def test_database_rejects_what_the_form_would(build, bad):
 def test_one_response_per_ticket_and_per_submission_key(build):
     counter = build.counter()
     when = datetime(2026, 10, 14, 3, 0, tzinfo=UTC)
-    ticket = Ticket(unit_id=counter.unit_id, external_id="2026-10-14-A001", counter=counter,
-                    service_type=counter.service_types[0], issued_at=when, outcome="finished", finished_at=when)
+    ticket = Ticket(
+        unit_id=counter.unit_id,
+        external_id="2026-10-14-A001",
+        counter=counter,
+        service_type=counter.service_types[0],
+        issued_at=when,
+        outcome="finished",
+        finished_at=when,
+    )
     db.session.add(ticket)
     db.session.flush()
     db.session.add(_response(counter, key=1, ticket_id=ticket.id))

@@ -49,5 +49,6 @@ def logout() -> Response:
 @bp.get("/akun")
 @any_role
 def home() -> str:
-    return render_template("auth/home.html", user=current_user, units=units_in_scope(current_user),
-                           logout_form=ConfirmForm())
+    return render_template(
+        "auth/home.html", user=current_user, units=units_in_scope(current_user), logout_form=ConfirmForm()
+    )

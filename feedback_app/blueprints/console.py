@@ -69,7 +69,8 @@ def _without_employee() -> Response | None:
 def _counter_or_abort(code: str) -> Counter:
     """The counter named in the URL: 404 if unknown, 403 if it belongs to a unit this staff member does not serve."""
     counter = db.session.scalar(
-        select(Counter).options(selectinload(Counter.unit), selectinload(Counter.service_types))
+        select(Counter)
+        .options(selectinload(Counter.unit), selectinload(Counter.service_types))
         .where(Counter.public_code == code.upper())
     )
     if counter is None:
@@ -120,8 +121,13 @@ def sign_in(code: str) -> Response:
         return _refused(error, redirect(url_for("console.index")))
     db.session.commit()
     if not result.replayed:
-        flash(_("Anda masuk ke %(counter)s. Jawaban survei di loket ini tercatat atas nama Anda sampai Anda keluar.",
-                counter=counter.name), "info")
+        flash(
+            _(
+                "Anda masuk ke %(counter)s. Jawaban survei di loket ini tercatat atas nama Anda sampai Anda keluar.",
+                counter=counter.name,
+            ),
+            "info",
+        )
         for name in result.closed_others:
             flash(_("Sesi %(name)s di loket ini ditutup.", name=name), "info")
     return _back(counter)
@@ -156,10 +162,19 @@ def show_counter(code: str) -> Response | str:
     finished = last_finished_ticket(counter, at) if here else None
     survey_url = ticket_survey_url(finished) if finished is not None else None
     return render_template(
-        "console/counter.html", counter=counter, unit=counter.unit, live=live, here=here,
-        duty=on_duty(counter.id, at), queue=waiting_tickets(counter, at) if here else [],
-        current=current_ticket(counter, at) if here else None, finished=finished, survey_url=survey_url,
-        qr=qr_svg(survey_url) if survey_url else None, number=ticket_number, new_key=new_key,
+        "console/counter.html",
+        counter=counter,
+        unit=counter.unit,
+        live=live,
+        here=here,
+        duty=on_duty(counter.id, at),
+        queue=waiting_tickets(counter, at) if here else [],
+        current=current_ticket(counter, at) if here else None,
+        finished=finished,
+        survey_url=survey_url,
+        qr=qr_svg(survey_url) if survey_url else None,
+        number=ticket_number,
+        new_key=new_key,
     )
 
 
@@ -179,8 +194,14 @@ def issue(code: str) -> Response:
         return _refused(error, _back(counter))
     db.session.commit()
     if not result.replayed and result.ticket is not None:
-        flash(_("Nomor %(number)s untuk %(service)s sudah masuk antrean.", number=ticket_number(result.ticket),
-                service=result.ticket.service_type.name), "info")
+        flash(
+            _(
+                "Nomor %(number)s untuk %(service)s sudah masuk antrean.",
+                number=ticket_number(result.ticket),
+                service=result.ticket.service_type.name,
+            ),
+            "info",
+        )
     return _back(counter)
 
 
@@ -195,8 +216,9 @@ def act(code: str) -> Response:
     if form.action.data not in TICKET_ACTIONS:
         abort(400)
     try:
-        console_action(current_user, counter, form.action.data, form.key.data, now(),
-                       external_id=form.ticket.data or None)
+        console_action(
+            current_user, counter, form.action.data, form.key.data, now(), external_id=form.ticket.data or None
+        )
     except ConsoleError as error:
         return _refused(error, _back(counter))
     db.session.commit()
@@ -214,5 +236,12 @@ def print_ticket(code: str) -> Response | str:
     if ticket is None or ticket.finished_at is None:
         abort(404)
     survey_url = ticket_survey_url(ticket)
-    return render_template("console/print.html", counter=counter, unit=counter.unit, ticket=ticket,
-                           number=ticket_number(ticket), survey_url=survey_url, qr=qr_svg(survey_url))
+    return render_template(
+        "console/print.html",
+        counter=counter,
+        unit=counter.unit,
+        ticket=ticket,
+        number=ticket_number(ticket),
+        survey_url=survey_url,
+        qr=qr_svg(survey_url),
+    )

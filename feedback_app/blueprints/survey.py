@@ -80,12 +80,19 @@ def _questions_html(service_choices: list[tuple[int, str]]) -> Markup:
         if len(cache) >= _FRAGMENT_CACHE_SIZE:
             cache.clear()
         form = SurveyForm(service_choices, formdata=None)
-        html = cache[key] = Markup(render_template("survey/_questions.html", form=form))
+        html = cache[key] = Markup(render_template("survey/_questions.html", form=form))  # noqa: S704  (autoescaped template)
     return html
 
 
-def _render(counter: Counter | SurveyCounter, employee_name: str | None, *, service_choices: list[tuple[int, str]],
-            form: SurveyForm | None = None, duty_reference: str = "", status: int = 200) -> Response:
+def _render(
+    counter: Counter | SurveyCounter,
+    employee_name: str | None,
+    *,
+    service_choices: list[tuple[int, str]],
+    form: SurveyForm | None = None,
+    duty_reference: str = "",
+    status: int = 200,
+) -> Response:
     """The survey page: blank (a first visit) or ``form`` with the citizen's answers and what is wrong with them."""
     if form is None:
         hidden = {"duty": duty_reference, "submission_key": secrets.token_hex(16)}
@@ -96,8 +103,15 @@ def _render(counter: Counter | SurveyCounter, employee_name: str | None, *, serv
         hidden = {"duty": form.duty.data or "", "submission_key": form.submission_key.data}
         questions = None
     response = make_response(
-        render_template("survey/form.html", counter=counter, unit=counter.unit, form=form, hidden=hidden,
-                        employee_name=employee_name, questions_html=questions),
+        render_template(
+            "survey/form.html",
+            counter=counter,
+            unit=counter.unit,
+            form=form,
+            hidden=hidden,
+            employee_name=employee_name,
+            questions_html=questions,
+        ),
         status,
     )
     response.headers["Cache-Control"] = "no-store"
@@ -129,8 +143,12 @@ def _ip_limit() -> str:
 def show_form(code: str, token: str) -> Response:
     found, duty = find_survey_counter_on_duty(code, now()) or (None, NOBODY)
     counter = _checked(found, token)
-    return _render(counter, duty.employee_name, service_choices=_service_choices(counter),
-                   duty_reference=sign_duty(counter.id, duty))
+    return _render(
+        counter,
+        duty.employee_name,
+        service_choices=_service_choices(counter),
+        duty_reference=sign_duty(counter.id, duty),
+    )
 
 
 @bp.post("/<code>/<token>")
@@ -216,12 +234,18 @@ def submit_ticket_form(token: str) -> Response:
     ticket = _ticket_for(token)
     form = SurveyForm(_service_choices(None))
     if not form.validate():
-        return _render(ticket.counter, ticket_duty(ticket).employee_name, service_choices=_service_choices(None),
-                       form=form, status=400)
+        return _render(
+            ticket.counter,
+            ticket_duty(ticket).employee_name,
+            service_choices=_service_choices(None),
+            form=form,
+            status=400,
+        )
     submission = _submission(form)
     try:
-        submit_response(ticket.counter, submission, fingerprints=recent_fingerprints(client_identity()), at=now(),
-                        ticket=ticket)
+        submit_response(
+            ticket.counter, submission, fingerprints=recent_fingerprints(client_identity()), at=now(), ticket=ticket
+        )
     except TicketAlreadyAnswered:
         db.session.rollback()
         return _ticket_page("survey/ticket_answered.html", 409, ticket=ticket, unit=ticket.counter.unit)

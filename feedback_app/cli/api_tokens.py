@@ -31,8 +31,11 @@ def create_command(unit_slug: str, name: str) -> None:
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
-    click.echo(f"Created API token {row.id} {row.name!r} for {unit.slug}. It is shown only now; store it in the "
-               "queue machine:", err=True)
+    click.echo(
+        f"Created API token {row.id} {row.name!r} for {unit.slug}. It is shown only now; store it in the "
+        "queue machine:",
+        err=True,
+    )
     click.echo(token)
 
 
@@ -47,8 +50,19 @@ def list_command(unit_slug: str | None) -> None:
         return
     click.echo("id\tunit\tname\tprefix\tcreated\tlast used\trevoked")
     for row in rows:
-        click.echo("\t".join([str(row.id), row.unit.slug, row.name, row.prefix + "…", _time(row.created_at),
-                              _time(row.last_used_at), _time(row.revoked_at)]))
+        click.echo(
+            "\t".join(
+                [
+                    str(row.id),
+                    row.unit.slug,
+                    row.name,
+                    row.prefix + "…",
+                    _time(row.created_at),
+                    _time(row.last_used_at),
+                    _time(row.revoked_at),
+                ]
+            )
+        )
 
 
 @api_token.command("revoke")

@@ -22,13 +22,15 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("login")
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES),
-              help="Repeat for several roles.")
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Repeat for several roles."
+)
 @click.option("--unit", "unit_slug", help="Limit the account to one unit (slug).")
 @click.option("--employee", "employee_nip", help="Link the account to an employee by NIP.")
 @click.password_option(envvar="SUARA_WARGA_PASSWORD", help="Prompted for when not given (or SUARA_WARGA_PASSWORD).")
-def create_user_command(login: str, roles: tuple[str, ...], unit_slug: str | None, employee_nip: str | None,
-                        password: str) -> None:
+def create_user_command(
+    login: str, roles: tuple[str, ...], unit_slug: str | None, employee_nip: str | None, password: str
+) -> None:
     """Create an account LOGIN with a hashed password."""
     try:
         user = create_user(login, password, set(roles), unit_slug=unit_slug, employee_nip=employee_nip)
@@ -41,8 +43,13 @@ def create_user_command(login: str, roles: tuple[str, ...], unit_slug: str | Non
 @click.command("qr")
 @click.argument("code")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--format", "fmt", type=click.Choice(["png", "svg"]), default=None,
-              help="Default: from the output file's extension, else png.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "svg"]),
+    default=None,
+    help="Default: from the output file's extension, else png.",
+)
 def qr_command(code: str, output: Path, fmt: str | None) -> None:
     """Write the QR code of counter CODE to a PNG or SVG file."""
     counter = db.session.scalar(select(Counter).where(Counter.public_code == code.upper()))

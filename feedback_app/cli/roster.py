@@ -29,16 +29,23 @@ def roster() -> None:
 def _report(check: RosterCheck) -> None:
     for row in check.errors:
         click.echo(_("Baris %(line)d: %(message)s", line=row.line, message=str(row.message)), err=True)
-    click.echo(_("Ringkasan: %(ok)d baris siap, %(duplicate)d sudah tersimpan (dilewati), %(error)d galat.",
-                 ok=check.ok_count, duplicate=check.duplicate_count, error=check.error_count))
+    click.echo(
+        _(
+            "Ringkasan: %(ok)d baris siap, %(duplicate)d sudah tersimpan (dilewati), %(error)d galat.",
+            ok=check.ok_count,
+            duplicate=check.duplicate_count,
+            error=check.error_count,
+        )
+    )
 
 
 @roster.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--apply", "apply_", is_flag=True, help="Store the rows (default: a dry run that stores nothing).")
 @click.option("--unit", "unit_slug", help="Accept only counters of this unit (slug).")
-@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
-              help="Language of the messages.")
+@click.option(
+    "--lang", type=click.Choice(["id", "en"]), default="id", show_default=True, help="Language of the messages."
+)
 def import_command(file: Path, apply_: bool, unit_slug: str | None, lang: str) -> None:
     """Check a roster CSV (nip,counter,date,start,end) and, with --apply, store it in one transaction.
 

@@ -48,8 +48,10 @@ def _summary(run: ScoreRun) -> str:
         grade = ikm.explanation["summary"]["grade"]
         figure = f"IKM {ikm.value:.2f}, mutu {grade['mutu']} ({grade['kinerja']})"
     label = " PROVISIONAL (period not over yet)" if run.provisional else ""
-    return (f"{run.unit.slug} {run.period_id}: run #{run.id}{label}; {run.input_counts['responses_valid']} valid "
-            f"responses; {figure}")  # fmt: skip
+    return (
+        f"{run.unit.slug} {run.period_id}: run #{run.id}{label}; {run.input_counts['responses_valid']} valid "
+        f"responses; {figure}"
+    )
 
 
 @click.group("scores", help="Compute and read score runs.")
@@ -61,8 +63,9 @@ def scores() -> None:
 @click.option("--period", "period_code", required=True, help="2026-Q3, 2026-07, 2026-S2, 2026 or 2026-10-01.")
 @click.option("--unit", "unit_slug", help="One unit (slug); default: every unit with counters.")
 @click.option("--by", "created_by", default=None, help="Who asked for the run (default cli:<your login>).")
-@click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar (default: only when the output is a terminal).")
+@click.option(
+    "--progress/--no-progress", default=None, help="Show a progress bar (default: only when the output is a terminal)."
+)
 def compute(period_code: str, unit_slug: str | None, created_by: str | None, progress: bool | None) -> None:
     """Compute and store a score run per unit for a period, superseding the unit's current run."""
     period = period_by_code(period_code)
@@ -86,8 +89,9 @@ def compute(period_code: str, unit_slug: str | None, created_by: str | None, pro
             summaries.append(_summary(run))
 
     if show_bar:
-        with click.progressbar(length=len(units) * len(SCORE_RUN_STEPS), label=f"Score runs {period.id}",
-                               file=sys.stdout) as bar:  # fmt: skip
+        with click.progressbar(
+            length=len(units) * len(SCORE_RUN_STEPS), label=f"Score runs {period.id}", file=sys.stdout
+        ) as bar:
             run_all(lambda _unit, _step: bar.update(1))
     else:
         run_all(lambda unit, step: click.echo(f"{unit.slug}: {step} done"))
@@ -114,8 +118,10 @@ def show(unit_slug: str, period_code: str, run_id: int | None, history: bool) ->
             raise click.ClickException(f"no score run for {unit.slug} and {period.id}")
         for run in runs:
             state = "current" if run.superseded_by_id is None else f"superseded by #{run.superseded_by_id}"
-            click.echo(f"#{run.id} {run.created_at:%Y-%m-%d %H:%M} UTC by {run.created_by}, code {run.code_version}, "
-                       f"{'provisional, ' if run.provisional else ''}{state}")  # fmt: skip
+            click.echo(
+                f"#{run.id} {run.created_at:%Y-%m-%d %H:%M} UTC by {run.created_by}, code {run.code_version}, "
+                f"{'provisional, ' if run.provisional else ''}{state}"
+            )
         return
     if run_id is None:
         run = current_run(unit, period.id)
@@ -131,16 +137,22 @@ def show(unit_slug: str, period_code: str, run_id: int | None, history: bool) ->
     report = run_report(run)
     state = "current" if run.superseded_by_id is None else f"superseded by run #{run.superseded_by_id}"
     click.echo(f"{unit.name} — {period.label} ({period.id}), run #{run.id}, {state}")
-    click.echo(f"computed {run.created_at:%Y-%m-%d %H:%M} UTC by {run.created_by}, code {run.code_version}"
-               f"{', PROVISIONAL: the period is not over yet' if run.provisional else ''}")  # fmt: skip
-    click.echo(f"parameters: k = {run.parameters['shrinkage_k']}, publication threshold = "
-               f"{run.parameters['publication_threshold']}, weights = {run.parameters['weight_convention']}, "
-               f"ikp = {'+'.join(run.parameters['ikp_unsur'])}, on time = {run.parameters['on_time_rule']}")  # fmt: skip
+    click.echo(
+        f"computed {run.created_at:%Y-%m-%d %H:%M} UTC by {run.created_by}, code {run.code_version}"
+        f"{', PROVISIONAL: the period is not over yet' if run.provisional else ''}"
+    )
+    click.echo(
+        f"parameters: k = {run.parameters['shrinkage_k']}, publication threshold = "
+        f"{run.parameters['publication_threshold']}, weights = {run.parameters['weight_convention']}, "
+        f"ikp = {'+'.join(run.parameters['ikp_unsur'])}, on time = {run.parameters['on_time_rule']}"
+    )
     click.echo(_summary(run))
     rows = report.unit_rows
-    click.echo(f"unit ikp {_figure(rows, 'ikp')}; median wait {_figure(rows, 'wait_median_minutes', ' min')}; "
-               f"on time {_figure(rows, 'on_time_rate', '%')}; complaints answered within 3 working days "
-               f"{_figure(rows, 'answered_within_3_working_days_rate', '%')}")  # fmt: skip
+    click.echo(
+        f"unit ikp {_figure(rows, 'ikp')}; median wait {_figure(rows, 'wait_median_minutes', ' min')}; "
+        f"on time {_figure(rows, 'on_time_rate', '%')}; complaints answered within 3 working days "
+        f"{_figure(rows, 'answered_within_3_working_days_rate', '%')}"
+    )
     threshold = run.parameters["publication_threshold"]
     click.echo(f"\n{'employee':<36} {'NIP':<18} {'ikp':>7} {'raw':>7} {'n':>5}  published")
     for figure in report.employees:
@@ -151,14 +163,21 @@ def show(unit_slug: str, period_code: str, run_id: int | None, history: bool) ->
             published = f"no: data belum cukup (n < {threshold})"
         else:
             published = "no: not available"
-        click.echo(f"{figure.name[:36]:<36} {figure.nip or '-':<18} {value:>7} {figure.raw or '-':>7} "
-                   f"{figure.n or 0:>5}  {published}")  # fmt: skip
+        click.echo(
+            f"{figure.name[:36]:<36} {figure.nip or '-':<18} {value:>7} {figure.raw or '-':>7} "
+            f"{figure.n or 0:>5}  {published}"
+        )
 
 
 @scores.command("params")
 @click.option("--unit", "unit_slug", required=True, help="The unit (slug).")
-@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
-              help="Change a parameter; repeat for several; an empty value goes back to the default.")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Change a parameter; repeat for several; an empty value goes back to the default.",
+)
 def params(unit_slug: str, assignments: tuple[str, ...]) -> None:
     """Print a unit's scoring parameters, or change some with --set key=value."""
     unit = unit_by_slug(unit_slug)

@@ -11,19 +11,28 @@ from scoring import ServiceTimeStats, service_time_indicators
 
 from ..extensions import db
 from ..models import Counter, Employee
-from ..services.statistics import service_time_stats
 from ..services.scores import unit_parameters
+from ..services.statistics import service_time_stats
 from .common import period_by_code, unit_by_slug
 
-COLUMNS = ("wait_median_minutes", "wait_p90_minutes", "service_median_minutes", "service_p90_minutes",
-           "on_time_rate", "tickets_per_working_day", "no_show_rate", "error_rate")
+COLUMNS = (
+    "wait_median_minutes",
+    "wait_p90_minutes",
+    "service_median_minutes",
+    "service_p90_minutes",
+    "on_time_rate",
+    "tickets_per_working_day",
+    "no_show_rate",
+    "error_rate",
+)
 
 
 @click.command("service-times")
 @click.option("--unit", "unit_slug", required=True, help="The unit's slug.")
 @click.option("--period", "period_code", required=True, help="2026-10, 2026-Q4, 2026-S2 or 2026.")
-@click.option("--by", "group_by", type=click.Choice(["employee", "counter", "unit"]), default="employee",
-              show_default=True)
+@click.option(
+    "--by", "group_by", type=click.Choice(["employee", "counter", "unit"]), default="employee", show_default=True
+)
 @click.option("--json", "as_json", is_flag=True, help="Every indicator with its explanation, as JSON.")
 def service_times(unit_slug: str, period_code: str, group_by: str, as_json: bool) -> None:
     """Service-time indicators for a period in the unit's own zone, computed in SQL, each with its n."""
@@ -47,8 +56,10 @@ def service_times(unit_slug: str, period_code: str, group_by: str, as_json: bool
     click.echo("\t".join((group_by, "tickets", *COLUMNS)))
     for name, result in results.items():
         stats = groups[name]
-        cells = [str(getattr(result, column).value) if getattr(result, column).value is not None else "n/a"
-                 for column in COLUMNS]
+        cells = [
+            str(getattr(result, column).value) if getattr(result, column).value is not None else "n/a"
+            for column in COLUMNS
+        ]
         click.echo("\t".join((name, str(stats.tickets_issued if stats else 0), *cells)))
 
 

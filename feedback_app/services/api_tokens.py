@@ -21,7 +21,7 @@ from ..i18n import translate as _
 from ..models import ApiToken, Unit
 from .errors import DomainError
 
-TOKEN_PREFIX = "sw_"
+TOKEN_PREFIX = "sw_"  # noqa: S105  (the public prefix of every token, not a secret)
 SHOWN_PREFIX_CHARS = 10  # "sw_" and 7 random characters: enough to tell tokens apart, useless to an attacker
 NAME_MAX = 80
 # Recording every use would be a write per request; once a minute is enough to see which machines are alive.
@@ -44,8 +44,9 @@ def create_api_token(unit: Unit, name: str) -> tuple[ApiToken, str]:
     if len(name) > NAME_MAX:
         raise ApiTokenError(_("Nama token paling panjang %(max)d karakter.", max=NAME_MAX))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(unit_id=unit.id, name=name, prefix=token[:SHOWN_PREFIX_CHARS], token_hash=_digest(token),
-                   created_at=now())
+    row = ApiToken(
+        unit_id=unit.id, name=name, prefix=token[:SHOWN_PREFIX_CHARS], token_hash=_digest(token), created_at=now()
+    )
     db.session.add(row)
     db.session.flush()
     return row, token
@@ -56,7 +57,8 @@ def verify_api_token(token: str | None) -> ApiToken | None:
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     row = db.session.scalar(
-        select(ApiToken).options(joinedload(ApiToken.unit))
+        select(ApiToken)
+        .options(joinedload(ApiToken.unit))
         .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
     )
     if row is None:
@@ -66,8 +68,10 @@ def verify_api_token(token: str | None) -> ApiToken | None:
         # Conditional, so that two requests at once write once and neither moves the time backwards.
         db.session.execute(
             update(ApiToken)
-            .where(ApiToken.id == row.id,
-                   or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= moment - LAST_USED_RESOLUTION))
+            .where(
+                ApiToken.id == row.id,
+                or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= moment - LAST_USED_RESOLUTION),
+            )
             .values(last_used_at=moment)
             .execution_options(synchronize_session=False)
         )
@@ -86,8 +90,7 @@ def revoke_api_token(row: ApiToken) -> bool:
 
 def unit_api_tokens(unit_id: int | None = None) -> list[ApiToken]:
     """Tokens newest first, of one unit or of all units."""
-    query = select(ApiToken).options(joinedload(ApiToken.unit)).order_by(ApiToken.created_at.desc(),
-                                                                         ApiToken.id.desc())
+    query = select(ApiToken).options(joinedload(ApiToken.unit)).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     if unit_id is not None:
         query = query.where(ApiToken.unit_id == unit_id)
     return list(db.session.scalars(query))

@@ -202,8 +202,12 @@ def import_targets(text: str) -> ImportResult:
     }
     created = updated = unchanged = 0
     for (employee_id, period_id, name), (_, target, measure) in parsed.items():
-        values = {"target": target.target, "realisation": target.realisation,
-                  "lower_is_better": target.lower_is_better, "measure_unit": measure}  # fmt: skip
+        values = {
+            "target": target.target,
+            "realisation": target.realisation,
+            "lower_is_better": target.lower_is_better,
+            "measure_unit": measure,
+        }
         row = existing.get((employee_id, period_id, name))
         if row is None:
             db.session.add(EmployeeTarget(employee_id=employee_id, period_id=period_id, name=name, **values))
@@ -234,8 +238,9 @@ def import_ratings(text: str) -> ImportResult:
     from the suggested rating (the median of the seven) ``override_reason`` is required. The caller commits.
     """
     rows = _rows(text, RATING_COLUMNS, RATING_REQUIRED)
-    nips = {_nip(row["nip"]) for _, row in rows} | {_nip(row["supervisor_nip"]) for _, row in rows
-                                                     if row.get("supervisor_nip")}  # fmt: skip
+    nips = {_nip(row["nip"]) for _, row in rows} | {
+        _nip(row["supervisor_nip"]) for _, row in rows if row.get("supervisor_nip")
+    }
     employees = _employees(nips)
     problems: list[str] = []
     parsed: dict[tuple[int, str], dict[str, object]] = {}
@@ -271,9 +276,12 @@ def import_ratings(text: str) -> ImportResult:
             problems.append(f"line {line}: repeats the rating of NIP {employee.nip} for {period_id}")
             continue
         parsed[employee.id, period_id] = {
-            **values, "overall": overall, "override_reason": reason, "feedback": row.get("feedback") or None,
+            **values,
+            "overall": overall,
+            "override_reason": reason,
+            "feedback": row.get("feedback") or None,
             "supervisor_id": None if supervisor is None else supervisor.id,
-        }  # fmt: skip
+        }
     if problems:
         raise AppraisalInputError(problems)
 
@@ -324,10 +332,12 @@ def seed_national_holidays(year: int, include_cuti_bersama: bool = False) -> int
     """
     if year not in NATIONAL_HOLIDAYS:
         known = ", ".join(str(y) for y in sorted(NATIONAL_HOLIDAYS))
-        raise AppraisalInputError([
-            f"the national holidays of {year} are not built in (only {known}); add them with "
-            f"`flask --app wsgi holidays add DATE NAME` from the government's decree (SKB 3 Menteri)"
-        ])  # fmt: skip
+        raise AppraisalInputError(
+            [
+                f"the national holidays of {year} are not built in (only {known}); add them with "
+                f"`flask --app wsgi holidays add DATE NAME` from the government's decree (SKB 3 Menteri)"
+            ]
+        )
     days = list(NATIONAL_HOLIDAYS[year]) + (list(CUTI_BERSAMA.get(year, ())) if include_cuti_bersama else [])
     known_days = set(db.session.scalars(select(Holiday.day).where(Holiday.day.in_([day for day, _ in days]))))
     added = [Holiday(day=day, name=name) for day, name in days if day not in known_days]

@@ -48,8 +48,9 @@ def counts_at(assignment: type[CounterAssignment] | Any, at: Any, oldest_open_si
     )
 
 
-def on_duty_here(assignment: type[CounterAssignment] | Any, counter_id: Any, at: Any,
-                 oldest_open_sign_in: Any) -> ColumnElement[bool]:
+def on_duty_here(
+    assignment: type[CounterAssignment] | Any, counter_id: Any, at: Any, oldest_open_sign_in: Any
+) -> ColumnElement[bool]:
     """SQL: ``assignment`` (the model or an alias) is a candidate for who is on duty at ``counter_id`` at ``at``."""
     elsewhere = aliased(CounterAssignment)
     return and_(
@@ -104,9 +105,11 @@ def decide_duty(candidates: Iterable[DutyCandidate]) -> OnDuty:
 
 def on_duty(counter_id: int, at: datetime) -> OnDuty:
     """Who is on duty at a counter at ``at`` (spec §2.1), see :func:`decide_duty`."""
-    return decide_duty(db.session.connection().execute(
-        _ASSIGNMENTS_AT, {"counter_id": counter_id, "at": at, "oldest_open_sign_in": oldest_counting_sign_in(at)}
-    ))  # fmt: skip
+    return decide_duty(
+        db.session.connection().execute(
+            _ASSIGNMENTS_AT, {"counter_id": counter_id, "at": at, "oldest_open_sign_in": oldest_counting_sign_in(at)}
+        )
+    )
 
 
 class ClockSigner(TimestampSigner):
@@ -122,9 +125,7 @@ def _duty_serializer() -> URLSafeTimedSerializer:
 
 def sign_duty(counter_id: int, duty: OnDuty) -> str:
     """The signed reference the survey page carries to its submission."""
-    return _duty_serializer().dumps(
-        [counter_id, duty.source, duty.employee_id, duty.assignment_id, duty.employee_name]
-    )
+    return _duty_serializer().dumps([counter_id, duty.source, duty.employee_id, duty.assignment_id, duty.employee_name])
 
 
 def duty_from_reference(reference: str | None, counter_id: int, at: datetime) -> OnDuty:
@@ -132,9 +133,7 @@ def duty_from_reference(reference: str | None, counter_id: int, at: datetime) ->
     max_age = current_app.config["DUTY_REFERENCE_MAX_AGE_MINUTES"] * 60
     if reference:
         try:
-            ref_counter, source, employee_id, assignment_id, name = _duty_serializer().loads(
-                reference, max_age=max_age
-            )
+            ref_counter, source, employee_id, assignment_id, name = _duty_serializer().loads(reference, max_age=max_age)
         except (BadSignature, ValueError, TypeError):
             pass
         else:

@@ -27,8 +27,13 @@ from .errors import DomainError
 from .tickets import TicketEventInput, record_ticket_events
 
 #: Console button → the ticket event it records.
-TICKET_ACTIONS = {"call": "called", "start": "started", "finish": "finished", "returned": "returned",
-                  "no_show": "no_show"}
+TICKET_ACTIONS = {
+    "call": "called",
+    "start": "started",
+    "finish": "finished",
+    "returned": "returned",
+    "no_show": "no_show",
+}
 
 
 class ConsoleError(DomainError):
@@ -62,8 +67,9 @@ def staff_unit_ids(user: User, at: datetime) -> set[int]:
     ids = {user.unit_id} if user.unit_id is not None else set()
     if user.employee_id is not None:
         rows = db.session.execute(
-            select(EmployeeAssignment.unit_id, EmployeeAssignment.valid_from, EmployeeAssignment.valid_until,
-                   Unit.timezone)
+            select(
+                EmployeeAssignment.unit_id, EmployeeAssignment.valid_from, EmployeeAssignment.valid_until, Unit.timezone
+            )
             .join(Unit, Unit.id == EmployeeAssignment.unit_id)
             .where(EmployeeAssignment.employee_id == user.employee_id)
         ).all()
@@ -79,11 +85,14 @@ def counters_for(user: User, at: datetime) -> list[Counter]:
     unit_ids = staff_unit_ids(user, at)
     if not unit_ids:
         return []
-    return list(db.session.scalars(
-        select(Counter).options(joinedload(Counter.unit))
-        .where(Counter.unit_id.in_(sorted(unit_ids)), Counter.active)
-        .order_by(Counter.public_code)
-    ))
+    return list(
+        db.session.scalars(
+            select(Counter)
+            .options(joinedload(Counter.unit))
+            .where(Counter.unit_id.in_(sorted(unit_ids)), Counter.active)
+            .order_by(Counter.public_code)
+        )
+    )
 
 
 def _employee(user: User) -> Employee:
@@ -100,9 +109,13 @@ def open_sign_in(employee_id: int, at: datetime) -> CounterAssignment | None:
     return db.session.scalar(
         select(CounterAssignment)
         .options(joinedload(CounterAssignment.counter).joinedload(Counter.unit))
-        .where(CounterAssignment.employee_id == employee_id, CounterAssignment.source == "sign_in",
-               CounterAssignment.ends_at.is_(None), CounterAssignment.starts_at <= at,
-               CounterAssignment.starts_at > oldest_counting_sign_in(at))
+        .where(
+            CounterAssignment.employee_id == employee_id,
+            CounterAssignment.source == "sign_in",
+            CounterAssignment.ends_at.is_(None),
+            CounterAssignment.starts_at <= at,
+            CounterAssignment.starts_at > oldest_counting_sign_in(at),
+        )
         .order_by(CounterAssignment.starts_at.desc())
         .limit(1)
     )
@@ -156,18 +169,23 @@ def sign_in_to_counter(user: User, counter: Counter, key: str, at: datetime) -> 
         return _replay(earlier)
     assert claim is not None
     still_open = db.session.scalars(
-        select(CounterAssignment).options(joinedload(CounterAssignment.employee))
-        .where(CounterAssignment.source == "sign_in", CounterAssignment.ends_at.is_(None),
-               CounterAssignment.starts_at <= at,
-               or_(CounterAssignment.employee_id == employee.id, CounterAssignment.counter_id == counter.id))
+        select(CounterAssignment)
+        .options(joinedload(CounterAssignment.employee))
+        .where(
+            CounterAssignment.source == "sign_in",
+            CounterAssignment.ends_at.is_(None),
+            CounterAssignment.starts_at <= at,
+            or_(CounterAssignment.employee_id == employee.id, CounterAssignment.counter_id == counter.id),
+        )
     ).all()
     closed_others = []
     for assignment in still_open:
         if assignment.employee_id != employee.id and assignment.starts_at > oldest_counting_sign_in(at):
             closed_others.append(assignment.employee.name)
         _close(assignment, at)
-    db.session.add(CounterAssignment(counter_id=counter.id, employee_id=employee.id, starts_at=at, ends_at=None,
-                                     source="sign_in"))
+    db.session.add(
+        CounterAssignment(counter_id=counter.id, employee_id=employee.id, starts_at=at, ends_at=None, source="sign_in")
+    )
     db.session.flush()
     return ConsoleResult(replayed=False, closed_others=tuple(closed_others))
 
@@ -175,13 +193,16 @@ def sign_in_to_counter(user: User, counter: Counter, key: str, at: datetime) -> 
 def sign_out(user: User, key: str, at: datetime) -> ConsoleResult:
     """End the user's live sign-in; from now on the roster (or nobody) is on duty at that counter."""
     employee = _employee(user)
-    claim, earlier = _claim(key, user, "sign_out")
+    _claim_row, earlier = _claim(key, user, "sign_out")
     if earlier is not None:
         return _replay(earlier)
     for assignment in db.session.scalars(
-        select(CounterAssignment).where(CounterAssignment.employee_id == employee.id,
-                                        CounterAssignment.source == "sign_in", CounterAssignment.ends_at.is_(None),
-                                        CounterAssignment.starts_at <= at)
+        select(CounterAssignment).where(
+            CounterAssignment.employee_id == employee.id,
+            CounterAssignment.source == "sign_in",
+            CounterAssignment.ends_at.is_(None),
+            CounterAssignment.starts_at <= at,
+        )
     ).all():
         _close(assignment, at)
     db.session.flush()
@@ -204,20 +225,30 @@ def _day_start(unit: Unit, at: datetime) -> datetime:
 
 def waiting_tickets(counter: Counter, at: datetime) -> list[Ticket]:
     """Today's tickets waiting for this counter, oldest first (yesterday's leftovers are not anyone's queue)."""
-    return list(db.session.scalars(
-        select(Ticket).options(joinedload(Ticket.service_type))
-        .where(Ticket.counter_id == counter.id, Ticket.outcome == "waiting",
-               Ticket.issued_at >= _day_start(counter.unit, at))
-        .order_by(Ticket.issued_at, Ticket.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Ticket)
+            .options(joinedload(Ticket.service_type))
+            .where(
+                Ticket.counter_id == counter.id,
+                Ticket.outcome == "waiting",
+                Ticket.issued_at >= _day_start(counter.unit, at),
+            )
+            .order_by(Ticket.issued_at, Ticket.id)
+        )
+    )
 
 
 def current_ticket(counter: Counter, at: datetime) -> Ticket | None:
     """The ticket called to this counter today and not yet closed, the latest call first."""
     return db.session.scalar(
-        select(Ticket).options(joinedload(Ticket.service_type))
-        .where(Ticket.counter_id == counter.id, Ticket.outcome.in_(("called", "serving")),
-               Ticket.issued_at >= _day_start(counter.unit, at))
+        select(Ticket)
+        .options(joinedload(Ticket.service_type))
+        .where(
+            Ticket.counter_id == counter.id,
+            Ticket.outcome.in_(("called", "serving")),
+            Ticket.issued_at >= _day_start(counter.unit, at),
+        )
         .order_by(Ticket.called_at.desc().nulls_last(), Ticket.id.desc())
         .limit(1)
     )
@@ -226,9 +257,13 @@ def current_ticket(counter: Counter, at: datetime) -> Ticket | None:
 def last_finished_ticket(counter: Counter, at: datetime) -> Ticket | None:
     """Today's most recently finished ticket at this counter: its survey QR stays on screen for the citizen."""
     return db.session.scalar(
-        select(Ticket).options(joinedload(Ticket.service_type))
-        .where(Ticket.counter_id == counter.id, Ticket.outcome == "finished",
-               Ticket.finished_at >= _day_start(counter.unit, at))
+        select(Ticket)
+        .options(joinedload(Ticket.service_type))
+        .where(
+            Ticket.counter_id == counter.id,
+            Ticket.outcome == "finished",
+            Ticket.finished_at >= _day_start(counter.unit, at),
+        )
         .order_by(Ticket.finished_at.desc(), Ticket.id.desc())
         .limit(1)
     )
@@ -236,16 +271,29 @@ def last_finished_ticket(counter: Counter, at: datetime) -> Ticket | None:
 
 def find_counter_ticket(counter: Counter, external_id: str) -> Ticket | None:
     return db.session.scalar(
-        select(Ticket).options(joinedload(Ticket.service_type))
+        select(Ticket)
+        .options(joinedload(Ticket.service_type))
         .where(Ticket.unit_id == counter.unit_id, Ticket.counter_id == counter.id, Ticket.external_id == external_id)
     )
 
 
-def _record(counter: Counter, ticket_id: str, service_type_name: str, event: str, at: datetime,
-            employee_id: int | None) -> Ticket:
-    [result] = record_ticket_events(counter.unit, [TicketEventInput(
-        external_id=ticket_id, counter_code=counter.public_code, service_type_name=service_type_name, event=event,
-        at=at, employee_id=employee_id)], at)
+def _record(
+    counter: Counter, ticket_id: str, service_type_name: str, event: str, at: datetime, employee_id: int | None
+) -> Ticket:
+    [result] = record_ticket_events(
+        counter.unit,
+        [
+            TicketEventInput(
+                external_id=ticket_id,
+                counter_code=counter.public_code,
+                service_type_name=service_type_name,
+                event=event,
+                at=at,
+                employee_id=employee_id,
+            )
+        ],
+        at,
+    )
     if result.status == "error" or result.ticket is None:
         raise ConsoleError(result.message or _l("Kejadian tiket tidak dapat dicatat."))
     return result.ticket
@@ -268,15 +316,26 @@ def issue_ticket(user: User, counter: Counter, service_type_id: int, key: str, a
     assert claim is not None
     prefix = f"{counter.unit.local(at).date().isoformat()}-{counter.public_code}-"
     taken = db.session.scalars(
-        select(Ticket.external_id).where(Ticket.unit_id == counter.unit_id,
-                                         Ticket.external_id.startswith(prefix, autoescape=True))
+        select(Ticket.external_id).where(
+            Ticket.unit_id == counter.unit_id, Ticket.external_id.startswith(prefix, autoescape=True)
+        )
     ).all()
-    number = max((int(tail) for tail in (t[len(prefix):] for t in taken) if tail.isdigit()), default=0) + 1
+    number = max((int(tail) for tail in (t[len(prefix) :] for t in taken) if tail.isdigit()), default=0) + 1
     for attempt in range(5):
         external_id = f"{prefix}{number + attempt:03d}"
-        [result] = record_ticket_events(counter.unit, [TicketEventInput(
-            external_id=external_id, counter_code=counter.public_code, service_type_name=service_type.name,
-            event="issued", at=at)], at)
+        [result] = record_ticket_events(
+            counter.unit,
+            [
+                TicketEventInput(
+                    external_id=external_id,
+                    counter_code=counter.public_code,
+                    service_type_name=service_type.name,
+                    event="issued",
+                    at=at,
+                )
+            ],
+            at,
+        )
         if result.status == "stored" and result.ticket is not None:
             claim.ticket_id = result.ticket.id
             db.session.flush()
@@ -284,8 +343,9 @@ def issue_ticket(user: User, counter: Counter, service_type_id: int, key: str, a
     raise ConsoleError(_l("Nomor antrean tidak dapat dibuat; coba lagi."))
 
 
-def console_action(user: User, counter: Counter, action: str, key: str, at: datetime,
-                   external_id: str | None = None) -> ConsoleResult:
+def console_action(
+    user: User, counter: Counter, action: str, key: str, at: datetime, external_id: str | None = None
+) -> ConsoleResult:
     """Call the next ticket, or start / finish / return / mark absent the ticket ``external_id`` (spec §2.3).
 
     ``call`` without ``external_id`` calls the oldest waiting ticket of this counter.
@@ -307,8 +367,7 @@ def console_action(user: User, counter: Counter, action: str, key: str, at: date
         ticket = find_counter_ticket(counter, external_id or "")
         if ticket is None:
             raise ConsoleError(_l("Tiket %(ticket)s tidak ada di loket ini.", ticket=external_id or "–"))
-    recorded = _record(counter, ticket.external_id, ticket.service_type.name, TICKET_ACTIONS[action], at,
-                       employee.id)
+    recorded = _record(counter, ticket.external_id, ticket.service_type.name, TICKET_ACTIONS[action], at, employee.id)
     claim.ticket_id = recorded.id
     db.session.flush()
     return ConsoleResult(replayed=False, ticket=recorded)

@@ -26,7 +26,7 @@ from ..models import (
 )
 from .accounts import create_user
 
-DEMO_PASSWORD = "suarawarga-demo"
+DEMO_PASSWORD = "suarawarga-demo"  # noqa: S105  (the documented demo password)
 
 DEMO_COMMENTS = (
     "Pelayanan cepat dan petugas ramah, terima kasih.",
@@ -57,33 +57,79 @@ class _UnitPlan:
 
 UNITS = (
     _UnitPlan(
-        name="Dinas Kependudukan dan Pencatatan Sipil Kota Bogor", slug="dukcapil-bogor", kind="dukcapil",
-        timezone="Asia/Jakarta", parent=("Pemerintah Kota Bogor", "pemkot-bogor"), code_prefix="BGR",
-        services=(("KTP-el", 20, "Hari yang sama"), ("Kartu Keluarga", 20, "1 hari kerja"),
-                  ("Kartu Identitas Anak (KIA)", 15, "Hari yang sama"), ("Akta Kelahiran", 30, "3 hari kerja"),
-                  ("Akta Kematian", 30, "3 hari kerja"), ("Surat Pindah", 25, "1 hari kerja")),
-        counters=(("Loket 1 – KTP-el dan KIA", (0, 2)), ("Loket 2 – KTP-el", (0,)),
-                  ("Loket 3 – Kartu Keluarga dan Pindah", (1, 5)), ("Loket 4 – Akta Kelahiran", (3,)),
-                  ("Loket 5 – Akta Kematian", (4,))),
-        open_weekdays=5, hours=(time(8, 0), time(15, 0)),
-        staff=(("Hendra Wijaya, S.Sos.", "PNS"), ("Siti Rahmawati", "PNS"), ("Agus Setiawan", "PNS"),
-               ("Dewi Lestari, A.Md.", "PNS"), ("Rudi Hartono", "PPPK"), ("Nur Aini", "PNS"),
-               ("Bambang Sutrisno", "PNS"), ("Yuliana Putri", "PPPK"), ("Fajar Nugroho", "non-ASN"),
-               ("Ratna Sari", "PNS")),
+        name="Dinas Kependudukan dan Pencatatan Sipil Kota Bogor",
+        slug="dukcapil-bogor",
+        kind="dukcapil",
+        timezone="Asia/Jakarta",
+        parent=("Pemerintah Kota Bogor", "pemkot-bogor"),
+        code_prefix="BGR",
+        services=(
+            ("KTP-el", 20, "Hari yang sama"),
+            ("Kartu Keluarga", 20, "1 hari kerja"),
+            ("Kartu Identitas Anak (KIA)", 15, "Hari yang sama"),
+            ("Akta Kelahiran", 30, "3 hari kerja"),
+            ("Akta Kematian", 30, "3 hari kerja"),
+            ("Surat Pindah", 25, "1 hari kerja"),
+        ),
+        counters=(
+            ("Loket 1 – KTP-el dan KIA", (0, 2)),
+            ("Loket 2 – KTP-el", (0,)),
+            ("Loket 3 – Kartu Keluarga dan Pindah", (1, 5)),
+            ("Loket 4 – Akta Kelahiran", (3,)),
+            ("Loket 5 – Akta Kematian", (4,)),
+        ),
+        open_weekdays=5,
+        hours=(time(8, 0), time(15, 0)),
+        staff=(
+            ("Hendra Wijaya, S.Sos.", "PNS"),
+            ("Siti Rahmawati", "PNS"),
+            ("Agus Setiawan", "PNS"),
+            ("Dewi Lestari, A.Md.", "PNS"),
+            ("Rudi Hartono", "PPPK"),
+            ("Nur Aini", "PNS"),
+            ("Bambang Sutrisno", "PNS"),
+            ("Yuliana Putri", "PPPK"),
+            ("Fajar Nugroho", "non-ASN"),
+            ("Ratna Sari", "PNS"),
+        ),
     ),
     _UnitPlan(
-        name="Puskesmas Kassi-Kassi", slug="puskesmas-kassi-kassi", kind="puskesmas",
-        timezone="Asia/Makassar", parent=("Dinas Kesehatan Kota Makassar", "dinkes-makassar"), code_prefix="KSK",
-        services=(("Pendaftaran", 10, "Kunjungan yang sama"), ("Poli Umum", 30, "Kunjungan yang sama"),
-                  ("Poli Gigi", 45, "Kunjungan yang sama"), ("Apotek", 15, "Kunjungan yang sama"),
-                  ("Laboratorium", 40, "Kunjungan yang sama")),
-        counters=(("Loket Pendaftaran", (0,)), ("Poli Umum", (1,)), ("Poli Gigi", (2,)), ("Apotek", (3,)),
-                  ("Laboratorium", (4,)), ("Loket Pendaftaran Lansia", (0,))),
-        open_weekdays=6, hours=(time(7, 30), time(14, 0)),
-        staff=(("dr. Andi Makkasau", "PNS"), ("Nurhayati, S.Kep.", "PNS"), ("Muh. Ikhsan", "PNS"),
-               ("drg. Rahmi Said", "PNS"), ("Asriani, A.Md.Farm.", "PPPK"), ("Syamsul Bahri", "PNS"),
-               ("Hasnawati", "PNS"), ("Irfan Jaya", "non-ASN"), ("Sri Wahyuni, A.Md.AK.", "PPPK"),
-               ("Muh. Arsyad", "PNS"), ("Kartini Daeng Ngai", "PNS")),
+        name="Puskesmas Kassi-Kassi",
+        slug="puskesmas-kassi-kassi",
+        kind="puskesmas",
+        timezone="Asia/Makassar",
+        parent=("Dinas Kesehatan Kota Makassar", "dinkes-makassar"),
+        code_prefix="KSK",
+        services=(
+            ("Pendaftaran", 10, "Kunjungan yang sama"),
+            ("Poli Umum", 30, "Kunjungan yang sama"),
+            ("Poli Gigi", 45, "Kunjungan yang sama"),
+            ("Apotek", 15, "Kunjungan yang sama"),
+            ("Laboratorium", 40, "Kunjungan yang sama"),
+        ),
+        counters=(
+            ("Loket Pendaftaran", (0,)),
+            ("Poli Umum", (1,)),
+            ("Poli Gigi", (2,)),
+            ("Apotek", (3,)),
+            ("Laboratorium", (4,)),
+            ("Loket Pendaftaran Lansia", (0,)),
+        ),
+        open_weekdays=6,
+        hours=(time(7, 30), time(14, 0)),
+        staff=(
+            ("dr. Andi Makkasau", "PNS"),
+            ("Nurhayati, S.Kep.", "PNS"),
+            ("Muh. Ikhsan", "PNS"),
+            ("drg. Rahmi Said", "PNS"),
+            ("Asriani, A.Md.Farm.", "PPPK"),
+            ("Syamsul Bahri", "PNS"),
+            ("Hasnawati", "PNS"),
+            ("Irfan Jaya", "non-ASN"),
+            ("Sri Wahyuni, A.Md.AK.", "PPPK"),
+            ("Muh. Arsyad", "PNS"),
+            ("Kartini Daeng Ngai", "PNS"),
+        ),
     ),
 )
 
@@ -130,37 +176,58 @@ def load_demo_data(seed: int = 20261126) -> list[str]:
         today = at.astimezone(zone).date()
         parent = Unit(name=plan.parent[0], slug=plan.parent[1], kind="other", timezone=plan.timezone)
         unit = Unit(name=plan.name, slug=plan.slug, kind=plan.kind, timezone=plan.timezone, parent=parent)
-        services = [ServiceType(unit=unit, name=name, counter_standard_minutes=minutes, completion_standard=done,
-                                fee_rupiah=0) for name, minutes, done in plan.services]
-        counters = [Counter(unit=unit, public_code=f"{plan.code_prefix}{i + 1:02d}", name=name, active=True,
-                            poster_version=1, service_types=[services[s] for s in service_indexes])
-                    for i, (name, service_indexes) in enumerate(plan.counters)]
+        services = [
+            ServiceType(unit=unit, name=name, counter_standard_minutes=minutes, completion_standard=done, fee_rupiah=0)
+            for name, minutes, done in plan.services
+        ]
+        counters = [
+            Counter(
+                unit=unit,
+                public_code=f"{plan.code_prefix}{i + 1:02d}",
+                name=name,
+                active=True,
+                poster_version=1,
+                service_types=[services[s] for s in service_indexes],
+            )
+            for i, (name, service_indexes) in enumerate(plan.counters)
+        ]
         employees = []
         for name, employment_type in plan.staff:
             sequence += 1
-            employees.append(Employee(name=name, employment_type=employment_type,
-                                      nip=_nip(rng, employment_type, sequence)))
+            employees.append(
+                Employee(name=name, employment_type=employment_type, nip=_nip(rng, employment_type, sequence))
+            )
         db.session.add_all([parent, unit, *services, *counters, *employees])
         db.session.flush()
         supervisor, front_line = employees[0], employees[1:]
         start = demo_start(today)
         db.session.add_all(
             [EmployeeAssignment(employee=supervisor, unit=unit, position="Kepala Seksi Pelayanan", valid_from=start)]
-            + [EmployeeAssignment(employee=e, unit=unit, position="Petugas Pelayanan", supervisor=supervisor,
-                                  valid_from=start) for e in front_line]
+            + [
+                EmployeeAssignment(
+                    employee=e, unit=unit, position="Petugas Pelayanan", supervisor=supervisor, valid_from=start
+                )
+                for e in front_line
+            ]
         )
         # One relief worker per unit stands in about once a month: below the publication threshold on purpose.
         regulars, relief = front_line[:-1], front_line[-1:]
         quality = {e.id: rng.uniform(-0.7, 0.5) for e in front_line}
         speed = {e.id: rng.uniform(0.7, 1.4) for e in front_line}
-        counts = _generate_operations(rng, plan, zone, unit, counters, services, regulars, relief, quality, speed,
-                                      start, today, at)
-        db.session.add(CounterAssignment(counter=counters[0], employee=regulars[0], source="sign_in",
-                                         starts_at=at - timedelta(minutes=5)))
+        counts = _generate_operations(
+            rng, plan, zone, unit, counters, services, regulars, relief, quality, speed, start, today, at
+        )
+        db.session.add(
+            CounterAssignment(
+                counter=counters[0], employee=regulars[0], source="sign_in", starts_at=at - timedelta(minutes=5)
+            )
+        )
         _demo_users(plan, unit, supervisor, regulars[0])
-        summary.append(f"{unit.name}: {len(counters)} counters, {len(employees)} employees, "
-                       f"{counts[0]} roster shifts, {counts[1]} tickets, {counts[2]} survey responses "
-                       f"since {start.isoformat()}")
+        summary.append(
+            f"{unit.name}: {len(counters)} counters, {len(employees)} employees, "
+            f"{counts[0]} roster shifts, {counts[1]} tickets, {counts[2]} survey responses "
+            f"since {start.isoformat()}"
+        )
     create_user("admin", DEMO_PASSWORD, {"admin"})
     create_user("sdm", DEMO_PASSWORD, {"hr"})
     return summary
@@ -169,13 +236,13 @@ def load_demo_data(seed: int = 20261126) -> list[str]:
 def _demo_users(plan: _UnitPlan, unit: Unit, supervisor: Employee, staff: Employee) -> None:
     short = plan.slug.split("-")[-1]
     create_user(f"admin.{short}", DEMO_PASSWORD, {"admin"}, unit_slug=unit.slug)
-    create_user(f"atasan.{short}", DEMO_PASSWORD, {"supervisor", "staff"}, unit_slug=unit.slug,
-                employee_nip=supervisor.nip)
+    create_user(
+        f"atasan.{short}", DEMO_PASSWORD, {"supervisor", "staff"}, unit_slug=unit.slug, employee_nip=supervisor.nip
+    )
     create_user(f"petugas.{short}", DEMO_PASSWORD, {"staff"}, unit_slug=unit.slug, employee_nip=staff.nip)
 
 
-def _generate_operations(rng, plan, zone, unit, counters, services, regulars, relief, quality, speed,
-                         start, today, at):  # type: ignore[no-untyped-def]
+def _generate_operations(rng, plan, zone, unit, counters, services, regulars, relief, quality, speed, start, today, at):  # type: ignore[no-untyped-def]
     roster_rows, ticket_rows, plans = [], [], []
     day = start
     ticket_seq = 0
@@ -191,9 +258,16 @@ def _generate_operations(rng, plan, zone, unit, counters, services, regulars, re
             if rng.random() < 1 / 25:
                 on_shift[rng.randrange(len(on_shift))] = rng.choice(relief)
             for counter, employee in zip(counters, on_shift):
-                roster_rows.append(dict(counter_id=counter.id, employee_id=employee.id, source="roster",
-                                        starts_at=opens.astimezone(UTC), ends_at=closes.astimezone(UTC),
-                                        created_at=at))
+                roster_rows.append(
+                    dict(
+                        counter_id=counter.id,
+                        employee_id=employee.id,
+                        source="roster",
+                        starts_at=opens.astimezone(UTC),
+                        ends_at=closes.astimezone(UTC),
+                        created_at=at,
+                    )
+                )
                 if day > today:
                     continue
                 standard_by_service = {s.id: s.counter_standard_minutes for s in counter.service_types}
@@ -213,14 +287,24 @@ def _generate_operations(rng, plan, zone, unit, counters, services, regulars, re
                     ticket_seq += 1
                     no_show = rng.random() < 0.04
                     returned = not no_show and rng.random() < 0.05
-                    ticket_rows.append(dict(
-                        unit_id=unit.id, external_id=f"{day.isoformat()}-{counter.public_code}-{ticket_seq:05d}",
-                        counter_id=counter.id, service_type_id=service_id,
-                        employee_id=employee.id, issued_at=issued, called_at=called,
-                        started_at=None if no_show else started, finished_at=None if no_show else finished,
-                        outcome="no_show" if no_show else "finished", returned=returned))
-                    plans.append((employee.id, counter.id, service_id, no_show, returned, issued, called,
-                                  started, finished))
+                    ticket_rows.append(
+                        dict(
+                            unit_id=unit.id,
+                            external_id=f"{day.isoformat()}-{counter.public_code}-{ticket_seq:05d}",
+                            counter_id=counter.id,
+                            service_type_id=service_id,
+                            employee_id=employee.id,
+                            issued_at=issued,
+                            called_at=called,
+                            started_at=None if no_show else started,
+                            finished_at=None if no_show else finished,
+                            outcome="no_show" if no_show else "finished",
+                            returned=returned,
+                        )
+                    )
+                    plans.append(
+                        (employee.id, counter.id, service_id, no_show, returned, issued, called, started, finished)
+                    )
         day += timedelta(days=1)
 
     db.session.execute(insert(CounterAssignment), roster_rows)
@@ -228,26 +312,44 @@ def _generate_operations(rng, plan, zone, unit, counters, services, regulars, re
         insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True), ticket_rows
     ).all()
     events, responses = [], []
-    for ticket_id, (employee_id, counter_id, service_id, no_show, returned, issued, called, started,
-                    finished) in zip(ticket_ids, plans):
-        events += [dict(ticket_id=ticket_id, event="issued", at=issued, employee_id=None, received_at=issued),
-                   dict(ticket_id=ticket_id, event="called", at=called, employee_id=employee_id, received_at=called)]
+    for ticket_id, (employee_id, counter_id, service_id, no_show, returned, issued, called, started, finished) in zip(
+        ticket_ids, plans
+    ):
+        events += [
+            dict(ticket_id=ticket_id, event="issued", at=issued, employee_id=None, received_at=issued),
+            dict(ticket_id=ticket_id, event="called", at=called, employee_id=employee_id, received_at=called),
+        ]
         if no_show:
             late = called + timedelta(minutes=5)
-            events.append(dict(ticket_id=ticket_id, event="no_show", at=late, employee_id=employee_id,
-                               received_at=late))
+            events.append(
+                dict(ticket_id=ticket_id, event="no_show", at=late, employee_id=employee_id, received_at=late)
+            )
             continue
-        events.append(dict(ticket_id=ticket_id, event="started", at=started, employee_id=employee_id,
-                           received_at=started))
+        events.append(
+            dict(ticket_id=ticket_id, event="started", at=started, employee_id=employee_id, received_at=started)
+        )
         if returned:
             back = started + (finished - started) / 2
-            events.append(dict(ticket_id=ticket_id, event="returned", at=back, employee_id=employee_id,
-                               received_at=back))
-        events.append(dict(ticket_id=ticket_id, event="finished", at=finished, employee_id=employee_id,
-                           received_at=finished))
+            events.append(
+                dict(ticket_id=ticket_id, event="returned", at=back, employee_id=employee_id, received_at=back)
+            )
+        events.append(
+            dict(ticket_id=ticket_id, event="finished", at=finished, employee_id=employee_id, received_at=finished)
+        )
         if rng.random() < 0.4 and finished + timedelta(minutes=40) < at:
-            responses.append(_response(rng, unit.id, counter_id, service_id, employee_id, ticket_id, finished,
-                                       quality[employee_id], returned))
+            responses.append(
+                _response(
+                    rng,
+                    unit.id,
+                    counter_id,
+                    service_id,
+                    employee_id,
+                    ticket_id,
+                    finished,
+                    quality[employee_id],
+                    returned,
+                )
+            )
     db.session.execute(insert(TicketEvent), events)
     db.session.execute(insert(SurveyResponse), responses)
     return len(roster_rows), len(ticket_rows), len(responses)
@@ -258,19 +360,38 @@ def _response(rng, unit_id, counter_id, service_id, employee_id, ticket_id, fini
     by_ticket = rng.random() < 0.5
     submitted = finished + timedelta(minutes=rng.uniform(1, 40))
     staff_mean = 3.2 + quality - (0.4 if returned else 0)
-    means = {"u1": 3.1, "u2": 3.0, "u3": staff_mean - 0.1, "u4": 3.8, "u5": 3.1, "u6": staff_mean,
-             "u7": staff_mean + 0.1, "u8": 2.9, "u9": 2.9}
+    means = {
+        "u1": 3.1,
+        "u2": 3.0,
+        "u3": staff_mean - 0.1,
+        "u4": 3.8,
+        "u5": 3.1,
+        "u6": staff_mean,
+        "u7": staff_mean + 0.1,
+        "u8": 2.9,
+        "u9": 2.9,
+    }
     comment = rng.choice(DEMO_COMMENTS) if rng.random() < 0.12 else None
     return dict(
-        unit_id=unit_id, counter_id=counter_id, ticket_id=ticket_id if by_ticket else None,
-        service_type_id=service_id, employee_id=employee_id, counter_assignment_id=None,
-        attribution_source="ticket" if by_ticket else "roster", channel="ticket_qr" if by_ticket else "counter_qr",
-        comment=comment, respondent_sex=rng.choice(("L", "P", None)),
+        unit_id=unit_id,
+        counter_id=counter_id,
+        ticket_id=ticket_id if by_ticket else None,
+        service_type_id=service_id,
+        employee_id=employee_id,
+        counter_assignment_id=None,
+        attribution_source="ticket" if by_ticket else "roster",
+        channel="ticket_qr" if by_ticket else "counter_qr",
+        comment=comment,
+        respondent_sex=rng.choice(("L", "P", None)),
         age_band=rng.choice(("20-29", "30-39", "40-49", "50-59", None)),
-        education=rng.choice(("SMA", "S1", "SMP", "D1-D4", None)), occupation=rng.choice(("Swasta", "Wirausaha",
-                                                                                         "Lainnya", "PNS", None)),
-        locale="id", client_fingerprint=f"{rng.getrandbits(128):032x}", submission_key=f"{rng.getrandbits(128):032x}",
-        status="valid", status_reason=None, submitted_at=submitted,
+        education=rng.choice(("SMA", "S1", "SMP", "D1-D4", None)),
+        occupation=rng.choice(("Swasta", "Wirausaha", "Lainnya", "PNS", None)),
+        locale="id",
+        client_fingerprint=f"{rng.getrandbits(128):032x}",
+        submission_key=f"{rng.getrandbits(128):032x}",
+        status="valid",
+        status_reason=None,
+        submitted_at=submitted,
         counted_at=finished if by_ticket else submitted,
         **{code: _answer(rng, mean) for code, mean in means.items()},
     )

@@ -106,8 +106,9 @@ class RosterCheck:
 class NotACsvFile(DomainError):
     """A spreadsheet workbook (.xlsx/.xls) was given where a CSV export was expected."""
 
-    message = _l("Berkas ini buku kerja Excel, bukan CSV. Di Excel pilih Simpan Sebagai → CSV, lalu unggah berkas "
-                 "CSV itu.")
+    message = _l(
+        "Berkas ini buku kerja Excel, bukan CSV. Di Excel pilih Simpan Sebagai → CSV, lalu unggah berkas CSV itu."
+    )
 
 
 _WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip), .xls (OLE2)
@@ -139,18 +140,28 @@ def _nip_problem(raw: str) -> Any | None:
     if not raw:
         return _l("NIP kosong. Jadwal hanya dapat diimpor untuk pegawai yang punya NIP atau NI PPPK.")
     if _SCIENTIFIC.fullmatch(raw):
-        return _l("NIP %(nip)s sudah diubah spreadsheet menjadi angka (notasi ilmiah) sehingga digitnya hilang. "
-                  "Format kolom NIP sebagai Teks, ketik ulang NIP-nya, lalu ekspor lagi.", nip=raw)
+        return _l(
+            "NIP %(nip)s sudah diubah spreadsheet menjadi angka (notasi ilmiah) sehingga digitnya hilang. "
+            "Format kolom NIP sebagai Teks, ketik ulang NIP-nya, lalu ekspor lagi.",
+            nip=raw,
+        )
     try:
         validate_nip(raw)
     except InvalidNIP as error:
         if re.fullmatch(r"\d{15,17}", raw):
-            return _l("NIP %(nip)s hanya %(n)d digit, kurang %(missing)d: spreadsheet membuang angka di depannya "
-                      "atau NIP terpotong. NIP harus 18 digit; format kolom sebagai Teks.",
-                      nip=raw, n=len(raw), missing=18 - len(raw))
+            return _l(
+                "NIP %(nip)s hanya %(n)d digit, kurang %(missing)d: spreadsheet membuang angka di depannya "
+                "atau NIP terpotong. NIP harus 18 digit; format kolom sebagai Teks.",
+                nip=raw,
+                n=len(raw),
+                missing=18 - len(raw),
+            )
         if re.fullmatch(r"\d{18}", raw) and raw.endswith("000"):
-            return _l("NIP %(nip)s berakhir 000: spreadsheet membulatkan angka panjang (hanya 15 digit disimpan). "
-                      "Format kolom NIP sebagai Teks lalu ketik ulang.", nip=raw)
+            return _l(
+                "NIP %(nip)s berakhir 000: spreadsheet membulatkan angka panjang (hanya 15 digit disimpan). "
+                "Format kolom NIP sebagai Teks lalu ketik ulang.",
+                nip=raw,
+            )
         if not re.fullmatch(r"\d{18}", raw):
             return _l("NIP %(nip)s tidak sah: NIP harus 18 digit angka.", nip=raw)
         return _l("NIP %(nip)s tidak sah (%(detail)s).", nip=raw, detail=str(error))
@@ -207,8 +218,11 @@ def _read(text: str) -> tuple[list[RosterRow], list[_Parsed]]:
         except StopIteration:
             break
         except csv.Error as error:  # e.g. an unclosed quote swallowing the rest of the file
-            failed.append(RosterRow(starts_on, ERROR, _l(
-                "Baris ini tidak dapat dibaca sebagai CSV (%(detail)s).", detail=str(error))))
+            failed.append(
+                RosterRow(
+                    starts_on, ERROR, _l("Baris ini tidak dapat dibaca sebagai CSV (%(detail)s).", detail=str(error))
+                )
+            )
             return failed, []
         line = reader.line_num
         cells = [cell.strip() for cell in record]
@@ -219,19 +233,40 @@ def _read(text: str) -> tuple[list[RosterRow], list[_Parsed]]:
         if not header_seen:
             header_seen = True
             if tuple(cell.lower() for cell in cells) != HEADER:
-                failed.append(RosterRow(line, ERROR, _l(
-                    "Baris pertama harus berisi kepala kolom %(header)s (pemisah koma atau titik koma).",
-                    header=",".join(HEADER))))
+                failed.append(
+                    RosterRow(
+                        line,
+                        ERROR,
+                        _l(
+                            "Baris pertama harus berisi kepala kolom %(header)s (pemisah koma atau titik koma).",
+                            header=",".join(HEADER),
+                        ),
+                    )
+                )
                 return failed, []
             continue
         if len(parsed) + len(failed) >= MAX_ROWS:
-            failed.append(RosterRow(line, ERROR, _l("Berkas terlalu panjang: paling banyak %(max)d baris jadwal "
-                                                    "sekali impor.", max=MAX_ROWS)))
+            failed.append(
+                RosterRow(
+                    line,
+                    ERROR,
+                    _l("Berkas terlalu panjang: paling banyak %(max)d baris jadwal sekali impor.", max=MAX_ROWS),
+                )
+            )
             return failed, []
         if len(cells) != len(HEADER):
-            failed.append(RosterRow(line, ERROR, _l("Baris ini punya %(n)d kolom, seharusnya %(expected)d "
-                                                    "(%(header)s).", n=len(cells), expected=len(HEADER),
-                                                    header=",".join(HEADER))))
+            failed.append(
+                RosterRow(
+                    line,
+                    ERROR,
+                    _l(
+                        "Baris ini punya %(n)d kolom, seharusnya %(expected)d (%(header)s).",
+                        n=len(cells),
+                        expected=len(HEADER),
+                        header=",".join(HEADER),
+                    ),
+                )
+            )
             continue
         nip, code, day_text, start_text, end_text = cells
         nip = nip.lstrip("'")  # Excel's "store as text" apostrophe
@@ -248,18 +283,31 @@ def _read(text: str) -> tuple[list[RosterRow], list[_Parsed]]:
             continue
         day = _parse_date(day_text)
         if day is None:
-            fail(_l("Tanggal %(value)s tidak dikenali: tulis YYYY-MM-DD (2026-10-14) atau DD/MM/YYYY (14/10/2026).",
-                    value=day_text or "–"))
+            fail(
+                _l(
+                    "Tanggal %(value)s tidak dikenali: tulis YYYY-MM-DD (2026-10-14) atau DD/MM/YYYY (14/10/2026).",
+                    value=day_text or "–",
+                )
+            )
             continue
         start, end = _parse_time(start_text), _parse_time(end_text)
         if start is None or end is None:
-            fail(_l("Jam %(value)s tidak dikenali: tulis JJ:MM, misalnya 08:00.",
-                    value=(start_text if start is None else end_text) or "–"))
+            fail(
+                _l(
+                    "Jam %(value)s tidak dikenali: tulis JJ:MM, misalnya 08:00.",
+                    value=(start_text if start is None else end_text) or "–",
+                )
+            )
             continue
         if end <= start:
-            fail(_l("Jam selesai %(end)s tidak sesudah jam mulai %(start)s. Shift yang melewati tengah malam tidak "
+            fail(
+                _l(
+                    "Jam selesai %(end)s tidak sesudah jam mulai %(start)s. Shift yang melewati tengah malam tidak "
                     "didukung: pecah menjadi dua baris (sampai 23:59 dan mulai 00:00).",
-                    start=start_text, end=end_text))
+                    start=start_text,
+                    end=end_text,
+                )
+            )
             continue
         parsed.append(_Parsed(line, nip, code, day, start, end))
     if not header_seen:
@@ -270,8 +318,10 @@ def _read(text: str) -> tuple[list[RosterRow], list[_Parsed]]:
 
 
 def _local_range(unit: Unit, day: date, start: time, end: time) -> tuple[datetime, datetime]:
-    return (datetime.combine(day, start, unit.zone).astimezone(UTC),
-            datetime.combine(day, end, unit.zone).astimezone(UTC))
+    return (
+        datetime.combine(day, start, unit.zone).astimezone(UTC),
+        datetime.combine(day, end, unit.zone).astimezone(UTC),
+    )
 
 
 def _overlaps(a_start: datetime, a_end: datetime | None, b_start: datetime, b_end: datetime | None) -> bool:
@@ -288,15 +338,21 @@ def check_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
     failed, parsed = _read(text)
     codes = {row.code for row in parsed}
     nips = {row.nip for row in parsed}
-    counters = {
-        counter.public_code: counter
-        for counter in db.session.scalars(
-            select(Counter).options(selectinload(Counter.unit)).where(Counter.public_code.in_(codes))
-        )
-    } if codes else {}
-    employees = {
-        employee.nip: employee for employee in db.session.scalars(select(Employee).where(Employee.nip.in_(nips)))
-    } if nips else {}
+    counters = (
+        {
+            counter.public_code: counter
+            for counter in db.session.scalars(
+                select(Counter).options(selectinload(Counter.unit)).where(Counter.public_code.in_(codes))
+            )
+        }
+        if codes
+        else {}
+    )
+    employees = (
+        {employee.nip: employee for employee in db.session.scalars(select(Employee).where(Employee.nip.in_(nips)))}
+        if nips
+        else {}
+    )
 
     planned: list[tuple[_Parsed, Counter, Employee, datetime, datetime]] = []
     results: list[RosterRow] = list(failed)
@@ -305,14 +361,25 @@ def check_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
         employee = employees.get(row.nip)
 
         def fail(message: Any) -> None:
-            results.append(RosterRow(row.line, ERROR, message, nip=row.nip, counter_code=row.code,
-                                     employee_id=employee.id if employee else None,
-                                     employee_name=employee.name if employee else None))
+            results.append(
+                RosterRow(
+                    row.line,
+                    ERROR,
+                    message,
+                    nip=row.nip,
+                    counter_code=row.code,
+                    employee_id=employee.id if employee else None,
+                    employee_name=employee.name if employee else None,
+                )
+            )
 
         if counter is None or (unit_id is not None and counter.unit_id != unit_id):
             # For another unit's counter the answer is the same as for an unknown one: no peeking across units.
-            fail(_l("Loket %(code)s tidak ada di unit ini.", code=row.code) if unit_id is not None
-                 else _l("Loket %(code)s tidak dikenal.", code=row.code))
+            fail(
+                _l("Loket %(code)s tidak ada di unit ini.", code=row.code)
+                if unit_id is not None
+                else _l("Loket %(code)s tidak dikenal.", code=row.code)
+            )
             continue
         if not counter.active:
             fail(_l("Loket %(code)s tidak aktif.", code=row.code))
@@ -327,48 +394,92 @@ def check_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
     if planned:
         earliest = min(item[3] for item in planned)
         latest = max(item[4] for item in planned)
-        existing = list(db.session.scalars(
-            select(CounterAssignment)
-            .options(selectinload(CounterAssignment.employee))
-            .where(
-                CounterAssignment.source == "roster",
-                CounterAssignment.counter_id.in_(sorted({item[1].id for item in planned})),
-                CounterAssignment.starts_at < latest,
-                or_(CounterAssignment.ends_at.is_(None), CounterAssignment.ends_at > earliest),
+        existing = list(
+            db.session.scalars(
+                select(CounterAssignment)
+                .options(selectinload(CounterAssignment.employee))
+                .where(
+                    CounterAssignment.source == "roster",
+                    CounterAssignment.counter_id.in_(sorted({item[1].id for item in planned})),
+                    CounterAssignment.starts_at < latest,
+                    or_(CounterAssignment.ends_at.is_(None), CounterAssignment.ends_at > earliest),
+                )
             )
-        ))
+        )
 
     accepted: list[RosterRow] = []
     for row, counter, employee, starts_at, ends_at in planned:
-        base = dict(nip=row.nip, counter_code=counter.public_code, employee_id=employee.id,
-                    employee_name=employee.name, counter_id=counter.id, starts_at=starts_at, ends_at=ends_at,
-                    timezone=counter.unit.timezone)
+        base = dict(
+            nip=row.nip,
+            counter_code=counter.public_code,
+            employee_id=employee.id,
+            employee_name=employee.name,
+            counter_id=counter.id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            timezone=counter.unit.timezone,
+        )
         same_counter = [a for a in existing if a.counter_id == counter.id]
-        if any(a.employee_id == employee.id and a.starts_at == starts_at and a.ends_at == ends_at
-               for a in same_counter):
+        if any(
+            a.employee_id == employee.id and a.starts_at == starts_at and a.ends_at == ends_at for a in same_counter
+        ):
             results.append(RosterRow(row.line, DUPLICATE, _l("Jadwal ini sudah tersimpan; dilewati."), **base))
             continue
         earlier = [r for r in accepted if r.counter_id == counter.id]
         if any(r.employee_id == employee.id and r.starts_at == starts_at and r.ends_at == ends_at for r in earlier):
-            results.append(RosterRow(row.line, DUPLICATE, _l("Baris ini sama dengan baris sebelumnya di berkas; "
-                                                             "dilewati."), **base))
+            results.append(
+                RosterRow(
+                    row.line, DUPLICATE, _l("Baris ini sama dengan baris sebelumnya di berkas; dilewati."), **base
+                )
+            )
             continue
-        clash = next((a for a in same_counter if a.employee_id != employee.id
-                      and _overlaps(starts_at, ends_at, a.starts_at, a.ends_at)), None)
+        clash = next(
+            (
+                a
+                for a in same_counter
+                if a.employee_id != employee.id and _overlaps(starts_at, ends_at, a.starts_at, a.ends_at)
+            ),
+            None,
+        )
         if clash is not None:
-            results.append(RosterRow(row.line, ERROR, _l(
-                "Bertumpuk dengan jadwal %(name)s yang sudah tersimpan di loket %(code)s (%(start)s–%(end)s): "
-                "dua petugas sekaligus membuat atribusi ambigu.",
-                name=clash.employee.name, code=counter.public_code,
-                start=_local_hhmm(clash.starts_at, counter.unit), end=_local_hhmm(clash.ends_at, counter.unit)),
-                **base))
+            results.append(
+                RosterRow(
+                    row.line,
+                    ERROR,
+                    _l(
+                        "Bertumpuk dengan jadwal %(name)s yang sudah tersimpan di loket %(code)s (%(start)s–%(end)s): "
+                        "dua petugas sekaligus membuat atribusi ambigu.",
+                        name=clash.employee.name,
+                        code=counter.public_code,
+                        start=_local_hhmm(clash.starts_at, counter.unit),
+                        end=_local_hhmm(clash.ends_at, counter.unit),
+                    ),
+                    **base,
+                )
+            )
             continue
-        clash_row = next((r for r in earlier if r.employee_id != employee.id
-                          and _overlaps(starts_at, ends_at, r.starts_at, r.ends_at)), None)
+        clash_row = next(
+            (
+                r
+                for r in earlier
+                if r.employee_id != employee.id and _overlaps(starts_at, ends_at, r.starts_at, r.ends_at)
+            ),
+            None,
+        )
         if clash_row is not None:
-            results.append(RosterRow(row.line, ERROR, _l(
-                "Bertumpuk dengan baris %(line)d (%(name)s) di loket yang sama: dua petugas sekaligus membuat "
-                "atribusi ambigu.", line=clash_row.line, name=clash_row.employee_name), **base))
+            results.append(
+                RosterRow(
+                    row.line,
+                    ERROR,
+                    _l(
+                        "Bertumpuk dengan baris %(line)d (%(name)s) di loket yang sama: dua petugas sekaligus membuat "
+                        "atribusi ambigu.",
+                        line=clash_row.line,
+                        name=clash_row.employee_name,
+                    ),
+                    **base,
+                )
+            )
             continue
         accepted_row = RosterRow(row.line, OK, _l("Siap ditambahkan."), **base)
         accepted.append(accepted_row)
@@ -390,16 +501,28 @@ def apply_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
     if parsed:
         # Two applies of one file at once (a double click) must not both insert: on PostgreSQL the second waits
         # here and then finds every row a duplicate. (SQLite ignores FOR UPDATE; it is the development database.)
-        db.session.execute(select(Counter.id).where(Counter.public_code.in_(sorted({row.code for row in parsed})))
-                           .order_by(Counter.id).with_for_update(key_share=True))
+        db.session.execute(
+            select(Counter.id)
+            .where(Counter.public_code.in_(sorted({row.code for row in parsed})))
+            .order_by(Counter.id)
+            .with_for_update(key_share=True)
+        )
     check = check_roster(text, unit_id=unit_id)
     if check.has_errors:
         raise RosterRejected(check)
-    db.session.add_all([
-        CounterAssignment(counter_id=row.counter_id, employee_id=row.employee_id, starts_at=row.starts_at,
-                          ends_at=row.ends_at, source="roster")
-        for row in check.rows if row.status == OK
-    ])
+    db.session.add_all(
+        [
+            CounterAssignment(
+                counter_id=row.counter_id,
+                employee_id=row.employee_id,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                source="roster",
+            )
+            for row in check.rows
+            if row.status == OK
+        ]
+    )
     db.session.flush()
     return check
 
@@ -417,8 +540,14 @@ class PlannedShift:
 def upcoming_roster(unit_id: int, at: datetime, days: int = 7) -> list[PlannedShift]:
     """The unit's roster shifts that have not ended by ``at`` and start within ``days`` days, in time order."""
     rows = db.session.execute(
-        select(CounterAssignment.starts_at, CounterAssignment.ends_at, Counter.public_code, Counter.name,
-               Employee.name.label("employee_name"), Employee.nip)
+        select(
+            CounterAssignment.starts_at,
+            CounterAssignment.ends_at,
+            Counter.public_code,
+            Counter.name,
+            Employee.name.label("employee_name"),
+            Employee.nip,
+        )
         .join(Counter, Counter.id == CounterAssignment.counter_id)
         .join(Employee, Employee.id == CounterAssignment.employee_id)
         .where(
@@ -429,5 +558,6 @@ def upcoming_roster(unit_id: int, at: datetime, days: int = 7) -> list[PlannedSh
         )
         .order_by(CounterAssignment.starts_at, Counter.public_code)
     ).all()
-    return [PlannedShift(row.public_code, row.name, row.employee_name, row.nip, row.starts_at, row.ends_at)
-            for row in rows]
+    return [
+        PlannedShift(row.public_code, row.name, row.employee_name, row.nip, row.starts_at, row.ends_at) for row in rows
+    ]

@@ -108,7 +108,12 @@ def code_version() -> str:
     """The code a run was computed with: the short git commit, else the package version (computed once)."""
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=_ROOT, capture_output=True, text=True, timeout=5, check=True
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607  (git from PATH, like a developer runs it)
+            cwd=_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
@@ -330,8 +335,10 @@ def compute_score_run(
     # One run per unit at a time. On PostgreSQL an advisory lock of its own, so survey answers and ticket batches
     # for the unit go on during a long run (a lock on the unit's row would hold them up); SQLite locks the file.
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :unit_id)"),
-                           {"namespace": SCORE_RUN_LOCK_NAMESPACE, "unit_id": unit.id})
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, :unit_id)"),
+            {"namespace": SCORE_RUN_LOCK_NAMESPACE, "unit_id": unit.id},
+        )
     _settle_transaction()
     parameters = unit_parameters(unit)
 
@@ -379,8 +386,9 @@ def compute_score_run(
     surveyed = unit_satisfaction if unit_satisfaction.n else None
     nobody = SatisfactionStats.from_responses([], parameters.ikp_unsur) if surveyed else None
     predikat_counts: Tally[str] = Tally()
-    inputs = _EmployeeInputs(parameters, satisfaction, nobody, surveyed, service, complaints, targets, ratings,
-                             _missing_rows(parameters))  # fmt: skip
+    inputs = _EmployeeInputs(
+        parameters, satisfaction, nobody, surveyed, service, complaints, targets, ratings, _missing_rows(parameters)
+    )
     try:
         with _IndicatorRows(run.id) as rows:
             for employee_id in sorted(employee_ids):
@@ -389,13 +397,16 @@ def compute_score_run(
                 if predikat:
                     predikat_counts[predikat] += 1
             population = unit_service.tickets_finished if unit_service and unit_service.tickets_finished else None
-            rows.add_all(None, [
-                unit_ikm_indicator(surveyed, parameters, population),
-                ikp_indicator(surveyed, surveyed, parameters),
-                *_group(service_time_indicators(unit_service, parameters)),
-                *_group(complaint_indicators(unit_complaints)),
-                distribution_indicator(predikat_counts, parameters),
-            ])  # fmt: skip
+            rows.add_all(
+                None,
+                [
+                    unit_ikm_indicator(surveyed, parameters, population),
+                    ikp_indicator(surveyed, surveyed, parameters),
+                    *_group(service_time_indicators(unit_service, parameters)),
+                    *_group(complaint_indicators(unit_complaints)),
+                    distribution_indicator(predikat_counts, parameters),
+                ],
+            )
     except ScoringError as error:
         # Nothing of this run may stay behind in the caller's transaction.
         db.session.execute(delete(ScoreIndicator).where(ScoreIndicator.run_id == run.id))

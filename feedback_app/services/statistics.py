@@ -403,7 +403,8 @@ def _service_times(
     counts = {row[0]: [int(x or 0) for x in row[1:]] for row in db.session.execute(counts_stmt)}
     if counts and group_by is not None:
         counts_of: dict[GroupBy, dict[Any, list[int]]] = {
-            group_by: counts, "unit": {unit.id: [sum(column) for column in zip(*counts.values())]}
+            group_by: counts,
+            "unit": {unit.id: [sum(column) for column in zip(*counts.values())]},
         }
     else:
         counts_of = {"unit": counts}
@@ -413,18 +414,22 @@ def _service_times(
         wait = _seconds_between(Ticket.issued_at, Ticket.called_at)
         begun = func.coalesce(Ticket.started_at, Ticket.called_at)
         service = _seconds_between(begun, Ticket.finished_at)
-        return select(_measure(_WAIT), group_key, wait.label("seconds")).where(
-            in_period, Ticket.called_at.is_not(None), wait >= 0
-        ).union_all(
-            select(_measure(_SERVICE), group_key, service.label("seconds")).where(
-                in_period, finished, begun.is_not(None), service >= 0
+        return (
+            select(_measure(_WAIT), group_key, wait.label("seconds"))
+            .where(in_period, Ticket.called_at.is_not(None), wait >= 0)
+            .union_all(
+                select(_measure(_SERVICE), group_key, service.label("seconds")).where(
+                    in_period, finished, begun.is_not(None), service >= 0
+                )
             )
         )
 
-    percentile_stmt = _union([
-        _percentile_select(durations(grouping), histogram=grouping == "unit", grouping=_GROUP_CODES[grouping])
-        for grouping in groupings
-    ])  # fmt: skip
+    percentile_stmt = _union(
+        [
+            _percentile_select(durations(grouping), histogram=grouping == "unit", grouping=_GROUP_CODES[grouping])
+            for grouping in groupings
+        ]
+    )
     percentiles = {
         (int(code), int(measure), key_value): (int(n), int(p50), int(p90))
         for code, measure, key_value, n, p50, p90 in db.session.execute(percentile_stmt)
@@ -436,15 +441,20 @@ def _service_times(
         CounterAssignment.starts_at >= window.start,
         CounterAssignment.starts_at < staffed_until,
     )
-    staffed_stmt = _union([
-        select(_group_code(grouping), _assignment_key(grouping),
-               func.count(_local_day(CounterAssignment.starts_at, window).distinct()))
-        .select_from(CounterAssignment)
-        .join(Counter, Counter.id == CounterAssignment.counter_id)
-        .where(staffed_here)
-        .group_by(_assignment_key(grouping))
-        for grouping in groupings
-    ])  # fmt: skip
+    staffed_stmt = _union(
+        [
+            select(
+                _group_code(grouping),
+                _assignment_key(grouping),
+                func.count(_local_day(CounterAssignment.starts_at, window).distinct()),
+            )
+            .select_from(CounterAssignment)
+            .join(Counter, Counter.id == CounterAssignment.counter_id)
+            .where(staffed_here)
+            .group_by(_assignment_key(grouping))
+            for grouping in groupings
+        ]
+    )
     staffed_days = {(int(code), k): int(days) for code, k, days in db.session.execute(staffed_stmt)}
 
     def unstaffed(grouping: GroupBy) -> ColumnElement[bool]:
@@ -463,13 +473,18 @@ def _service_times(
             return ~staffed.exists()
         return ~staffed.where(_assignment_key(grouping) == _ticket_key(grouping)).exists()
 
-    finished_stmt = _union([
-        select(_group_code(grouping), _ticket_key(grouping),
-               func.count(_local_day(Ticket.finished_at, window).distinct()))
-        .where(in_period, finished, unstaffed(grouping))
-        .group_by(_ticket_key(grouping))
-        for grouping in groupings
-    ])  # fmt: skip
+    finished_stmt = _union(
+        [
+            select(
+                _group_code(grouping),
+                _ticket_key(grouping),
+                func.count(_local_day(Ticket.finished_at, window).distinct()),
+            )
+            .where(in_period, finished, unstaffed(grouping))
+            .group_by(_ticket_key(grouping))
+            for grouping in groupings
+        ]
+    )
     finished_days = {(int(code), k): int(days) for code, k, days in db.session.execute(finished_stmt)}
 
     result: dict[GroupBy, dict[Any, ServiceTimeStats]] = {}
@@ -547,9 +562,11 @@ def complaint_stats(unit: Unit, period: Period) -> tuple[dict[int, ComplaintStat
     day_rows = [(e, int(r), None if a is None else int(a), int(c)) for e, r, a, c in db.session.execute(grouped)]
 
     answered = and_(in_period, has_answer)
-    durations = select(_measure(_BY_EMPLOYEE), Complaint.employee_id.label("key"), delay.label("seconds")).where(
-        answered
-    ).union_all(select(_measure(_BY_UNIT), Complaint.unit_id.label("key"), delay.label("seconds")).where(answered))
+    durations = (
+        select(_measure(_BY_EMPLOYEE), Complaint.employee_id.label("key"), delay.label("seconds"))
+        .where(answered)
+        .union_all(select(_measure(_BY_UNIT), Complaint.unit_id.label("key"), delay.label("seconds")).where(answered))
+    )
     medians = _nearest_rank(durations)
     holidays = holidays_between(period.start, period.end + _HOLIDAY_LOOKAHEAD)
 

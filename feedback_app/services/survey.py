@@ -34,7 +34,7 @@ from ..models import (
     Unit,
     counter_service_types,
 )
-from .attribution import OnDuty, decide_duty, on_duty, on_duty_here, oldest_counting_sign_in
+from .attribution import OnDuty, decide_duty, oldest_counting_sign_in, on_duty, on_duty_here
 from .errors import DomainError, InvalidSubmission
 
 PROFILE_CHOICES = {
@@ -112,9 +112,18 @@ class SurveyCounter:
 
 
 _COUNTER_BY_CODE = (
-    select(Counter.id, Counter.unit_id, Counter.public_code, Counter.name, Counter.active, Counter.poster_version,
-           Unit.name.label("unit_name"), Unit.timezone, ServiceType.id.label("service_id"),
-           ServiceType.name.label("service_name"))
+    select(
+        Counter.id,
+        Counter.unit_id,
+        Counter.public_code,
+        Counter.name,
+        Counter.active,
+        Counter.poster_version,
+        Unit.name.label("unit_name"),
+        Unit.timezone,
+        ServiceType.id.label("service_id"),
+        ServiceType.name.label("service_name"),
+    )
     .join(Unit, Unit.id == Counter.unit_id)
     .outerjoin(counter_service_types, counter_service_types.c.counter_id == Counter.id)
     .outerjoin(ServiceType, ServiceType.id == counter_service_types.c.service_type_id)
@@ -128,8 +137,12 @@ _COUNTER_BY_CODE = (
 _duty = aliased(CounterAssignment)
 _duty_employee = aliased(Employee)
 _COUNTER_ON_DUTY = (
-    _COUNTER_BY_CODE.add_columns(_duty.id.label("duty_id"), _duty.employee_id.label("duty_employee_id"),
-                                 _duty.source.label("duty_source"), _duty_employee.name.label("duty_name"))
+    _COUNTER_BY_CODE.add_columns(
+        _duty.id.label("duty_id"),
+        _duty.employee_id.label("duty_employee_id"),
+        _duty.source.label("duty_source"),
+        _duty_employee.name.label("duty_name"),
+    )
     .outerjoin(_duty, on_duty_here(_duty, Counter.id, bindparam("at"), bindparam("oldest_open_sign_in")))
     .outerjoin(_duty_employee, _duty_employee.id == _duty.employee_id)
     .order_by(_duty.starts_at.desc())
@@ -145,14 +158,20 @@ def find_survey_counter(public_code: str) -> SurveyCounter | None:
 def find_survey_counter_on_duty(public_code: str, at: datetime) -> tuple[SurveyCounter, OnDuty] | None:
     """:func:`find_survey_counter` and who is on duty there at ``at`` (:func:`~.attribution.on_duty`), in one
     statement: the blank survey page needs both, and it is the page every citizen opens."""
-    rows = db.session.connection().execute(
-        _COUNTER_ON_DUTY, {"code": public_code.upper(), "at": at, "oldest_open_sign_in": oldest_counting_sign_in(at)}
-    ).all()
+    rows = (
+        db.session.connection()
+        .execute(
+            _COUNTER_ON_DUTY,
+            {"code": public_code.upper(), "at": at, "oldest_open_sign_in": oldest_counting_sign_in(at)},
+        )
+        .all()
+    )
     if not rows:
         return None
     candidates = {
-        row.duty_id: SimpleNamespace(id=row.duty_id, employee_id=row.duty_employee_id, source=row.duty_source,
-                                     name=row.duty_name)
+        row.duty_id: SimpleNamespace(
+            id=row.duty_id, employee_id=row.duty_employee_id, source=row.duty_source, name=row.duty_name
+        )
         for row in rows
         if row.duty_id is not None
     }  # first appearance keeps the newest-first order
@@ -163,8 +182,13 @@ def _survey_counter(rows: Sequence[Row[Any]]) -> SurveyCounter:
     first = rows[0]
     services = {row.service_id: row.service_name for row in rows if row.service_id is not None}  # by name
     return SurveyCounter(
-        id=first.id, unit_id=first.unit_id, public_code=first.public_code, name=first.name, active=first.active,
-        poster_version=first.poster_version, unit=SurveyUnit(first.unit_name, first.timezone),
+        id=first.id,
+        unit_id=first.unit_id,
+        public_code=first.public_code,
+        name=first.name,
+        active=first.active,
+        poster_version=first.poster_version,
+        unit=SurveyUnit(first.unit_name, first.timezone),
         service_types=tuple(SurveyService(service_id, name) for service_id, name in services.items()),
     )
 
@@ -194,9 +218,7 @@ _EARLIER_VALID_ANSWER = (
     .exists()
 )
 #: Every column an answer sets itself; ``status`` and ``status_reason`` come from the duplicate check.
-_ANSWER_COLUMNS = tuple(
-    c.name for c in _RESPONSES.c if c.name not in ("id", "status", "status_reason")
-)
+_ANSWER_COLUMNS = tuple(c.name for c in _RESPONSES.c if c.name not in ("id", "status", "status_reason"))
 #: One statement per answer: the duplicate check runs inside the INSERT (INSERT … SELECT … EXISTS), so a POST
 #: costs one round trip to the database for its write, not two.
 _INSERT_RESPONSE = (
@@ -217,8 +239,11 @@ def ticket_duty(ticket: Ticket) -> OnDuty:
     """Whom a ticket's answer belongs to: the employee who served the ticket, else whoever was on duty at its
     counter when it finished, else the unit (spec §2.1)."""
     if ticket.employee_id is not None:
-        return OnDuty(source="ticket", employee_id=ticket.employee_id,
-                      employee_name=ticket.employee.name if ticket.employee else None)
+        return OnDuty(
+            source="ticket",
+            employee_id=ticket.employee_id,
+            employee_name=ticket.employee.name if ticket.employee else None,
+        )
     return on_duty(ticket.counter_id, ticket.finished_at or ticket.issued_at)
 
 
@@ -283,7 +308,7 @@ def submit_response(
         submitted_at=at,
         counted_at=ticket.finished_at if ticket is not None and ticket.finished_at else at,
         **submission.answers,
-        **{name: value for name, value in submission.profile.items()},
+        **dict(submission.profile.items()),
         # The duplicate check, also for a ticket: a browser that already answered this counter's poster is the
         # same visit.
         duplicate_counter_id=counter.id,

@@ -20,9 +20,10 @@ recomputes every touched ticket from its events.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -147,8 +148,9 @@ def record_ticket_events(unit: Unit, items: Sequence[TicketEventInput], at: date
     :data:`MAX_BATCH` items.
     """
     if len(items) > MAX_BATCH:
-        raise TooManyEvents(_("Paling banyak %(max)d kejadian per permintaan; diterima %(count)d.",
-                              max=MAX_BATCH, count=len(items)))
+        raise TooManyEvents(
+            _("Paling banyak %(max)d kejadian per permintaan; diterima %(count)d.", max=MAX_BATCH, count=len(items))
+        )
     results: dict[int, TicketEventResult] = {}
     # One batch per unit at a time on PostgreSQL (SQLite has one writer anyway): the rules compare a ticket's
     # events with each other, and without this two batches creating and extending the same tickets could each
@@ -172,15 +174,17 @@ def record_ticket_events(unit: Unit, items: Sequence[TicketEventInput], at: date
         _recompute_tickets(touched)
         _follow_serving_employee(touched)
 
-    ticket_ids = {states[item.external_id].ticket_id for item in resolved
-                  if decisions[item.external_id][item.index][0] != "error"}
+    ticket_ids = {
+        states[item.external_id].ticket_id for item in resolved if decisions[item.external_id][item.index][0] != "error"
+    }
     tickets = _load_tickets(ticket_ids)
     for item in resolved:
         status, error = decisions[item.external_id][item.index]
         if status == "error":
             assert error is not None
-            results[item.index] = TicketEventResult(item.index, "error", field=error.field, message=error.message,
-                                                    code=error.code)
+            results[item.index] = TicketEventResult(
+                item.index, "error", field=error.field, message=error.message, code=error.code
+            )
         else:
             # Decided "stored" but another request stored the same key first: that is a retry, answered as one.
             final = "stored" if item.index in stored_keys else "already_stored"
@@ -189,30 +193,50 @@ def record_ticket_events(unit: Unit, items: Sequence[TicketEventInput], at: date
     return [results[index] for index in range(len(items))]
 
 
-def _resolve(unit: Unit, items: Sequence[TicketEventInput], at: datetime,
-             results: dict[int, TicketEventResult]) -> list[_Resolved]:
+def _resolve(
+    unit: Unit, items: Sequence[TicketEventInput], at: datetime, results: dict[int, TicketEventResult]
+) -> list[_Resolved]:
     """Check each item on its own and turn its names into ids (three queries for the whole batch)."""
     codes = {item.counter_code.strip().upper() for item in items if isinstance(item.counter_code, str)}
-    counters = {row.public_code: row for row in db.session.execute(
-        select(Counter.id, Counter.unit_id, Counter.public_code).where(Counter.public_code.in_(codes))
-    )} if codes else {}
-    service_types = {row.name: row.id for row in db.session.execute(
-        select(ServiceType.id, ServiceType.name).where(ServiceType.unit_id == unit.id)
-    )}
+    counters = (
+        {
+            row.public_code: row
+            for row in db.session.execute(
+                select(Counter.id, Counter.unit_id, Counter.public_code).where(Counter.public_code.in_(codes))
+            )
+        }
+        if codes
+        else {}
+    )
+    service_types = {
+        row.name: row.id
+        for row in db.session.execute(select(ServiceType.id, ServiceType.name).where(ServiceType.unit_id == unit.id))
+    }
     folded: dict[str, list[int]] = defaultdict(list)
     for name, service_type_id in service_types.items():
         folded[name.strip().casefold()].append(service_type_id)
     nips = {item.employee_nip.strip() for item in items if isinstance(item.employee_nip, str) and item.employee_nip}
     ids = {item.employee_id for item in items if item.employee_id is not None}
-    employees = db.session.execute(
-        select(Employee.id, Employee.nip).where(or_(Employee.nip.in_(nips), Employee.id.in_(ids)))
-    ).all() if nips or ids else []
+    employees = (
+        db.session.execute(
+            select(Employee.id, Employee.nip).where(or_(Employee.nip.in_(nips), Employee.id.in_(ids)))
+        ).all()
+        if nips or ids
+        else []
+    )
     # A queue machine may only name the unit's own staff: a NIP of another unit is as unknown as a wrong one.
-    own_staff = set(db.session.scalars(
-        select(EmployeeAssignment.employee_id).where(
-            EmployeeAssignment.unit_id == unit.id, EmployeeAssignment.employee_id.in_([row.id for row in employees])
+    own_staff = (
+        set(
+            db.session.scalars(
+                select(EmployeeAssignment.employee_id).where(
+                    EmployeeAssignment.unit_id == unit.id,
+                    EmployeeAssignment.employee_id.in_([row.id for row in employees]),
+                )
+            )
         )
-    )) if employees else set()
+        if employees
+        else set()
+    )
     by_nip = {row.nip: row.id for row in employees if row.nip and row.id in own_staff}
     known_ids = {row.id for row in employees}
 
@@ -222,27 +246,47 @@ def _resolve(unit: Unit, items: Sequence[TicketEventInput], at: datetime,
         try:
             external_id = _check_external_id(item.external_id)
             if item.event not in TICKET_EVENTS:
-                raise _Error("event", _("Kejadian tidak dikenal %(event)s; pilih salah satu dari: %(events)s.",
-                                        event=repr(item.event), events=", ".join(TICKET_EVENTS)))
+                raise _Error(
+                    "event",
+                    _(
+                        "Kejadian tidak dikenal %(event)s; pilih salah satu dari: %(events)s.",
+                        event=repr(item.event),
+                        events=", ".join(TICKET_EVENTS),
+                    ),
+                )
             if not isinstance(item.at, datetime) or item.at.tzinfo is None:
                 raise _Error("at", _("Waktu harus memuat zona waktu, mis. 2026-10-14T09:30:00+07:00."))
             if item.at.year < EARLIEST_YEAR:
-                raise _Error("at", _("Waktu %(time)s tidak masuk akal; periksa jam mesin antrean.",
-                                     time=item.at.isoformat()))
+                raise _Error(
+                    "at", _("Waktu %(time)s tidak masuk akal; periksa jam mesin antrean.", time=item.at.isoformat())
+                )
             try:
                 event_at = item.at.astimezone(UTC)
             except OverflowError:
-                raise _Error("at", _("Waktu %(time)s tidak masuk akal; periksa jam mesin antrean.",
-                                     time=item.at.isoformat())) from None
+                raise _Error(
+                    "at", _("Waktu %(time)s tidak masuk akal; periksa jam mesin antrean.", time=item.at.isoformat())
+                ) from None
             if event_at > latest_allowed:
-                raise _Error("at", _("Waktu %(time)s lebih dari 5 menit di masa depan; periksa jam mesin antrean.",
-                                     time=event_at.isoformat()))
+                raise _Error(
+                    "at",
+                    _(
+                        "Waktu %(time)s lebih dari 5 menit di masa depan; periksa jam mesin antrean.",
+                        time=event_at.isoformat(),
+                    ),
+                )
             counter = counters.get(item.counter_code.strip().upper()) if isinstance(item.counter_code, str) else None
             if counter is None:
                 raise _Error("counter", _("Loket %(code)s tidak dikenal di unit ini.", code=repr(item.counter_code)))
             if counter.unit_id != unit.id:
-                raise _Error("counter", _("Loket %(code)s milik unit lain; token ini hanya untuk %(unit)s.",
-                                          code=counter.public_code, unit=unit.name), code=403)
+                raise _Error(
+                    "counter",
+                    _(
+                        "Loket %(code)s milik unit lain; token ini hanya untuk %(unit)s.",
+                        code=counter.public_code,
+                        unit=unit.name,
+                    ),
+                    code=403,
+                )
             service_type_id = _service_type_id(item.service_type_name, service_types, folded)
             employee_id = None
             if item.employee_id is not None:
@@ -254,8 +298,9 @@ def _resolve(unit: Unit, items: Sequence[TicketEventInput], at: datetime,
                 if employee_id is None:
                     raise _Error("employee_nip", _("Tidak ada pegawai dengan NIP %(nip)s.", nip=item.employee_nip))
         except _Error as error:
-            results[index] = TicketEventResult(index, "error", field=error.field, message=error.message,
-                                               code=error.code)
+            results[index] = TicketEventResult(
+                index, "error", field=error.field, message=error.message, code=error.code
+            )
             continue
         resolved.append(_Resolved(index, external_id, counter.id, service_type_id, item.event, event_at, employee_id))
     return resolved
@@ -299,8 +344,9 @@ def _load_states(unit_id: int, external_ids: Iterable[str]) -> dict[str, _Ticket
         by_id[row.id] = state
     if by_id:
         for event in db.session.execute(
-            select(_events.c.ticket_id, _events.c.event, _events.c.at, _events.c.employee_id)
-            .where(_events.c.ticket_id.in_(by_id))
+            select(_events.c.ticket_id, _events.c.event, _events.c.at, _events.c.employee_id).where(
+                _events.c.ticket_id.in_(by_id)
+            )
         ):
             by_id[event.ticket_id].events[(event.event, event.at)] = event.employee_id
     return states
@@ -318,11 +364,17 @@ def _decide(group: list[_Resolved], state: _TicketState) -> dict[int, Decision]:
     for item in sorted(group, key=lambda i: (i.at, _EVENT_RANK[i.event], i.index)):
         try:
             if state.counter_id is not None and item.counter_id != state.counter_id:
-                raise _Error("counter", _("Tiket %(ticket)s tercatat di loket lain; tiket yang pindah loket harus "
-                                          "menjadi tiket baru.", ticket=item.external_id))
+                raise _Error(
+                    "counter",
+                    _(
+                        "Tiket %(ticket)s tercatat di loket lain; tiket yang pindah loket harus menjadi tiket baru.",
+                        ticket=item.external_id,
+                    ),
+                )
             if state.service_type_id is not None and item.service_type_id != state.service_type_id:
-                raise _Error("service_type", _("Tiket %(ticket)s tercatat dengan jenis layanan lain.",
-                                               ticket=item.external_id))
+                raise _Error(
+                    "service_type", _("Tiket %(ticket)s tercatat dengan jenis layanan lain.", ticket=item.external_id)
+                )
             if item.key in state.events:
                 decisions[item.index] = ("already_stored", None)
                 continue
@@ -347,24 +399,45 @@ def _check_sequence(events: dict[tuple[str, datetime], int | None], event: str, 
         earlier = [(when, kind) for (kind, when) in events if when < at]
         if earlier:
             when, kind = min(earlier)
-            raise _Error("at", _("Waktu terbit sesudah kejadian %(event)s tiket ini (%(time)s).",
-                                 event=kind, time=when.isoformat()))
+            raise _Error(
+                "at",
+                _("Waktu terbit sesudah kejadian %(event)s tiket ini (%(time)s).", event=kind, time=when.isoformat()),
+            )
     elif issued and at < issued[0]:
         raise _Error("at", _("Waktu ini sebelum tiket diterbitkan (%(time)s).", time=issued[0].isoformat()))
     if event in TERMINAL_EVENTS:
         if terminal:
             kind, when = terminal[0]
-            raise _Error("event", _("Tiket ini sudah ditutup (%(event)s pada %(time)s); sesudahnya hanya "
-                                    "'returned' yang boleh dicatat.", event=kind, time=when.isoformat()))
+            raise _Error(
+                "event",
+                _(
+                    "Tiket ini sudah ditutup (%(event)s pada %(time)s); sesudahnya hanya "
+                    "'returned' yang boleh dicatat.",
+                    event=kind,
+                    time=when.isoformat(),
+                ),
+            )
         later = [(when, kind) for (kind, when) in events if kind not in TERMINAL_EVENTS | {"returned"} and when > at]
         if later:
             when, kind = min(later)
-            raise _Error("at", _("Tiket ini punya kejadian %(event)s pada %(time)s, sesudah waktu penutupan ini.",
-                                 event=kind, time=when.isoformat()))
+            raise _Error(
+                "at",
+                _(
+                    "Tiket ini punya kejadian %(event)s pada %(time)s, sesudah waktu penutupan ini.",
+                    event=kind,
+                    time=when.isoformat(),
+                ),
+            )
     elif event != "returned" and terminal and at > terminal[0][1]:
         kind, when = terminal[0]
-        raise _Error("at", _("Tiket ini sudah ditutup (%(event)s pada %(time)s); sesudahnya hanya 'returned' "
-                             "yang boleh dicatat.", event=kind, time=when.isoformat()))
+        raise _Error(
+            "at",
+            _(
+                "Tiket ini sudah ditutup (%(event)s pada %(time)s); sesudahnya hanya 'returned' yang boleh dicatat.",
+                event=kind,
+                time=when.isoformat(),
+            ),
+        )
 
 
 def _insert(table: Any) -> Any:
@@ -376,22 +449,40 @@ def _insert(table: Any) -> Any:
     return insert(table)
 
 
-def _insert_new_tickets(unit_id: int, by_ticket: dict[str, list[_Resolved]], states: dict[str, _TicketState],
-                        decisions: dict[str, dict[int, Decision]]) -> None:
+def _insert_new_tickets(
+    unit_id: int,
+    by_ticket: dict[str, list[_Resolved]],
+    states: dict[str, _TicketState],
+    decisions: dict[str, dict[int, Decision]],
+) -> None:
     """Insert the tickets the batch creates, in one statement; re-decide any a concurrent request created first."""
     for _attempt in range(3):
-        new = {external_id: state for external_id, state in states.items()
-               if state.ticket_id is None and state.counter_id is not None}
+        new = {
+            external_id: state
+            for external_id, state in states.items()
+            if state.ticket_id is None and state.counter_id is not None
+        }
         if not new:
             return
         rows = []
         for external_id, state in sorted(new.items()):  # one insertion order everywhere: no deadlock
             first_at = min(at for (_kind, at) in state.events)
-            rows.append({"unit_id": unit_id, "external_id": external_id, "counter_id": state.counter_id,
-                         "service_type_id": state.service_type_id, "issued_at": first_at, "outcome": "waiting",
-                         "returned": False})
-        statement = (_insert(_tickets).on_conflict_do_nothing(index_elements=["unit_id", "external_id"])
-                     .returning(_tickets.c.id, _tickets.c.external_id))
+            rows.append(
+                {
+                    "unit_id": unit_id,
+                    "external_id": external_id,
+                    "counter_id": state.counter_id,
+                    "service_type_id": state.service_type_id,
+                    "issued_at": first_at,
+                    "outcome": "waiting",
+                    "returned": False,
+                }
+            )
+        statement = (
+            _insert(_tickets)
+            .on_conflict_do_nothing(index_elements=["unit_id", "external_id"])
+            .returning(_tickets.c.id, _tickets.c.external_id)
+        )
         for row in db.session.execute(statement, rows):
             states[row.external_id].ticket_id = row.id
         raced = [external_id for external_id, state in new.items() if state.ticket_id is None]
@@ -405,8 +496,12 @@ def _insert_new_tickets(unit_id: int, by_ticket: dict[str, list[_Resolved]], sta
     raise RuntimeError("tickets kept being created concurrently; giving up")
 
 
-def _insert_events(by_ticket: dict[str, list[_Resolved]], states: dict[str, _TicketState],
-                   decisions: dict[str, dict[int, Decision]], received_at: datetime) -> set[int]:
+def _insert_events(
+    by_ticket: dict[str, list[_Resolved]],
+    states: dict[str, _TicketState],
+    decisions: dict[str, dict[int, Decision]],
+    received_at: datetime,
+) -> set[int]:
     """Insert every accepted event in one statement; the indexes of the items this request actually stored."""
     wanted: dict[tuple[int, str, datetime], int] = {}
     for external_id, group in by_ticket.items():
@@ -418,13 +513,18 @@ def _insert_events(by_ticket: dict[str, list[_Resolved]], states: dict[str, _Tic
     if not wanted:
         return set()
     employees = {}
-    for external_id, group in by_ticket.items():
+    for group in by_ticket.values():
         for item in group:
             employees[item.index] = item.employee_id
-    rows = [{"ticket_id": ticket_id, "event": event, "at": at, "employee_id": employees[index],
-             "received_at": received_at} for (ticket_id, event, at), index in sorted(wanted.items())]
-    statement = (_insert(_events).on_conflict_do_nothing(index_elements=["ticket_id", "event", "at"])
-                 .returning(_events.c.ticket_id, _events.c.event, _events.c.at))
+    rows = [
+        {"ticket_id": ticket_id, "event": event, "at": at, "employee_id": employees[index], "received_at": received_at}
+        for (ticket_id, event, at), index in sorted(wanted.items())
+    ]
+    statement = (
+        _insert(_events)
+        .on_conflict_do_nothing(index_elements=["ticket_id", "event", "at"])
+        .returning(_events.c.ticket_id, _events.c.event, _events.c.at)
+    )
     inserted = {(row.ticket_id, row.event, row.at) for row in db.session.execute(statement, rows)}
     return {index for key, index in wanted.items() if key in inserted}
 
@@ -434,6 +534,7 @@ def _recompute_tickets(ticket_ids: set[int]) -> None:
 
     One ``UPDATE`` with correlated subqueries, the same SQL on SQLite and PostgreSQL.
     """
+
     def first(kind: str | None) -> Any:
         criteria = [_events.c.ticket_id == _tickets.c.id]
         if kind is not None:
@@ -444,13 +545,18 @@ def _recompute_tickets(ticket_ids: set[int]) -> None:
         return exists().where(_events.c.ticket_id == _tickets.c.id, _events.c.event == kind)
 
     def handled_by(kind: str) -> Any:
-        return (select(_events.c.employee_id)
-                .where(_events.c.ticket_id == _tickets.c.id, _events.c.event == kind,
-                       _events.c.employee_id.is_not(None))
-                .order_by(_events.c.at.desc(), _events.c.id.desc()).limit(1).scalar_subquery())
+        return (
+            select(_events.c.employee_id)
+            .where(_events.c.ticket_id == _tickets.c.id, _events.c.event == kind, _events.c.employee_id.is_not(None))
+            .order_by(_events.c.at.desc(), _events.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
 
     db.session.execute(
-        update(_tickets).where(_tickets.c.id.in_(ticket_ids)).values(
+        update(_tickets)
+        .where(_tickets.c.id.in_(ticket_ids))
+        .values(
             # Until "issued" arrives, the earliest event stands in for it (the column cannot be empty).
             issued_at=func.coalesce(first("issued"), first(None)),
             called_at=first("called"),
@@ -482,8 +588,11 @@ def _follow_serving_employee(ticket_ids: set[int]) -> None:
             exists().where(
                 _tickets.c.id == responses.c.ticket_id,
                 _tickets.c.employee_id.is_not(None),
-                or_(responses.c.employee_id.is_(None), responses.c.employee_id != _tickets.c.employee_id,
-                    responses.c.attribution_source != "ticket"),
+                or_(
+                    responses.c.employee_id.is_(None),
+                    responses.c.employee_id != _tickets.c.employee_id,
+                    responses.c.attribution_source != "ticket",
+                ),
             ),
         )
         .values(employee_id=serving, attribution_source="ticket", counter_assignment_id=None)
@@ -494,12 +603,16 @@ def _load_tickets(ticket_ids: set[int | None]) -> dict[int, Ticket]:
     ids = {ticket_id for ticket_id in ticket_ids if ticket_id is not None}
     if not ids:
         return {}
-    tickets = db.session.scalars(
-        select(Ticket)
-        .options(joinedload(Ticket.counter), joinedload(Ticket.service_type), joinedload(Ticket.employee))
-        .where(Ticket.id.in_(ids))
-        .execution_options(populate_existing=True)
-    ).unique().all()
+    tickets = (
+        db.session.scalars(
+            select(Ticket)
+            .options(joinedload(Ticket.counter), joinedload(Ticket.service_type), joinedload(Ticket.employee))
+            .where(Ticket.id.in_(ids))
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .all()
+    )
     return {ticket.id: ticket for ticket in tickets}
 
 
@@ -534,8 +647,9 @@ class _TicketSigner(ClockSigner):
 
 
 def _ticket_serializer(stamp: int | None = None) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="ticket-survey", signer=_TicketSigner,
-                                  signer_kwargs={"stamp": stamp})
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt="ticket-survey", signer=_TicketSigner, signer_kwargs={"stamp": stamp}
+    )
 
 
 def ticket_survey_token(ticket: Ticket) -> str:

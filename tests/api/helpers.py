@@ -29,15 +29,30 @@ def make_world(build, clock) -> SimpleNamespace:
     _row, token = create_api_token(unit, "Mesin antrean lantai 1")
     _row, other_token = create_api_token(other, "Mesin Kassi")
     db.session.commit()
-    return SimpleNamespace(unit=unit, counter=counter, ktp=ktp, kk=kk, siti=siti, budi=budi, other=other,
-                           token=token, other_token=other_token, base=clock.now() - timedelta(hours=2))
+    return SimpleNamespace(
+        unit=unit,
+        counter=counter,
+        ktp=ktp,
+        kk=kk,
+        siti=siti,
+        budi=budi,
+        other=other,
+        token=token,
+        other_token=other_token,
+        base=clock.now() - timedelta(hours=2),
+    )
 
 
 def event(world: SimpleNamespace, external_id: str, kind: str, minutes: float, **extra: Any) -> dict[str, Any]:
     """An event ``minutes`` after the world's base instant, at BGR01 for KTP-el unless told otherwise."""
     at: datetime = world.base + timedelta(minutes=minutes)
-    item = {"external_id": external_id, "counter": "BGR01", "service_type": "KTP-el", "event": kind,
-            "at": at.isoformat()}
+    item = {
+        "external_id": external_id,
+        "counter": "BGR01",
+        "service_type": "KTP-el",
+        "event": kind,
+        "at": at.isoformat(),
+    }
     item.update(extra)
     return item
 
@@ -45,10 +60,12 @@ def event(world: SimpleNamespace, external_id: str, kind: str, minutes: float, *
 def lifecycle(world: SimpleNamespace, external_id: str, start: float = 0, nip: str | None = None) -> list[dict]:
     """A ticket issued, called, started and finished (served by ``nip``)."""
     staff = {"employee_nip": nip} if nip else {}
-    return [event(world, external_id, "issued", start),
-            event(world, external_id, "called", start + 7, **staff),
-            event(world, external_id, "started", start + 8, **staff),
-            event(world, external_id, "finished", start + 21, **staff)]
+    return [
+        event(world, external_id, "issued", start),
+        event(world, external_id, "called", start + 7, **staff),
+        event(world, external_id, "started", start + 8, **staff),
+        event(world, external_id, "finished", start + 21, **staff),
+    ]
 
 
 def table_snapshot() -> dict[str, list[tuple]]:
@@ -56,6 +73,7 @@ def table_snapshot() -> dict[str, list[tuple]]:
     db.session.expire_all()
     snapshot = {}
     for table in db.metadata.sorted_tables:
-        snapshot[table.name] = [tuple(row) for row in
-                                db.session.execute(select(table).order_by(*table.primary_key.columns))]
+        snapshot[table.name] = [
+            tuple(row) for row in db.session.execute(select(table).order_by(*table.primary_key.columns))
+        ]
     return snapshot

@@ -81,8 +81,10 @@ def test_every_reference_resolves_and_the_event_schema_is_complete(document):
     batch = document["components"]["schemas"]["TicketEventBatch"]
     assert batch["properties"]["events"]["maxItems"] == 1000
     path = document["paths"]["/api/v1/tickets/{external_id}"]["get"]
-    assert [p["name"] for p in path.get("parameters", document["paths"]["/api/v1/tickets/{external_id}"].get(
-        "parameters", []))] == ["external_id"]
+    assert [
+        p["name"]
+        for p in path.get("parameters", document["paths"]["/api/v1/tickets/{external_id}"].get("parameters", []))
+    ] == ["external_id"]
 
 
 def test_the_reference_page_and_its_assets_are_served_by_the_app(client):
@@ -91,8 +93,11 @@ def test_the_reference_page_and_its_assets_are_served_by_the_app(client):
     html = page.get_data(as_text=True)
     assert '"validatorUrl": null' in html  # Swagger UI's online validator would call swagger.io
     urls = re.findall(r'(?:src|href)="([^"]+)"', html) + re.findall(r'url: "([^"]+)"', html)
-    assert {"/api/v1/docs/assets/swagger-ui-bundle.js", "/api/v1/docs/assets/swagger-ui.css",
-            "/api/v1/openapi.json"} <= set(urls)
+    assert {
+        "/api/v1/docs/assets/swagger-ui-bundle.js",
+        "/api/v1/docs/assets/swagger-ui.css",
+        "/api/v1/openapi.json",
+    } <= set(urls)
     for url in urls:
         assert not urlsplit(url).netloc, f"{url} would leave the building"
         response = client.get(url)
@@ -124,9 +129,19 @@ def test_the_reference_page_renders_offline(live_server):
 
     outside: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic"])
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
         try:
             page = browser.new_page()
 

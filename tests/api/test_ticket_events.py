@@ -22,13 +22,16 @@ def count(model) -> int:
 # --- authentication ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer sw_not-a-real-token"},
-    {"Authorization": "Bearer "},
-    {"Authorization": "Basic YWRtaW46YWRtaW4="},
-    {"Authorization": "sw_token-without-scheme"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer sw_not-a-real-token"},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Basic YWRtaW46YWRtaW4="},
+        {"Authorization": "sw_token-without-scheme"},
+    ],
+)
 @pytest.mark.parametrize("body", [b"\x00\xff garbage {", b'{"events": [1, 2, 3]}', b"[]", b""])
 def test_no_or_a_wrong_token_is_401_json_whatever_the_body(client, world, headers, body):
     response = client.post("/api/v1/ticket-events", data=body, headers={**headers, "Content-Type": "application/json"})
@@ -54,8 +57,10 @@ def test_a_token_touches_only_its_own_unit(client, world, post):
     response = post(event(world, "X1", "issued", 0), token=world.other_token)
     assert response.status_code == 403
     assert response.get_json()["field"] == "counter"
-    batch = post({"events": [event(world, "X1", "issued", 0, counter="KSI01"), event(world, "X2", "issued", 0)]},
-                 token=world.other_token)
+    batch = post(
+        {"events": [event(world, "X1", "issued", 0, counter="KSI01"), event(world, "X2", "issued", 0)]},
+        token=world.other_token,
+    )
     assert batch.status_code == 200
     results = batch.get_json()["results"]
     assert (results[0]["status"], results[1]["status"], results[1]["code"]) == ("stored", "error", 403)
@@ -73,7 +78,11 @@ def test_one_issued_event_answers_with_the_ticket_and_its_survey_url(world, post
     assert response.status_code == 200
     body = response.get_json()
     assert (body["status"], body["index"], body["external_id"], body["event"]) == (
-        "stored", 0, "2026-10-14-A012", "issued")
+        "stored",
+        0,
+        "2026-10-14-A012",
+        "issued",
+    )
     ticket = body["ticket"]
     assert ticket["external_id"] == "2026-10-14-A012" and ticket["counter"] == "BGR01"
     assert ticket["service_type"] == "KTP-el" and ticket["outcome"] == "waiting"
@@ -86,20 +95,23 @@ def test_one_issued_event_answers_with_the_ticket_and_its_survey_url(world, post
     assert count(TicketEvent) == 1
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"counter": "NOPE9"}, "counter"),
-    ({"service_type": "Paspor"}, "service_type"),
-    ({"employee_nip": "196001011990031099"}, "employee_nip"),
-    ({"employee_nip": "12345"}, "employee_nip"),
-    ({"employee_nip": "198801012012011003"}, "employee_nip"),  # a real NIP, but of the other unit's staff
-    ({"event": "opened"}, "event"),
-    ({"at": "1969-12-31T23:59:59+07:00"}, "at"),  # a broken machine clock
-    ({"at": "9999-12-31T23:59:59-12:00"}, "at"),  # overflows when converted to UTC
-    ({"at": "kemarin"}, "at"),
-    ({"at": "2026-10-14T09:30:00"}, "at"),  # no zone
-    ({"external_id": "a/b"}, "external_id"),
-    ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"counter": "NOPE9"}, "counter"),
+        ({"service_type": "Paspor"}, "service_type"),
+        ({"employee_nip": "196001011990031099"}, "employee_nip"),
+        ({"employee_nip": "12345"}, "employee_nip"),
+        ({"employee_nip": "198801012012011003"}, "employee_nip"),  # a real NIP, but of the other unit's staff
+        ({"event": "opened"}, "event"),
+        ({"at": "1969-12-31T23:59:59+07:00"}, "at"),  # a broken machine clock
+        ({"at": "9999-12-31T23:59:59-12:00"}, "at"),  # overflows when converted to UTC
+        ({"at": "kemarin"}, "at"),
+        ({"at": "2026-10-14T09:30:00"}, "at"),  # no zone
+        ({"external_id": "a/b"}, "external_id"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 def test_one_invalid_event_is_422_naming_the_field(world, post, change, field):
     response = post({**event(world, "B1", "issued", 0), **change})
     assert response.status_code == 422
@@ -120,8 +132,14 @@ def test_a_missing_field_is_named(world, post):
 
 
 def test_the_same_batch_twice_leaves_the_database_unchanged(world, post, clock):
-    batch = {"events": [*lifecycle(world, "C1", nip=world.siti.nip), *lifecycle(world, "C2", start=2),
-                        event(world, "C3", "issued", 5), event(world, "C3", "no_show", 30)]}
+    batch = {
+        "events": [
+            *lifecycle(world, "C1", nip=world.siti.nip),
+            *lifecycle(world, "C2", start=2),
+            event(world, "C3", "issued", 5),
+            event(world, "C3", "no_show", 30),
+        ]
+    }
     first = post(batch)
     assert first.status_code == 200
     assert first.get_json()["stored"] == 10 and first.get_json()["errors"] == 0
@@ -141,10 +159,14 @@ def test_the_same_batch_twice_leaves_the_database_unchanged(world, post, clock):
 
 def test_a_shuffled_batch_gives_the_same_tickets_as_an_ordered_one(world, post):
     def batch(prefix: str) -> list[dict]:
-        return [*lifecycle(world, f"{prefix}-1", nip=world.siti.nip), *lifecycle(world, f"{prefix}-2", start=1),
-                event(world, f"{prefix}-2", "returned", 40), event(world, f"{prefix}-3", "issued", 2),
-                event(world, f"{prefix}-3", "called", 3, employee_nip=world.budi.nip),
-                event(world, f"{prefix}-3", "no_show", 9)]
+        return [
+            *lifecycle(world, f"{prefix}-1", nip=world.siti.nip),
+            *lifecycle(world, f"{prefix}-2", start=1),
+            event(world, f"{prefix}-2", "returned", 40),
+            event(world, f"{prefix}-3", "issued", 2),
+            event(world, f"{prefix}-3", "called", 3, employee_nip=world.budi.nip),
+            event(world, f"{prefix}-3", "no_show", 9),
+        ]
 
     ordered = batch("ORD")
     shuffled = batch("SHF")
@@ -154,35 +176,51 @@ def test_a_shuffled_batch_gives_the_same_tickets_as_an_ordered_one(world, post):
     assert result["errors"] == 0
     # Results come back in request order.
     assert [(r["external_id"], r["event"]) for r in result["results"]] == [
-        (item["external_id"], item["event"]) for item in shuffled]
+        (item["external_id"], item["event"]) for item in shuffled
+    ]
 
     def tickets(prefix: str) -> dict:
         db.session.expire_all()
         rows = db.session.scalars(select(Ticket).where(Ticket.external_id.startswith(prefix))).all()
-        return {row.external_id.split("-", 1)[1]: (row.counter_id, row.service_type_id, row.employee_id,
-                                                   row.issued_at, row.called_at, row.started_at, row.finished_at,
-                                                   row.outcome, row.returned) for row in rows}
+        return {
+            row.external_id.split("-", 1)[1]: (
+                row.counter_id,
+                row.service_type_id,
+                row.employee_id,
+                row.issued_at,
+                row.called_at,
+                row.started_at,
+                row.finished_at,
+                row.outcome,
+                row.returned,
+            )
+            for row in rows
+        }
 
     assert tickets("ORD") == tickets("SHF")
     assert len(tickets("ORD")) == 3
 
 
-@pytest.mark.parametrize(("earlier", "offending", "field"), [
-    ([], {"counter": "NOPE9"}, "counter"),
-    ([], {"service_type": "Paspor"}, "service_type"),
-    ([], {"employee_nip": "196001011990031099"}, "employee_nip"),
-    ([], {"event": "opened"}, "event"),
-    ([], {"external_id": None}, "external_id"),
-    ([], {"at": None}, "at"),
-    ([], {"future": True}, "at"),
-    ([("issued", 10)], {"event": "called", "minutes": 5}, "at"),  # before issued
-    ([("issued", 0), ("finished", 20)], {"event": "called", "minutes": 25}, "at"),  # after finished
-    ([("issued", 0), ("finished", 20)], {"event": "no_show", "minutes": 25}, "event"),  # closed again
-    ([("issued", 0)], {"event": "called", "minutes": 1, "counter": "BGR02"}, "counter"),
-    ([("issued", 0)], {"event": "called", "minutes": 1, "service_type": "KK"}, "service_type"),
-])
-def test_each_invalid_item_is_a_422_result_naming_the_field_and_the_rest_is_stored(world, post, clock, earlier,
-                                                                                    offending, field):
+@pytest.mark.parametrize(
+    ("earlier", "offending", "field"),
+    [
+        ([], {"counter": "NOPE9"}, "counter"),
+        ([], {"service_type": "Paspor"}, "service_type"),
+        ([], {"employee_nip": "196001011990031099"}, "employee_nip"),
+        ([], {"event": "opened"}, "event"),
+        ([], {"external_id": None}, "external_id"),
+        ([], {"at": None}, "at"),
+        ([], {"future": True}, "at"),
+        ([("issued", 10)], {"event": "called", "minutes": 5}, "at"),  # before issued
+        ([("issued", 0), ("finished", 20)], {"event": "called", "minutes": 25}, "at"),  # after finished
+        ([("issued", 0), ("finished", 20)], {"event": "no_show", "minutes": 25}, "event"),  # closed again
+        ([("issued", 0)], {"event": "called", "minutes": 1, "counter": "BGR02"}, "counter"),
+        ([("issued", 0)], {"event": "called", "minutes": 1, "service_type": "KK"}, "service_type"),
+    ],
+)
+def test_each_invalid_item_is_a_422_result_naming_the_field_and_the_rest_is_stored(
+    world, post, clock, earlier, offending, field
+):
     if earlier:
         assert post({"events": [event(world, "D1", kind, minute) for kind, minute in earlier]}).status_code == 200
     offending = dict(offending)
@@ -206,13 +244,16 @@ def test_each_invalid_item_is_a_422_result_naming_the_field_and_the_rest_is_stor
     assert (body["stored"], body["errors"]) == (1, 1)
 
 
-@pytest.mark.parametrize(("body", "status", "field"), [
-    ({"events": []}, 422, "events"),
-    ({"events": "semua"}, 422, "events"),
-    ({"events": [], "extra": 1}, 422, None),
-    ([1, 2], 422, None),
-    ("just a string", 422, None),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"events": []}, 422, "events"),
+        ({"events": "semua"}, 422, "events"),
+        ({"events": [], "extra": 1}, 422, None),
+        ([1, 2], 422, None),
+        ("just a string", 422, None),
+    ],
+)
 def test_an_invalid_envelope_is_refused_whole(world, post, body, status, field):
     response = post(body)
     assert response.status_code == status and response.is_json
@@ -222,8 +263,9 @@ def test_an_invalid_envelope_is_refused_whole(world, post, body, status, field):
 
 
 def test_a_body_that_is_not_json_is_400_json(world, client):
-    response = client.post("/api/v1/ticket-events", data="external_id=A1",
-                           headers={"Authorization": f"Bearer {world.token}"})
+    response = client.post(
+        "/api/v1/ticket-events", data="external_id=A1", headers={"Authorization": f"Bearer {world.token}"}
+    )
     assert response.status_code == 400 and response.is_json
 
 
@@ -245,8 +287,9 @@ def test_a_batch_of_1000_is_taken(world, post):
 def test_a_request_takes_the_same_number_of_statements_for_20_and_200_events(world, post, clock):
     counts = {}
     for tickets in (5, 50):
-        body = {"events": [item for n in range(tickets) for item in lifecycle(world, f"Q{tickets}-{n}",
-                                                                               nip=world.siti.nip)]}
+        body = {
+            "events": [item for n in range(tickets) for item in lifecycle(world, f"Q{tickets}-{n}", nip=world.siti.nip)]
+        }
         clock.advance(timedelta(minutes=2))  # the token's last use is written in both requests
         with counting_queries() as statements:
             response = post(body)

@@ -22,9 +22,14 @@ def test_a_ticket_reads_back_with_derived_times_and_the_same_survey_url(client, 
     assert response.status_code == 200
     ticket = response.get_json()
     assert ticket == {
-        "external_id": "2026-10-14-A001", "counter": "BGR01", "service_type": "KTP-el",
-        "employee_nip": world.budi.nip, "outcome": "finished", "returned": False,
-        "issued_at": world.base.isoformat(), "called_at": (world.base + timedelta(minutes=7)).isoformat(),
+        "external_id": "2026-10-14-A001",
+        "counter": "BGR01",
+        "service_type": "KTP-el",
+        "employee_nip": world.budi.nip,
+        "outcome": "finished",
+        "returned": False,
+        "issued_at": world.base.isoformat(),
+        "called_at": (world.base + timedelta(minutes=7)).isoformat(),
         "started_at": (world.base + timedelta(minutes=8)).isoformat(),
         "finished_at": (world.base + timedelta(minutes=21)).isoformat(),
         "survey_url": issued["ticket"]["survey_url"],

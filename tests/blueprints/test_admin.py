@@ -56,8 +56,13 @@ def test_counter_list_links_each_active_counters_posters(admin, build, unit):
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 200
     assert "Disdukcapil Kota Bogor" in html and "Loket KTP-el" in html and "Loket Tutup" in html
-    for link in ("/admin/loket/BGR01/poster", "/admin/loket/BGR01/qr.png", "/admin/loket/BGR01/qr.svg",
-                 counter_survey_url(counter), "/admin/unit/kota-bogor/poster"):
+    for link in (
+        "/admin/loket/BGR01/poster",
+        "/admin/loket/BGR01/qr.png",
+        "/admin/loket/BGR01/qr.svg",
+        counter_survey_url(counter),
+        "/admin/unit/kota-bogor/poster",
+    ):
         assert f'href="{link}"' in html, link
     assert "cabut poster lama (versi 1)" in html
     # An inactive counter is listed as such, without posters to print.
@@ -94,8 +99,15 @@ def test_svg_is_an_svg_document(admin, build, unit):
     assert root.find("{*}path") is not None  # it draws the modules
 
 
-@pytest.mark.parametrize("path", ["/admin/loket/BGR01/qr.gif", "/admin/loket/NOPE9/qr.png", "/admin/loket/NOPE9/poster",
-                                  "/admin/unit/tidak-ada/poster"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/loket/BGR01/qr.gif",
+        "/admin/loket/NOPE9/qr.png",
+        "/admin/loket/NOPE9/poster",
+        "/admin/unit/tidak-ada/poster",
+    ],
+)
 def test_unknown_format_counter_or_unit_is_not_found(admin, build, unit, path):
     build.counter(unit, public_code="BGR01")
     db.session.commit()

@@ -40,8 +40,11 @@ def admin(client, build, unit):
 def upload(client, text: str | bytes, slug: str = "kota-bogor"):
     page = client.get("/admin/unit/kota-bogor/jadwal").get_data(as_text=True)
     data = text.encode() if isinstance(text, str) else text
-    return client.post(f"/admin/unit/{slug}/jadwal", content_type="multipart/form-data",
-                       data={"csrf_token": hidden_fields(page)["csrf_token"], "file": (io.BytesIO(data), "jadwal.csv")})
+    return client.post(
+        f"/admin/unit/{slug}/jadwal",
+        content_type="multipart/form-data",
+        data={"csrf_token": hidden_fields(page)["csrf_token"], "file": (io.BytesIO(data), "jadwal.csv")},
+    )
 
 
 def apply_fields(html: str) -> dict[str, str]:
@@ -84,8 +87,11 @@ def test_apply_stores_the_checked_file_once(admin, clock):
 
 
 def test_errors_are_listed_with_line_numbers_and_there_is_nothing_to_apply(admin, clock):
-    response = upload(admin, f"nip;counter;date;start;end\n{NIP};BGR01;2026-10-14;08:00;15:00\n"
-                             f"1.98503E+17;BGR01;2026-10-15;08:00;15:00\n{NIP};KSK01;2026-10-15;08:00;15:00\n")
+    response = upload(
+        admin,
+        f"nip;counter;date;start;end\n{NIP};BGR01;2026-10-14;08:00;15:00\n"
+        f"1.98503E+17;BGR01;2026-10-15;08:00;15:00\n{NIP};KSK01;2026-10-15;08:00;15:00\n",
+    )
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 422
     assert "1 baris siap, 0 sudah tersimpan (dilewati), 2 galat." in html

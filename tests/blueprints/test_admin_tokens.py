@@ -34,8 +34,9 @@ def page(client, slug="kota-bogor"):
 
 def create(client, name: str, slug="kota-bogor"):
     form = hidden_fields(page(client, slug))
-    return client.post(f"/admin/unit/{slug}/token-api", data={"csrf_token": form["csrf_token"], "name": name},
-                       follow_redirects=True)
+    return client.post(
+        f"/admin/unit/{slug}/token-api", data={"csrf_token": form["csrf_token"], "name": name}, follow_redirects=True
+    )
 
 
 def api_status(client, token: str) -> int:
@@ -71,8 +72,9 @@ def test_revoking_stops_the_token(admin, app):
     token = re.search(r'id="new-token">([^<]+)<', create(admin, "A").get_data(as_text=True)).group(1)
     [row] = tokens()
     form = hidden_fields(page(admin))
-    response = admin.post("/admin/unit/kota-bogor/token-api/cabut",
-                          data={"csrf_token": form["csrf_token"], "token_id": str(row.id)})
+    response = admin.post(
+        "/admin/unit/kota-bogor/token-api/cabut", data={"csrf_token": form["csrf_token"], "token_id": str(row.id)}
+    )
     assert response.status_code == 302
     assert "dicabut" in page(admin)
     assert tokens()[0].revoked_at is not None
@@ -98,8 +100,12 @@ def test_another_units_admin_sees_and_touches_nothing(client, build, unit):
     # Through the page of their own unit, the other unit's token is not found.
     response = client.post("/admin/unit/kab-kassi/token-api/cabut", data={"csrf_token": csrf, "token_id": str(row.id)})
     assert response.status_code == 404
-    assert client.post("/admin/unit/kota-bogor/token-api/cabut",
-                       data={"csrf_token": csrf, "token_id": str(row.id)}).status_code == 403
+    assert (
+        client.post(
+            "/admin/unit/kota-bogor/token-api/cabut", data={"csrf_token": csrf, "token_id": str(row.id)}
+        ).status_code
+        == 403
+    )
     assert tokens()[0].revoked_at is None
 
 

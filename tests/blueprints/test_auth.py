@@ -71,9 +71,18 @@ def test_a_safe_next_is_followed(client, build, target):
     assert response.status_code == 302 and response.headers["Location"] == target
 
 
-@pytest.mark.parametrize("target", ["//evil.example", "//evil.example/masuk", "https://evil.example",
-                                    "http://evil.example/akun", "/\\evil.example", "javascript:alert(1)",
-                                    " //evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "//evil.example/masuk",
+        "https://evil.example",
+        "http://evil.example/akun",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        " //evil.example",
+    ],
+)
 def test_a_next_leading_off_site_is_ignored(client, build, target):
     build.user("admin", {"admin"})
     db.session.commit()
@@ -167,8 +176,9 @@ def test_password_is_stored_as_a_salted_hash(app, build):
 @pytest.mark.config(RATELIMIT_ENABLED=True)
 def test_guessing_passwords_is_slowed_down(client, build):
     form = login_form(client)
-    codes = [client.post("/masuk", data={**form, "login": "siti", "password": f"tebakan-{i}"}).status_code
-             for i in range(21)]
+    codes = [
+        client.post("/masuk", data={**form, "login": "siti", "password": f"tebakan-{i}"}).status_code for i in range(21)
+    ]
     assert codes == [400] * 20 + [429]
 
 

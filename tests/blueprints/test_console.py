@@ -37,8 +37,10 @@ def staff(client, desk):
 
 def forms(html: str, url: str) -> list[dict[str, str]]:
     """The hidden fields of every form posting to ``url``."""
-    return [hidden_fields(body) for body in
-            re.findall(rf'<form[^>]*action="{re.escape(url)}"[^>]*>(.*?)</form>', html, re.S)]
+    return [
+        hidden_fields(body)
+        for body in re.findall(rf'<form[^>]*action="{re.escape(url)}"[^>]*>(.*?)</form>', html, re.S)
+    ]
 
 
 def button(client, page: str, url: str, **match: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import SurveyResponse
@@ -70,8 +70,9 @@ def test_valid_submission_is_stored_attributed_and_thanked(client, build, clock)
     employee = build.employee()
     assignment = build.duty(counter, employee, source="roster")
     db.session.commit()
-    response = submit(client, counter, comment="Petugas ramah", age_band="30-39",
-                      service_type=str(counter.service_types[0].id))
+    response = submit(
+        client, counter, comment="Petugas ramah", age_band="30-39", service_type=str(counter.service_types[0].id)
+    )
     assert response.status_code == 303
     thanks = client.get(response.headers["Location"])
     assert thanks.status_code == 200 and "Terima kasih" in thanks.get_data(as_text=True)
@@ -194,7 +195,9 @@ def test_no_raw_ip_address_is_stored(app, build, clock):
     counter = build.counter()
     db.session.commit()
     client = app.test_client()
-    form = hidden_fields(client.get(path_of(counter), environ_base={"REMOTE_ADDR": "203.0.113.77"}).get_data(as_text=True))
+    form = hidden_fields(
+        client.get(path_of(counter), environ_base={"REMOTE_ADDR": "203.0.113.77"}).get_data(as_text=True)
+    )
     client.post(path_of(counter), data={**form, **ALL_GOOD}, environ_base={"REMOTE_ADDR": "203.0.113.77"})
     [row] = stored()
     values = " ".join(str(getattr(row, c.key)) for c in SurveyResponse.__table__.columns)
@@ -202,8 +205,12 @@ def test_no_raw_ip_address_is_stored(app, build, clock):
     assert re.fullmatch(r"[0-9a-f]{32}", row.client_fingerprint)
 
 
-@pytest.mark.config(RATELIMIT_ENABLED=True, SURVEY_LIMIT_PER_BROWSER="3 per minute", SURVEY_LIMIT_PER_IP="5 per hour",
-                    SURVEY_DUPLICATE_WINDOW_MINUTES=0)
+@pytest.mark.config(
+    RATELIMIT_ENABLED=True,
+    SURVEY_LIMIT_PER_BROWSER="3 per minute",
+    SURVEY_LIMIT_PER_IP="5 per hour",
+    SURVEY_DUPLICATE_WINDOW_MINUTES=0,
+)
 def test_rate_limits_per_browser_and_per_network(app, build, clock):
     counter = build.counter()
     db.session.commit()
@@ -221,9 +228,13 @@ def test_rate_limits_per_browser_and_per_network(app, build, clock):
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
-@pytest.mark.config(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS_URL or "memory://",
-                    RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}", SURVEY_LIMIT_PER_BROWSER="2 per minute",
-                    SURVEY_DUPLICATE_WINDOW_MINUTES=0)
+@pytest.mark.config(
+    RATELIMIT_ENABLED=True,
+    RATELIMIT_STORAGE_URI=REDIS_URL or "memory://",
+    RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+    SURVEY_LIMIT_PER_BROWSER="2 per minute",
+    SURVEY_DUPLICATE_WINDOW_MINUTES=0,
+)
 def test_rate_limits_shared_through_redis(app, build, clock):
     need_service("Redis for rate limits (TEST_REDIS_URL)", bool(REDIS_URL))
     counter = build.counter()
@@ -249,9 +260,11 @@ def test_malformed_posts_get_400_never_500(client, build, clock):
     counter = build.counter()
     db.session.commit()
     path = path_of(counter)
-    for body, content_type in [(b"\xff\xfe\x00garbage", "application/x-www-form-urlencoded"),
-                               (b"--x\r\nbroken", "multipart/form-data; boundary=x"),
-                               (b'{"u1": 4}', "application/json")]:
+    for body, content_type in [
+        (b"\xff\xfe\x00garbage", "application/x-www-form-urlencoded"),
+        (b"--x\r\nbroken", "multipart/form-data; boundary=x"),
+        (b'{"u1": 4}', "application/json"),
+    ]:
         response = client.post(path, data=body, content_type=content_type)
         assert response.status_code == 400, (content_type, response.status_code)
     assert stored() == []

@@ -24,8 +24,10 @@ def world(build, clock):
 
 
 def events(world, external_id: str, kinds: list[tuple[str, float, str | None]]) -> Ticket:
-    items = [TicketEventInput(external_id, "BGR01", "KTP-el", kind, world.base + timedelta(minutes=minute),
-                              employee_nip=nip) for kind, minute, nip in kinds]
+    items = [
+        TicketEventInput(external_id, "BGR01", "KTP-el", kind, world.base + timedelta(minutes=minute), employee_nip=nip)
+        for kind, minute, nip in kinds
+    ]
     results = record_ticket_events(world.unit, items, world.base + timedelta(hours=1))
     assert all(result.ok for result in results), results
     db.session.commit()
@@ -33,8 +35,16 @@ def events(world, external_id: str, kinds: list[tuple[str, float, str | None]]) 
 
 
 def served_ticket(world, external_id: str = "2026-10-14-A012") -> Ticket:
-    return events(world, external_id, [("issued", 0, None), ("called", 5, world.siti.nip),
-                                       ("started", 6, world.budi.nip), ("finished", 20, world.budi.nip)])
+    return events(
+        world,
+        external_id,
+        [
+            ("issued", 0, None),
+            ("called", 5, world.siti.nip),
+            ("started", 6, world.budi.nip),
+            ("finished", 20, world.budi.nip),
+        ],
+    )
 
 
 def path_of(ticket: Ticket) -> str:
@@ -160,8 +170,11 @@ def test_an_expired_qr_gets_a_clear_page(client, world, clock):
 def test_a_tampered_qr_gets_a_clear_page(client, world):
     path = path_of(served_ticket(world))
     payload, stamp, signature = path.rsplit("/", 1)[1].split(".")
-    for forged in (f"/s/t/MTIzNA.{stamp}.{signature}", path[:-2] + ("xx" if not path.endswith("xx") else "yy"),
-                   "/s/t/bukan-token"):
+    for forged in (
+        f"/s/t/MTIzNA.{stamp}.{signature}",
+        path[:-2] + ("xx" if not path.endswith("xx") else "yy"),
+        "/s/t/bukan-token",
+    ):
         page = client.get(forged)
         assert page.status_code == 404, forged
         assert "Kode QR tiket tidak dikenal" in page.get_data(as_text=True)

@@ -55,8 +55,15 @@ def test_public_dataclass_is_frozen_with_slots(name: str) -> None:
 
 
 def test_every_error_is_a_scoring_error_and_a_value_error() -> None:
-    for name in ("InvalidAnswer", "InvalidWeights", "InvalidTarget", "InvalidPeriod", "InvalidRating",
-                 "InvalidStatistics", "InvalidParameter"):  # fmt: skip
+    for name in (
+        "InvalidAnswer",
+        "InvalidWeights",
+        "InvalidTarget",
+        "InvalidPeriod",
+        "InvalidRating",
+        "InvalidStatistics",
+        "InvalidParameter",
+    ):
         error = getattr(scoring, name)
         assert issubclass(error, scoring.ScoringError)
     assert issubclass(scoring.ScoringError, ValueError)

@@ -165,11 +165,20 @@ def test_shrunk_figure_lies_between_raw_and_unit_and_interval_holds_the_raw_valu
 
 
 SERVICE = ServiceTimeStats(
-    tickets_issued=50, tickets_finished=44, tickets_no_show=5, tickets_returned=3, tickets_on_time=33,
-    wait_n=49, wait_p50_seconds=420, wait_p90_seconds=1230,
-    service_n=44, service_p50_seconds=510, service_p90_seconds=1445,
-    working_days=5, working_day_rule="finished_ticket",
-)  # fmt: skip
+    tickets_issued=50,
+    tickets_finished=44,
+    tickets_no_show=5,
+    tickets_returned=3,
+    tickets_on_time=33,
+    wait_n=49,
+    wait_p50_seconds=420,
+    wait_p90_seconds=1230,
+    service_n=44,
+    service_p50_seconds=510,
+    service_p90_seconds=1445,
+    working_days=5,
+    working_day_rule="finished_ticket",
+)
 
 
 def test_service_time_indicators() -> None:

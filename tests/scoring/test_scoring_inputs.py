@@ -104,11 +104,20 @@ def test_statistics_of_real_responses_always_pass_the_checks(responses: list[dic
 
 
 SERVICE = dict(
-    tickets_issued=40, tickets_finished=36, tickets_no_show=4, tickets_returned=2, tickets_on_time=30,
-    wait_n=40, wait_p50_seconds=300, wait_p90_seconds=720,
-    service_n=36, service_p50_seconds=600, service_p90_seconds=1500,
-    working_days=4, working_day_rule="sign_in_or_roster",
-)  # fmt: skip
+    tickets_issued=40,
+    tickets_finished=36,
+    tickets_no_show=4,
+    tickets_returned=2,
+    tickets_on_time=30,
+    wait_n=40,
+    wait_p50_seconds=300,
+    wait_p90_seconds=720,
+    service_n=36,
+    service_p50_seconds=600,
+    service_p90_seconds=1500,
+    working_days=4,
+    working_day_rule="sign_in_or_roster",
+)
 
 
 def test_service_time_stats_accept_consistent_counts() -> None:

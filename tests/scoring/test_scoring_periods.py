@@ -42,8 +42,12 @@ def test_english_labels() -> None:
 def test_day_and_month_labels_use_indonesian_month_names() -> None:
     assert parse_period("2026-08-17").label == "17 Agustus 2026"
     assert [parse_period(f"2026-{m:02d}").label.split()[0] for m in (1, 2, 3, 5, 12)] == [
-        "Januari", "Februari", "Maret", "Mei", "Desember",
-    ]  # fmt: skip
+        "Januari",
+        "Februari",
+        "Maret",
+        "Mei",
+        "Desember",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -144,9 +148,13 @@ def test_there_is_nothing_before_the_first_or_after_the_last_supported_year() ->
 def test_periods_are_hashable_values() -> None:
     assert {parse_period("2026-Q4"), period_containing("quarter", date(2026, 11, 5))} == {parse_period("2026-Q4")}
     assert parse_period("2026-10").to_dict() == {
-        "id": "2026-10", "kind": "month", "start": "2026-10-01", "end": "2026-11-01",
-        "label": "Oktober 2026", "label_en": "October 2026",
-    }  # fmt: skip
+        "id": "2026-10",
+        "kind": "month",
+        "start": "2026-10-01",
+        "end": "2026-11-01",
+        "label": "Oktober 2026",
+        "label_en": "October 2026",
+    }
 
 
 kinds = st.sampled_from(PERIOD_KINDS)

@@ -213,10 +213,26 @@ def test_inconsistent_counts_are_rejected(counts: Mapping[str, tuple[int, ...]],
 # Psychological Measurement 30, 607–610, Table 1. Every value below is also what the formula gives when rounded
 # to the nearest integer (checked in the test).
 KREJCIE_MORGAN_TABLE = [
-    (10, 10), (15, 14), (20, 19), (30, 28), (50, 44), (75, 63), (100, 80), (150, 108), (200, 132), (300, 169),
-    (500, 217), (1000, 278), (2000, 322), (3000, 341), (5000, 357), (10000, 370), (20000, 377), (50000, 381),
+    (10, 10),
+    (15, 14),
+    (20, 19),
+    (30, 28),
+    (50, 44),
+    (75, 63),
+    (100, 80),
+    (150, 108),
+    (200, 132),
+    (300, 169),
+    (500, 217),
+    (1000, 278),
+    (2000, 322),
+    (3000, 341),
+    (5000, 357),
+    (10000, 370),
+    (20000, 377),
+    (50000, 381),
     (1000000, 384),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("population", "sample"), KREJCIE_MORGAN_TABLE)

@@ -15,9 +15,23 @@ from scoring import InvalidParameter, InvalidStatistics, round_half_up, shrink, 
 
 # Two-sided 95% critical values from a printed Student-t table.
 T_TABLE = [
-    (1, 12.706), (2, 4.303), (3, 3.182), (4, 2.776), (5, 2.571), (6, 2.447), (10, 2.228), (15, 2.131),
-    (20, 2.086), (29, 2.045), (30, 2.042), (40, 2.021), (60, 2.000), (100, 1.984), (120, 1.980), (1000, 1.962),
-]  # fmt: skip
+    (1, 12.706),
+    (2, 4.303),
+    (3, 3.182),
+    (4, 2.776),
+    (5, 2.571),
+    (6, 2.447),
+    (10, 2.228),
+    (15, 2.131),
+    (20, 2.086),
+    (29, 2.045),
+    (30, 2.042),
+    (40, 2.021),
+    (60, 2.000),
+    (100, 1.984),
+    (120, 1.980),
+    (1000, 1.962),
+]
 
 
 @pytest.mark.parametrize(("df", "expected"), T_TABLE)
@@ -47,8 +61,9 @@ def test_other_confidence_levels() -> None:
     assert round(t_critical(1, Fraction(9, 10)), 3) == 6.314
 
 
-@pytest.mark.parametrize(("df", "confidence"), [(0, "0.95"), (-3, "0.95"), (2.0, "0.95"), (True, "0.95"),
-                                                (5, "1"), (5, "0"), (5, 0.95)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("df", "confidence"), [(0, "0.95"), (-3, "0.95"), (2.0, "0.95"), (True, "0.95"), (5, "1"), (5, "0"), (5, 0.95)]
+)
 def test_t_critical_rejects_invalid_arguments(df: object, confidence: object) -> None:
     with pytest.raises(InvalidParameter):
         t_critical(df, confidence)  # type: ignore[arg-type]

@@ -61,8 +61,13 @@ def test_nobody_outside_shifts_and_other_counters(build, clock):
 def test_sign_in_ends_at_sign_out_and_a_forgotten_one_expires(build, clock):
     counter = build.counter()
     employee = build.employee()
-    build.duty(counter, employee, source="sign_in", starts_at=clock.now() - timedelta(hours=2),
-               ends_at=clock.now() - timedelta(minutes=1))
+    build.duty(
+        counter,
+        employee,
+        source="sign_in",
+        starts_at=clock.now() - timedelta(hours=2),
+        ends_at=clock.now() - timedelta(minutes=1),
+    )
     assert duty_at(counter, clock.now()).source == "none"
     build.duty(counter, employee, source="sign_in", starts_at=clock.now() - timedelta(hours=13), ends_at=None)
     assert duty_at(counter, clock.now()).source == "none"  # SIGN_IN_MAX_HOURS = 12

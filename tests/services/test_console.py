@@ -51,8 +51,7 @@ def desk(build, clock, in_request):
     employee = build.employee(name="Siti")
     user = build.user("petugas", {"staff"}, unit=unit, employee=employee)
     db.session.commit()
-    return {"unit": unit, "counter": counter, "other": other, "employee": employee, "user": user, "ktp": ktp,
-            "kk": kk}
+    return {"unit": unit, "counter": counter, "other": other, "employee": employee, "user": user, "ktp": ktp, "kk": kk}
 
 
 def signed_in(desk, counter=None):
@@ -67,8 +66,12 @@ def press(desk, action, external_id=None, the_key=None):
 
 
 def events(ticket_id) -> list[tuple[str, int | None]]:
-    return [(e.event, e.employee_id) for e in db.session.scalars(
-        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.at, TicketEvent.id))]
+    return [
+        (e.event, e.employee_id)
+        for e in db.session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.at, TicketEvent.id)
+        )
+    ]
 
 
 # --- sign-in -------------------------------------------------------------------------------------------------------
@@ -143,11 +146,20 @@ def test_units_come_from_the_account_and_the_current_placement(desk, build, cloc
     elsewhere = build.unit(slug="kassi", timezone="Asia/Makassar")
     build.counter(elsewhere, public_code="KSK01")
     earlier = build.unit(slug="lama")
-    db.session.add_all([
-        EmployeeAssignment(employee=desk["employee"], unit=elsewhere, position="Petugas", valid_from=date(2026, 1, 1)),
-        EmployeeAssignment(employee=desk["employee"], unit=earlier, position="Petugas", valid_from=date(2025, 1, 1),
-                           valid_until=date(2026, 1, 1)),
-    ])
+    db.session.add_all(
+        [
+            EmployeeAssignment(
+                employee=desk["employee"], unit=elsewhere, position="Petugas", valid_from=date(2026, 1, 1)
+            ),
+            EmployeeAssignment(
+                employee=desk["employee"],
+                unit=earlier,
+                position="Petugas",
+                valid_from=date(2025, 1, 1),
+                valid_until=date(2026, 1, 1),
+            ),
+        ]
+    )
     db.session.commit()
     assert staff_unit_ids(desk["user"], clock.now()) == {desk["unit"].id, elsewhere.id}
     assert [c.public_code for c in counters_for(desk["user"], clock.now())] == ["BGR01", "BGR02", "KSK01"]
@@ -165,8 +177,10 @@ def test_issue_numbers_tickets_per_counter_and_local_day(desk, clock):
     assert (first.external_id, second.external_id) == ("2026-10-14-BGR01-001", "2026-10-14-BGR01-002")
     assert ticket_number(second) == "002"
     assert [e[0] for e in events(first.id)] == ["issued"]
-    assert [t.external_id for t in waiting_tickets(desk["counter"], clock.now())] == [first.external_id,
-                                                                                       second.external_id]
+    assert [t.external_id for t in waiting_tickets(desk["counter"], clock.now())] == [
+        first.external_id,
+        second.external_id,
+    ]
 
 
 def test_issue_needs_a_sign_in_here_and_a_service_of_this_counter(desk, clock):
@@ -216,8 +230,14 @@ def test_a_double_click_records_one_event(desk, clock):
 
 def test_call_next_takes_todays_oldest_waiting_ticket(desk, build, clock):
     signed_in(desk)
-    yesterday = Ticket(unit_id=desk["unit"].id, external_id="2026-10-13-BGR01-009", counter_id=desk["counter"].id,
-                       service_type_id=desk["ktp"].id, issued_at=clock.now() - timedelta(days=1), outcome="waiting")
+    yesterday = Ticket(
+        unit_id=desk["unit"].id,
+        external_id="2026-10-13-BGR01-009",
+        counter_id=desk["counter"].id,
+        service_type_id=desk["ktp"].id,
+        issued_at=clock.now() - timedelta(days=1),
+        outcome="waiting",
+    )
     db.session.add(yesterday)
     db.session.commit()
     with pytest.raises(ConsoleError, match="Tidak ada yang menunggu"):
@@ -243,7 +263,9 @@ def test_no_show_closes_the_ticket_and_a_later_finish_is_refused(desk, clock):
     with pytest.raises(ConsoleError, match="sudah ditutup"):
         press(desk, "finish", ticket.external_id)
     db.session.rollback()
-    assert db.session.scalar(select(func.count()).select_from(ConsoleAction).where(ConsoleAction.action == "finish")) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(ConsoleAction).where(ConsoleAction.action == "finish")) == 0
+    )
 
 
 def test_returned_for_correction_is_recorded_after_finishing(desk, clock):

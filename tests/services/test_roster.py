@@ -68,7 +68,10 @@ def test_local_times_are_stored_in_utc_in_each_counters_zone(world):
     apply_roster(csv(f"{NIP_A},BGR01,2026-10-14,08:00,15:00", f"{NIP_B},KSK01,2026-10-14,08:00,15:00"))
     db.session.commit()
     bogor, kassi = sorted(stored(), key=lambda a: a.counter.public_code)
-    assert (bogor.starts_at, bogor.ends_at) == (datetime(2026, 10, 14, 1, tzinfo=UTC), datetime(2026, 10, 14, 8, tzinfo=UTC))
+    assert (bogor.starts_at, bogor.ends_at) == (
+        datetime(2026, 10, 14, 1, tzinfo=UTC),
+        datetime(2026, 10, 14, 8, tzinfo=UTC),
+    )
     assert kassi.starts_at == datetime(2026, 10, 14, 0, tzinfo=UTC)  # 08:00 WITA
     assert {a.source for a in stored()} == {"roster"}
 
@@ -99,33 +102,39 @@ def test_a_workbook_instead_of_its_csv_export_is_named_as_such(in_request):
     assert "buku kerja Excel, bukan CSV" in str(error.value.message)
 
 
-@pytest.mark.parametrize("nip, expected", [
-    ("1.98503E+17", "notasi ilmiah"),
-    ('"1,98503E+17"', "notasi ilmiah"),  # Indonesian Excel writes a decimal comma (quoted in a CSV)
-    ("98503152010011002", "hanya 17 digit, kurang 1"),
-    ("985031520100110", "hanya 15 digit, kurang 3"),
-    ("198503152010011000", "membulatkan angka panjang"),
-    ("19850315201001100X", "harus 18 digit angka"),
-    ("198513152010011002", "birth date"),  # the part validate_nip names
-    ("", "NIP kosong"),
-])
+@pytest.mark.parametrize(
+    "nip, expected",
+    [
+        ("1.98503E+17", "notasi ilmiah"),
+        ('"1,98503E+17"', "notasi ilmiah"),  # Indonesian Excel writes a decimal comma (quoted in a CSV)
+        ("98503152010011002", "hanya 17 digit, kurang 1"),
+        ("985031520100110", "hanya 15 digit, kurang 3"),
+        ("198503152010011000", "membulatkan angka panjang"),
+        ("19850315201001100X", "harus 18 digit angka"),
+        ("198513152010011002", "birth date"),  # the part validate_nip names
+        ("", "NIP kosong"),
+    ],
+)
 def test_a_nip_a_spreadsheet_mangled_is_named_as_such(world, nip, expected):
     check = check_roster(csv(f"{nip},BGR01,2026-10-14,08:00,15:00"))
     assert check.rows[0].status == "error"
     assert expected in messages(check)[2]
 
 
-@pytest.mark.parametrize("row, expected", [
-    (f"{NIP_A},BGR01,2026-10-14,15:00,08:00", "melewati tengah malam"),
-    (f"{NIP_A},BGR01,2026-10-14,08:00,08:00", "tidak sesudah jam mulai"),
-    (f"{NIP_A},BGR01,14-10-2026,08:00,15:00", "Tanggal 14-10-2026 tidak dikenali"),
-    (f"{NIP_A},BGR01,2026-02-30,08:00,15:00", "Tanggal 2026-02-30 tidak dikenali"),
-    (f"{NIP_A},BGR01,2026-10-14,8am,15:00", "Jam 8am tidak dikenali"),
-    (f"{NIP_A},BGR01,2026-10-14,08:00,24:00", "Jam 24:00 tidak dikenali"),
-    (f"{NIP_A},BGR01,2026-10-14,08:00", "punya 4 kolom, seharusnya 5"),
-    (f"{NIP_A},NOPE1,2026-10-14,08:00,15:00", "Loket NOPE1 tidak dikenal"),
-    ("199203032019031004,BGR01,2026-10-14,08:00,15:00", "Tidak ada pegawai dengan NIP 199203032019031004"),
-])
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        (f"{NIP_A},BGR01,2026-10-14,15:00,08:00", "melewati tengah malam"),
+        (f"{NIP_A},BGR01,2026-10-14,08:00,08:00", "tidak sesudah jam mulai"),
+        (f"{NIP_A},BGR01,14-10-2026,08:00,15:00", "Tanggal 14-10-2026 tidak dikenali"),
+        (f"{NIP_A},BGR01,2026-02-30,08:00,15:00", "Tanggal 2026-02-30 tidak dikenali"),
+        (f"{NIP_A},BGR01,2026-10-14,8am,15:00", "Jam 8am tidak dikenali"),
+        (f"{NIP_A},BGR01,2026-10-14,08:00,24:00", "Jam 24:00 tidak dikenali"),
+        (f"{NIP_A},BGR01,2026-10-14,08:00", "punya 4 kolom, seharusnya 5"),
+        (f"{NIP_A},NOPE1,2026-10-14,08:00,15:00", "Loket NOPE1 tidak dikenal"),
+        ("199203032019031004,BGR01,2026-10-14,08:00,15:00", "Tidak ada pegawai dengan NIP 199203032019031004"),
+    ],
+)
 def test_row_errors_carry_their_line_number_and_reason(world, row, expected):
     check = check_roster(csv(f"{NIP_B},BGR02,2026-10-14,08:00,15:00", row))
     assert [r.status for r in check.rows] == ["ok", "error"]
@@ -133,8 +142,10 @@ def test_row_errors_carry_their_line_number_and_reason(world, row, expected):
 
 
 def test_a_wrong_header_or_an_empty_file_is_one_error_on_line_one(world):
-    assert "Baris pertama harus berisi kepala kolom nip,counter,date,start,end" in messages(
-        check_roster("nip,loket,tanggal,mulai,selesai\n"))[1]
+    assert (
+        "Baris pertama harus berisi kepala kolom nip,counter,date,start,end"
+        in messages(check_roster("nip,loket,tanggal,mulai,selesai\n"))[1]
+    )
     assert "Berkas kosong" in messages(check_roster("\n\n"))[1]
     assert "hanya berisi kepala kolom" in messages(check_roster(csv()))[1]
 
@@ -147,20 +158,26 @@ def test_an_inactive_counter_is_refused(world, build):
 
 def test_a_unit_admin_may_only_import_their_own_units_counters(world):
     unit = world[0]
-    check = check_roster(csv(f"{NIP_A},BGR01,2026-10-14,08:00,15:00", f"{NIP_A},KSK01,2026-10-14,08:00,15:00"),
-                         unit_id=unit.id)
+    check = check_roster(
+        csv(f"{NIP_A},BGR01,2026-10-14,08:00,15:00", f"{NIP_A},KSK01,2026-10-14,08:00,15:00"), unit_id=unit.id
+    )
     assert [row.status for row in check.rows] == ["ok", "error"]
     assert messages(check)[3] == "Loket KSK01 tidak ada di unit ini."
 
 
 def test_overlap_with_another_employees_stored_shift_would_make_attribution_ambiguous(world, build):
     _, _, counters, employees = world
-    build.duty(counters["BGR01"], employees[NIP_B], source="roster",
-               starts_at=datetime(2026, 10, 14, 5, tzinfo=UTC), hours=3)  # 12:00-15:00 WIB
+    build.duty(
+        counters["BGR01"], employees[NIP_B], source="roster", starts_at=datetime(2026, 10, 14, 5, tzinfo=UTC), hours=3
+    )  # 12:00-15:00 WIB
     db.session.commit()
-    check = check_roster(csv(f"{NIP_A},BGR01,2026-10-14,08:00,12:30",   # overlaps Agus by 30 minutes
-                             f"{NIP_A},BGR01,2026-10-14,07:00,12:00",   # touches 12:00, does not overlap
-                             f"{NIP_A},BGR02,2026-10-14,12:00,15:00"))  # another counter
+    check = check_roster(
+        csv(
+            f"{NIP_A},BGR01,2026-10-14,08:00,12:30",  # overlaps Agus by 30 minutes
+            f"{NIP_A},BGR01,2026-10-14,07:00,12:00",  # touches 12:00, does not overlap
+            f"{NIP_A},BGR02,2026-10-14,12:00,15:00",
+        )
+    )  # another counter
     assert [row.status for row in check.rows] == ["error", "ok", "ok"]
     assert "Bertumpuk dengan jadwal Agus" in messages(check)[2]
     assert "atribusi ambigu" in messages(check)[2]
@@ -173,8 +190,11 @@ def test_overlapping_rows_of_different_employees_inside_the_file_are_refused(wor
 
 
 def test_reimporting_the_same_file_is_idempotent(world):
-    text = csv(f"{NIP_A},BGR01,2026-10-14,08:00,15:00", f"{NIP_A},BGR01,2026-10-14,08:00,15:00",
-               f"{NIP_B},BGR02,2026-10-14,08:00,15:00")
+    text = csv(
+        f"{NIP_A},BGR01,2026-10-14,08:00,15:00",
+        f"{NIP_A},BGR01,2026-10-14,08:00,15:00",
+        f"{NIP_B},BGR02,2026-10-14,08:00,15:00",
+    )
     first = apply_roster(text)
     db.session.commit()
     assert (first.ok_count, first.duplicate_count) == (2, 1)  # the repeated line inside the file counts once
@@ -185,7 +205,7 @@ def test_reimporting_the_same_file_is_idempotent(world):
 
 
 def test_a_file_with_any_error_is_not_applied_at_all(world):
-    text = csv(f"{NIP_A},BGR01,2026-10-14,08:00,15:00", f"1.98503E+17,BGR02,2026-10-14,08:00,15:00")
+    text = csv(f"{NIP_A},BGR01,2026-10-14,08:00,15:00", "1.98503E+17,BGR02,2026-10-14,08:00,15:00")
     with pytest.raises(RosterRejected) as rejected:
         apply_roster(text)
     db.session.rollback()

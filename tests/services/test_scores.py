@@ -45,8 +45,16 @@ from tests.helpers import counting_queries
 WIB = ZoneInfo("Asia/Jakarta")
 Q3 = parse_period("2026-Q3")
 CODES = [f"u{i}" for i in range(1, 10)]
-SERVICE_CODES = ["wait_median_minutes", "wait_p90_minutes", "service_median_minutes", "service_p90_minutes",
-                 "on_time_rate", "tickets_per_working_day", "no_show_rate", "error_rate"]  # fmt: skip
+SERVICE_CODES = [
+    "wait_median_minutes",
+    "wait_p90_minutes",
+    "service_median_minutes",
+    "service_p90_minutes",
+    "on_time_rate",
+    "tickets_per_working_day",
+    "no_show_rate",
+    "error_rate",
+]
 
 
 def two_places(exact: Fraction) -> Decimal:
@@ -72,14 +80,23 @@ class Office:
             (self.former, self.unit, date(2026, 1, 1), date(2026, 6, 1)),
             (self.elsewhere, other, date(2026, 1, 1), None),
         ):
-            db.session.add(EmployeeAssignment(employee=employee, unit=unit, position="Petugas", valid_from=start,
-                                              valid_until=end, supervisor=None if employee is self.sari else self.sari))
+            db.session.add(
+                EmployeeAssignment(
+                    employee=employee,
+                    unit=unit,
+                    position="Petugas",
+                    valid_from=start,
+                    valid_until=end,
+                    supervisor=None if employee is self.sari else self.sari,
+                )
+            )
         self.rng = random.Random(seed)
         self.rows: list[dict[str, Any]] = []
         db.session.commit()
 
-    def answers(self, count: int, *, status_weights=(8, 1, 1, 1), employees=None,
-                answer_weights=(1, 2, 5, 4)) -> list[dict]:
+    def answers(
+        self, count: int, *, status_weights=(8, 1, 1, 1), employees=None, answer_weights=(1, 2, 5, 4)
+    ) -> list[dict]:
         """Random answers from late June to early October (local), some for the unit only."""
         employees = employees or [self.ani, self.budi, self.ani, None]
         start = datetime(2026, 6, 28, tzinfo=WIB)
@@ -87,14 +104,22 @@ class Office:
         for _ in range(count):
             employee = self.rng.choice(employees)
             counted = start + timedelta(seconds=self.rng.randrange(100 * 86400))
-            rows.append(dict(
-                unit_id=self.unit.id, counter_id=self.counter.id, employee_id=employee and employee.id,
-                attribution_source="roster" if employee else "ambiguous", channel="counter_qr",
-                client_fingerprint="f" * 32, submission_key=f"s{len(self.rows) + len(rows)}",
-                status=self.rng.choices(["valid", "duplicate", "flagged", "excluded"], status_weights)[0],
-                submitted_at=counted, counted_at=counted, locale="id",
-                **{code: self.rng.choices((1, 2, 3, 4), answer_weights)[0] for code in CODES},
-            ))  # fmt: skip
+            rows.append(
+                dict(
+                    unit_id=self.unit.id,
+                    counter_id=self.counter.id,
+                    employee_id=employee and employee.id,
+                    attribution_source="roster" if employee else "ambiguous",
+                    channel="counter_qr",
+                    client_fingerprint="f" * 32,
+                    submission_key=f"s{len(self.rows) + len(rows)}",
+                    status=self.rng.choices(["valid", "duplicate", "flagged", "excluded"], status_weights)[0],
+                    submitted_at=counted,
+                    counted_at=counted,
+                    locale="id",
+                    **{code: self.rng.choices((1, 2, 3, 4), answer_weights)[0] for code in CODES},
+                )
+            )
         db.session.execute(insert(SurveyResponse), rows)
         db.session.commit()
         self.rows += rows
@@ -102,8 +127,13 @@ class Office:
 
     def counted(self, employee: Employee | None = None) -> list[dict]:
         start, end = datetime(2026, 7, 1, tzinfo=WIB), datetime(2026, 10, 1, tzinfo=WIB)
-        return [r for r in self.rows if r["status"] == "valid" and start <= r["counted_at"] < end
-                and (employee is None or r["employee_id"] == employee.id)]  # fmt: skip
+        return [
+            r
+            for r in self.rows
+            if r["status"] == "valid"
+            and start <= r["counted_at"] < end
+            and (employee is None or r["employee_id"] == employee.id)
+        ]
 
 
 @pytest.fixture
@@ -234,10 +264,19 @@ def test_the_units_on_time_rule_decides_the_on_time_rate_and_is_stored(office: O
     # A 25-minute visit of which 5 minutes in the queue: late against the 20-minute standard by the spec's rule,
     # on time when the unit counts from the call.
     issued = datetime(2026, 8, 3, 9, 0, tzinfo=WIB)
-    db.session.add(Ticket(unit_id=office.unit.id, external_id="L1", counter_id=office.counter.id,
-                          service_type_id=office.counter.service_types[0].id, employee_id=office.ani.id,
-                          issued_at=issued, called_at=issued + timedelta(minutes=5),
-                          finished_at=issued + timedelta(minutes=25), outcome="finished"))  # fmt: skip
+    db.session.add(
+        Ticket(
+            unit_id=office.unit.id,
+            external_id="L1",
+            counter_id=office.counter.id,
+            service_type_id=office.counter.service_types[0].id,
+            employee_id=office.ani.id,
+            issued_at=issued,
+            called_at=issued + timedelta(minutes=5),
+            finished_at=issued + timedelta(minutes=25),
+            outcome="finished",
+        )
+    )
     db.session.commit()
     spec_rule = stored(compute_score_run(office.unit, Q3, "t"))[office.ani.id, "on_time_rate"]
     assert spec_rule.value == Decimal(0)
@@ -277,34 +316,75 @@ def test_an_empty_unit_still_gets_a_run_with_nothing_invented(build, clock) -> N
 
 def test_targets_ratings_tickets_and_complaints_are_used_when_present(office: Office) -> None:
     office.answers(40, employees=[office.ani])
-    db.session.add_all([
-        EmployeeTarget(employee_id=office.ani.id, period_id="2026-Q3", name="Berkas KTP-el", target=Decimal(100),
-                       realisation=Decimal(120)),
-        EmployeeTarget(employee_id=office.ani.id, period_id="2026-Q3", name="Menit tunggu", target=Decimal(15),
-                       realisation=Decimal(12), lower_is_better=True),
-        EmployeeTarget(employee_id=office.ani.id, period_id="2026-Q2", name="Lama", target=Decimal(10),
-                       realisation=Decimal(1)),  # another period: ignored
-        BehaviourRating(employee_id=office.ani.id, supervisor_id=office.sari.id, period_id="2026-Q3",
-                        **dict.fromkeys(("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal",
-                                         "adaptif", "kolaboratif"), "sesuai"),
-                        overall="di_atas", override_reason="Memimpin jemput bola KTP-el"),
-    ])  # fmt: skip
+    db.session.add_all(
+        [
+            EmployeeTarget(
+                employee_id=office.ani.id,
+                period_id="2026-Q3",
+                name="Berkas KTP-el",
+                target=Decimal(100),
+                realisation=Decimal(120),
+            ),
+            EmployeeTarget(
+                employee_id=office.ani.id,
+                period_id="2026-Q3",
+                name="Menit tunggu",
+                target=Decimal(15),
+                realisation=Decimal(12),
+                lower_is_better=True,
+            ),
+            EmployeeTarget(
+                employee_id=office.ani.id, period_id="2026-Q2", name="Lama", target=Decimal(10), realisation=Decimal(1)
+            ),  # another period: ignored
+            BehaviourRating(
+                employee_id=office.ani.id,
+                supervisor_id=office.sari.id,
+                period_id="2026-Q3",
+                **dict.fromkeys(
+                    ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif"),
+                    "sesuai",
+                ),
+                overall="di_atas",
+                override_reason="Memimpin jemput bola KTP-el",
+            ),
+        ]
+    )
     issued = datetime(2026, 8, 3, 9, 0, tzinfo=WIB)
-    db.session.add(Ticket(unit_id=office.unit.id, external_id="A1", counter_id=office.counter.id,
-                          service_type_id=office.counter.service_types[0].id, employee_id=office.ani.id,
-                          issued_at=issued, called_at=issued + timedelta(minutes=4),
-                          started_at=issued + timedelta(minutes=5), finished_at=issued + timedelta(minutes=15),
-                          outcome="finished"))  # fmt: skip
-    db.session.add(Complaint(unit_id=office.unit.id, tracking_code="LPR1", employee_id=office.ani.id,
-                             received_at=issued, first_response_at=issued + timedelta(hours=2)))
+    db.session.add(
+        Ticket(
+            unit_id=office.unit.id,
+            external_id="A1",
+            counter_id=office.counter.id,
+            service_type_id=office.counter.service_types[0].id,
+            employee_id=office.ani.id,
+            issued_at=issued,
+            called_at=issued + timedelta(minutes=4),
+            started_at=issued + timedelta(minutes=5),
+            finished_at=issued + timedelta(minutes=15),
+            outcome="finished",
+        )
+    )
+    db.session.add(
+        Complaint(
+            unit_id=office.unit.id,
+            tracking_code="LPR1",
+            employee_id=office.ani.id,
+            received_at=issued,
+            first_response_at=issued + timedelta(hours=2),
+        )
+    )
     set_unit_parameters(office.unit, {"organisational_predikat": "Istimewa"})
     db.session.commit()
 
     run = compute_score_run(office.unit, Q3, "t")
     rows = stored(run)
     hasil = rows[office.ani.id, "hasil_kerja"]
-    assert (hasil.status, hasil.value, hasil.n, hasil.explanation["result"]) == ("ok", Decimal("120"), 2,
-                                                                                   "Di Atas Ekspektasi")
+    assert (hasil.status, hasil.value, hasil.n, hasil.explanation["result"]) == (
+        "ok",
+        Decimal("120"),
+        2,
+        "Di Atas Ekspektasi",
+    )
     perilaku = rows[office.ani.id, "perilaku"].explanation
     assert (perilaku["result"], perilaku["confirmed"]) == ("Sesuai Ekspektasi", "Di Atas Ekspektasi")
     assert rows[office.ani.id, "predikat"].explanation["result"] == "Sangat Baik"
@@ -314,10 +394,17 @@ def test_targets_ratings_tickets_and_complaints_are_used_when_present(office: Of
     assert rows[office.ani.id, "first_response_median_hours"].value == Decimal(2)
     assert rows[None, "on_time_rate"].value == Decimal(100)
     assert run.input_counts | {"responses_by_status": None} == {
-        "responses_by_status": None, "responses_valid": run.input_counts["responses_valid"],
-        "responses_attributed": run.input_counts["responses_valid"], "tickets": 1, "tickets_finished": 1,
-        "complaints": 1, "targets": 2, "ratings": 1, "holidays": 0, "employees": 3,
-    }  # fmt: skip
+        "responses_by_status": None,
+        "responses_valid": run.input_counts["responses_valid"],
+        "responses_attributed": run.input_counts["responses_valid"],
+        "tickets": 1,
+        "tickets_finished": 1,
+        "complaints": 1,
+        "targets": 2,
+        "ratings": 1,
+        "holidays": 0,
+        "employees": 3,
+    }
 
 
 def test_progress_is_reported_step_by_step(office: Office) -> None:
@@ -329,36 +416,99 @@ def test_progress_is_reported_step_by_step(office: Office) -> None:
 def _big_unit(build, employees: int):
     unit = build.unit(slug=f"besar-{employees}")
     counters = [build.counter(unit) for _ in range(4)]
-    ids = db.session.scalars(insert(Employee).returning(Employee.id, sort_by_parameter_order=True),
-                             [dict(name=f"P{i}", employment_type="non-ASN", nip=None) for i in range(employees)]).all()
+    ids = db.session.scalars(
+        insert(Employee).returning(Employee.id, sort_by_parameter_order=True),
+        [dict(name=f"P{i}", employment_type="non-ASN", nip=None) for i in range(employees)],
+    ).all()
     day = datetime(2026, 8, 3, 8, 0, tzinfo=WIB)
-    rows: dict[type, list[dict]] = {EmployeeAssignment: [], CounterAssignment: [], Ticket: [], SurveyResponse: [],
-                                    Complaint: [], EmployeeTarget: [], BehaviourRating: []}  # fmt: skip
+    rows: dict[type, list[dict]] = {
+        EmployeeAssignment: [],
+        CounterAssignment: [],
+        Ticket: [],
+        SurveyResponse: [],
+        Complaint: [],
+        EmployeeTarget: [],
+        BehaviourRating: [],
+    }
     for i, employee_id in enumerate(ids):
         counter = counters[i % 4]
         at = day + timedelta(days=i % 30, minutes=i % 50)
-        rows[EmployeeAssignment].append(dict(employee_id=employee_id, unit_id=unit.id, position="Petugas",
-                                             valid_from=date(2026, 1, 1)))
-        rows[CounterAssignment].append(dict(counter_id=counter.id, employee_id=employee_id, source="roster",
-                                            starts_at=at, ends_at=at + timedelta(hours=7), created_at=at))
-        rows[Ticket].append(dict(unit_id=unit.id, external_id=f"{i}", counter_id=counter.id,
-                                 service_type_id=counter.service_types[0].id, employee_id=employee_id, issued_at=at,
-                                 called_at=at + timedelta(minutes=2), started_at=at + timedelta(minutes=3),
-                                 finished_at=at + timedelta(minutes=9 + i % 20), outcome="finished", returned=False))
-        rows[SurveyResponse].append(dict(unit_id=unit.id, counter_id=counter.id, employee_id=employee_id,
-                                         attribution_source="roster", channel="counter_qr",
-                                         client_fingerprint="f" * 32, submission_key=f"{unit.id}-{i}",
-                                         status="valid", submitted_at=at, counted_at=at, locale="id",
-                                         **{code: 1 + (i + k) % 4 for k, code in enumerate(CODES)}))
-        rows[Complaint].append(dict(unit_id=unit.id, tracking_code=f"{unit.id}-{i}", employee_id=employee_id,
-                                    category="complaint", received_at=at, first_response_at=at + timedelta(hours=5)))
-        rows[EmployeeTarget].append(dict(employee_id=employee_id, period_id="2026-Q3", name="Berkas",
-                                         target=Decimal(100), realisation=Decimal(80 + i % 50),
-                                         lower_is_better=False))
-        rows[BehaviourRating].append(dict(employee_id=employee_id, period_id="2026-Q3", overall=None,
-                                          created_at=at, **dict.fromkeys(
-                                              ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis",
-                                               "loyal", "adaptif", "kolaboratif"), ("sesuai", "di_atas")[i % 2])))
+        rows[EmployeeAssignment].append(
+            dict(employee_id=employee_id, unit_id=unit.id, position="Petugas", valid_from=date(2026, 1, 1))
+        )
+        rows[CounterAssignment].append(
+            dict(
+                counter_id=counter.id,
+                employee_id=employee_id,
+                source="roster",
+                starts_at=at,
+                ends_at=at + timedelta(hours=7),
+                created_at=at,
+            )
+        )
+        rows[Ticket].append(
+            dict(
+                unit_id=unit.id,
+                external_id=f"{i}",
+                counter_id=counter.id,
+                service_type_id=counter.service_types[0].id,
+                employee_id=employee_id,
+                issued_at=at,
+                called_at=at + timedelta(minutes=2),
+                started_at=at + timedelta(minutes=3),
+                finished_at=at + timedelta(minutes=9 + i % 20),
+                outcome="finished",
+                returned=False,
+            )
+        )
+        rows[SurveyResponse].append(
+            dict(
+                unit_id=unit.id,
+                counter_id=counter.id,
+                employee_id=employee_id,
+                attribution_source="roster",
+                channel="counter_qr",
+                client_fingerprint="f" * 32,
+                submission_key=f"{unit.id}-{i}",
+                status="valid",
+                submitted_at=at,
+                counted_at=at,
+                locale="id",
+                **{code: 1 + (i + k) % 4 for k, code in enumerate(CODES)},
+            )
+        )
+        rows[Complaint].append(
+            dict(
+                unit_id=unit.id,
+                tracking_code=f"{unit.id}-{i}",
+                employee_id=employee_id,
+                category="complaint",
+                received_at=at,
+                first_response_at=at + timedelta(hours=5),
+            )
+        )
+        rows[EmployeeTarget].append(
+            dict(
+                employee_id=employee_id,
+                period_id="2026-Q3",
+                name="Berkas",
+                target=Decimal(100),
+                realisation=Decimal(80 + i % 50),
+                lower_is_better=False,
+            )
+        )
+        rows[BehaviourRating].append(
+            dict(
+                employee_id=employee_id,
+                period_id="2026-Q3",
+                overall=None,
+                created_at=at,
+                **dict.fromkeys(
+                    ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif"),
+                    ("sesuai", "di_atas")[i % 2],
+                ),
+            )
+        )
     for model, values in rows.items():
         db.session.execute(insert(model), values)
     db.session.commit()

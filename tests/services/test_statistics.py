@@ -63,16 +63,27 @@ class Fixture:
         self.ticket(self.c1, self.s15, self.a, "2026-09-29 09:00:00", "09:04:00", "09:05:00", "09:15:00")  # t1
         self.ticket(self.c1, self.s15, self.a, "2026-09-29 09:10:00", "09:20:00", None, "09:32:30")  # t2: no start
         self.ticket(self.c1, self.s15, self.a, "2026-09-29 09:20:00", "09:40:00", outcome="no_show")  # t3
-        self.ticket(self.c1, self.s15, self.a, "2026-09-29 23:40:00", "23:45:00", "23:46:00", "23:58:00",
-                    returned=True)  # t4
-        self.ticket(self.c1, self.s15, self.a, "2026-09-29 23:50:00", "23:56:00", "23:58:30",
-                    "2026-09-30 00:05:30")  # t5: finished after local midnight (still 16:05 UTC on the 29th)
-        self.ticket(self.c1, self.s15, self.a, "2026-07-01 00:10:00.700", "00:12:00.200", "00:12:30",
-                    "00:20:00")  # t8: Jul 1 locally, Jun 30 in UTC; fractions of a second are cut off
+        self.ticket(
+            self.c1, self.s15, self.a, "2026-09-29 23:40:00", "23:45:00", "23:46:00", "23:58:00", returned=True
+        )  # t4
+        self.ticket(
+            self.c1, self.s15, self.a, "2026-09-29 23:50:00", "23:56:00", "23:58:30", "2026-09-30 00:05:30"
+        )  # t5: finished after local midnight (still 16:05 UTC on the 29th)
+        self.ticket(
+            self.c1, self.s15, self.a, "2026-07-01 00:10:00.700", "00:12:00.200", "00:12:30", "00:20:00"
+        )  # t8: Jul 1 locally, Jun 30 in UTC; fractions of a second are cut off
         self.ticket(self.c1, self.s15, self.a, "2026-10-01 00:30:00", "00:31:00", "00:32:00", "00:40:00")  # Q4
         self.ticket(self.c1, self.s15, self.a, "2026-06-30 23:50:00", "23:51:00", "23:52:00", "23:59:00")  # Q2
-        self.ticket(other_counter, other_counter.service_types[0], self.a, "2026-09-29 10:00:00", "10:01:00",
-                    "10:02:00", "10:03:00", unit=other_unit)  # another unit
+        self.ticket(
+            other_counter,
+            other_counter.service_types[0],
+            self.a,
+            "2026-09-29 10:00:00",
+            "10:01:00",
+            "10:02:00",
+            "10:03:00",
+            unit=other_unit,
+        )  # another unit
 
         # Budi on counter 2 (standard 30 min), rostered on Sep 28 and 29 and signed in on Sep 29.
         self.ticket(self.c2, self.s30, self.b, "2026-09-29 10:00:00", "10:02:00", "10:03:00", "10:20:00")  # b1
@@ -90,8 +101,19 @@ class Fixture:
         build.duty(self.c2, self.b, source="sign_in", starts_at=wita("2026-09-29 08:05:00"))
         db.session.commit()
 
-    def ticket(self, counter, service, employee, issued, called=None, started=None, finished=None,
-               outcome=None, returned=False, unit=None) -> None:
+    def ticket(
+        self,
+        counter,
+        service,
+        employee,
+        issued,
+        called=None,
+        started=None,
+        finished=None,
+        outcome=None,
+        returned=False,
+        unit=None,
+    ) -> None:
         day = issued[:11]
 
         def at(text: str | None) -> datetime | None:
@@ -100,12 +122,21 @@ class Fixture:
             return wita(text if len(text) > 12 else day + text)
 
         self._n += 1
-        db.session.add(Ticket(
-            unit_id=(unit or self.unit).id, external_id=f"T{self._n:04d}", counter_id=counter.id,
-            service_type_id=service.id, employee_id=None if employee is None else employee.id,
-            issued_at=wita(issued), called_at=at(called), started_at=at(started), finished_at=at(finished),
-            outcome=outcome or ("finished" if finished else "called"), returned=returned,
-        ))  # fmt: skip
+        db.session.add(
+            Ticket(
+                unit_id=(unit or self.unit).id,
+                external_id=f"T{self._n:04d}",
+                counter_id=counter.id,
+                service_type_id=service.id,
+                employee_id=None if employee is None else employee.id,
+                issued_at=wita(issued),
+                called_at=at(called),
+                started_at=at(started),
+                finished_at=at(finished),
+                outcome=outcome or ("finished" if finished else "called"),
+                returned=returned,
+            )
+        )
 
 
 def vars_of(indicators) -> dict:
@@ -122,19 +153,37 @@ def data(build, clock) -> Fixture:
 # median rank ⌈2.5⌉ = 3 → 600, p90 rank ⌈4.5⌉ = 5 → 750. On time (finished − issued ≤ 900 s): t1 (exactly 900)
 # and t8 (600). Finished on local days Jul 1, Sep 29 and Sep 30 → 3 working days.
 ANI = ServiceTimeStats(
-    tickets_issued=6, tickets_finished=5, tickets_no_show=1, tickets_returned=1, tickets_on_time=2,
-    wait_n=6, wait_p50_seconds=300, wait_p90_seconds=1200,
-    service_n=5, service_p50_seconds=600, service_p90_seconds=750,
-    working_days=3, working_day_rule="finished_ticket",
-)  # fmt: skip
+    tickets_issued=6,
+    tickets_finished=5,
+    tickets_no_show=1,
+    tickets_returned=1,
+    tickets_on_time=2,
+    wait_n=6,
+    wait_p50_seconds=300,
+    wait_p90_seconds=1200,
+    service_n=5,
+    service_p50_seconds=600,
+    service_p90_seconds=750,
+    working_days=3,
+    working_day_rule="finished_ticket",
+)
 # Budi: waits 120, 1200 (b3 was never called) → median rank 1 → 120, p90 rank ⌈1.8⌉ = 2 → 1200; service 1020,
 # 1440; b1 took 1200 s ≤ 1800, b2 2700 s; rostered or signed in on Sep 28 and 29 → 2 working days.
 BUDI = ServiceTimeStats(
-    tickets_issued=3, tickets_finished=2, tickets_no_show=0, tickets_returned=0, tickets_on_time=1,
-    wait_n=2, wait_p50_seconds=120, wait_p90_seconds=1200,
-    service_n=2, service_p50_seconds=1020, service_p90_seconds=1440,
-    working_days=2, working_day_rule="sign_in_or_roster",
-)  # fmt: skip
+    tickets_issued=3,
+    tickets_finished=2,
+    tickets_no_show=0,
+    tickets_returned=0,
+    tickets_on_time=1,
+    wait_n=2,
+    wait_p50_seconds=120,
+    wait_p90_seconds=1200,
+    service_n=2,
+    service_p50_seconds=1020,
+    service_p90_seconds=1440,
+    working_days=2,
+    working_day_rule="sign_in_or_roster",
+)
 
 
 def test_service_times_per_employee_equal_the_hand_computed_values(data: Fixture) -> None:
@@ -159,7 +208,6 @@ def test_service_times_per_employee_equal_the_hand_computed_values(data: Fixture
     assert "signed in to a counter or rostered" in budi.tickets_per_working_day.explanation.notes[0]
 
 
-
 # Standard 10 minutes; minutes after issue of (called, started, finished) → on time by the whole visit, from the
 # call, by the service time. A ticket without the start a rule needs is measured from its issue.
 RULE_TICKETS = [
@@ -170,8 +218,11 @@ RULE_TICKETS = [
     ((None, None, 12), (False, False, False)),
     ((1, None, None), (False, False, False)),  # not finished: never on time
 ]
-RULES = ("finished_minus_issued_within_counter_standard", "finished_minus_called_within_counter_standard",
-         "service_within_counter_standard")  # fmt: skip
+RULES = (
+    "finished_minus_issued_within_counter_standard",
+    "finished_minus_called_within_counter_standard",
+    "service_within_counter_standard",
+)
 
 
 def test_every_on_time_rule_counts_its_own_duration_against_the_counter_standard(build, clock) -> None:
@@ -182,10 +233,20 @@ def test_every_on_time_rule_counts_its_own_duration_against_the_counter_standard
     issued = wita("2026-08-04 09:00:00")
     for number, ((called, started, finished), _on_time) in enumerate(RULE_TICKETS):
         at = [None if m is None else issued + timedelta(minutes=m) for m in (called, started, finished)]
-        db.session.add(Ticket(unit_id=unit.id, external_id=f"R{number}", counter_id=counter.id,
-                              service_type_id=service.id, employee_id=employee.id, issued_at=issued,
-                              called_at=at[0], started_at=at[1], finished_at=at[2],
-                              outcome="finished" if finished else "called"))  # fmt: skip
+        db.session.add(
+            Ticket(
+                unit_id=unit.id,
+                external_id=f"R{number}",
+                counter_id=counter.id,
+                service_type_id=service.id,
+                employee_id=employee.id,
+                issued_at=issued,
+                called_at=at[0],
+                started_at=at[1],
+                finished_at=at[2],
+                outcome="finished" if finished else "called",
+            )
+        )
     db.session.commit()
     assert set(RULES) == set(ON_TIME_RULES)
     for index, rule in enumerate(RULES):
@@ -202,19 +263,37 @@ def test_service_times_per_counter_and_for_the_unit(data: Fixture) -> None:
     assert by_counter[data.c1.id] == ANI
     # Counter 2: Budi's tickets plus the unit-only no-show u1 (wait 300 s): waits 120 [300] 1200.
     assert by_counter[data.c2.id] == ServiceTimeStats(
-        tickets_issued=4, tickets_finished=2, tickets_no_show=1, tickets_returned=0, tickets_on_time=1,
-        wait_n=3, wait_p50_seconds=300, wait_p90_seconds=1200,
-        service_n=2, service_p50_seconds=1020, service_p90_seconds=1440,
-        working_days=2, working_day_rule="sign_in_or_roster",
-    )  # fmt: skip
+        tickets_issued=4,
+        tickets_finished=2,
+        tickets_no_show=1,
+        tickets_returned=0,
+        tickets_on_time=1,
+        wait_n=3,
+        wait_p50_seconds=300,
+        wait_p90_seconds=1200,
+        service_n=2,
+        service_p50_seconds=1020,
+        service_p90_seconds=1440,
+        working_days=2,
+        working_day_rule="sign_in_or_roster",
+    )
     # The unit: waits 120 120 240 300 [300] 360 600 1200 1200 → median rank 5, p90 rank ⌈8.1⌉ = 9;
     # service 420 450 600 [720] 750 1020 1440 → median rank 4, p90 rank ⌈6.3⌉ = 7.
     assert service_time_stats(data.unit, Q3, "unit") == ServiceTimeStats(
-        tickets_issued=10, tickets_finished=7, tickets_no_show=2, tickets_returned=1, tickets_on_time=3,
-        wait_n=9, wait_p50_seconds=300, wait_p90_seconds=1200,
-        service_n=7, service_p50_seconds=720, service_p90_seconds=1440,
-        working_days=2, working_day_rule="sign_in_or_roster",
-    )  # fmt: skip
+        tickets_issued=10,
+        tickets_finished=7,
+        tickets_no_show=2,
+        tickets_returned=1,
+        tickets_on_time=3,
+        wait_n=9,
+        wait_p50_seconds=300,
+        wait_p90_seconds=1200,
+        service_n=7,
+        service_p50_seconds=720,
+        service_p90_seconds=1440,
+        working_days=2,
+        working_day_rule="sign_in_or_roster",
+    )
 
 
 def test_period_edges_are_local_midnight_in_the_unit_zone(data: Fixture) -> None:
@@ -248,14 +327,22 @@ def _responses(unit, counters, employees, rng: random.Random, count: int) -> lis
     for i in range(count):
         employee = rng.choice([*employees, None])
         counted = edges[i] if i < len(edges) else start + timedelta(seconds=rng.randrange(span))
-        rows.append(dict(
-            unit_id=unit.id, counter_id=rng.choice(counters).id, employee_id=None if employee is None else employee.id,
-            attribution_source=rng.choice(["ambiguous", "none"] if employee is None else ["roster", "sign_in"]),
-            channel="counter_qr", client_fingerprint=f"{i:032x}", submission_key=f"k{unit.id}-{i}",
-            status="valid" if i < len(edges) else rng.choices(STATUSES, [6, 1, 1, 1])[0],
-            submitted_at=counted, counted_at=counted, locale="id",
-            **{code.lower(): rng.randint(1, 4) for code in UNSUR},
-        ))  # fmt: skip
+        rows.append(
+            dict(
+                unit_id=unit.id,
+                counter_id=rng.choice(counters).id,
+                employee_id=None if employee is None else employee.id,
+                attribution_source=rng.choice(["ambiguous", "none"] if employee is None else ["roster", "sign_in"]),
+                channel="counter_qr",
+                client_fingerprint=f"{i:032x}",
+                submission_key=f"k{unit.id}-{i}",
+                status="valid" if i < len(edges) else rng.choices(STATUSES, [6, 1, 1, 1])[0],
+                submitted_at=counted,
+                counted_at=counted,
+                locale="id",
+                **{code.lower(): rng.randint(1, 4) for code in UNSUR},
+            )
+        )
     return rows
 
 
@@ -300,10 +387,16 @@ def test_complaint_stats_use_local_working_days_and_the_holiday_list(data: Fixtu
     def complaint(employee, received: str, answered: str | None, unit=None) -> None:
         nonlocal n
         n += 1
-        db.session.add(Complaint(
-            unit_id=(unit or data.unit).id, tracking_code=f"LPR{n:04d}", employee_id=employee and employee.id,
-            category="complaint", received_at=wita(received), first_response_at=answered and wita(answered),
-        ))  # fmt: skip
+        db.session.add(
+            Complaint(
+                unit_id=(unit or data.unit).id,
+                tracking_code=f"LPR{n:04d}",
+                employee_id=employee and employee.id,
+                category="complaint",
+                received_at=wita(received),
+                first_response_at=answered and wita(answered),
+            )
+        )
 
     # Friday Aug 14 → due Thursday Aug 20 because Monday Aug 17 is a holiday: in time (518 400 s).
     complaint(data.a, "2026-08-14 10:00:00", "2026-08-20 10:00:00")
@@ -323,7 +416,9 @@ def test_complaint_stats_use_local_working_days_and_the_holiday_list(data: Fixtu
     assert unit_stats == ComplaintStats(5, 4, 3, 268200)
     shown = complaint_indicators(per_employee[data.a.id])
     assert (shown.first_response_median_hours.value, shown.answered_within_3_working_days_rate.value) == (
-        Decimal("74.50"), Decimal("66.67"))
+        Decimal("74.50"),
+        Decimal("66.67"),
+    )
     assert complaint_stats(data.unit, parse_period("2026-Q2")) == ({}, None)
 
 
@@ -332,33 +427,74 @@ def _bulk_unit(build, employees: int) -> object:
     unit = build.unit(timezone="Asia/Makassar", slug=f"big-{employees}")
     counters = [build.counter(unit) for _ in range(3)]
     db.session.flush()
-    ids = db.session.scalars(insert(Employee).returning(Employee.id, sort_by_parameter_order=True),
-                             [dict(name=f"Pegawai {i}", employment_type="non-ASN", nip=None)
-                              for i in range(employees)]).all()  # fmt: skip
+    ids = db.session.scalars(
+        insert(Employee).returning(Employee.id, sort_by_parameter_order=True),
+        [dict(name=f"Pegawai {i}", employment_type="non-ASN", nip=None) for i in range(employees)],
+    ).all()
     base = wita("2026-08-03 08:00:00")
     tickets, answers, shifts, complaints = [], [], [], []
     for i, employee_id in enumerate(ids):
         counter = counters[i % 3]
         day = base + timedelta(days=i % 40)
-        shifts.append(dict(counter_id=counter.id, employee_id=employee_id, source="roster", starts_at=day,
-                           ends_at=day + timedelta(hours=8), created_at=day))
+        shifts.append(
+            dict(
+                counter_id=counter.id,
+                employee_id=employee_id,
+                source="roster",
+                starts_at=day,
+                ends_at=day + timedelta(hours=8),
+                created_at=day,
+            )
+        )
         for j in range(2):
             issued = day + timedelta(minutes=30 * j + i % 7)
-            tickets.append(dict(unit_id=unit.id, external_id=f"{unit.id}-{i}-{j}", counter_id=counter.id,
-                                service_type_id=counter.service_types[0].id, employee_id=employee_id,
-                                issued_at=issued, called_at=issued + timedelta(minutes=3 + j),
-                                started_at=issued + timedelta(minutes=4 + j),
-                                finished_at=issued + timedelta(minutes=12 + i % 11), outcome="finished",
-                                returned=j == 1 and i % 5 == 0))
-            answers.append(dict(unit_id=unit.id, counter_id=counter.id, employee_id=employee_id,
-                                attribution_source="roster", channel="counter_qr", client_fingerprint="f" * 32,
-                                submission_key=f"{unit.id}-{i}-{j}", status="valid", submitted_at=issued,
-                                counted_at=issued + timedelta(minutes=20), locale="id",
-                                **{code.lower(): 1 + (i + j + k) % 4 for k, code in enumerate(UNSUR)}))
-        complaints.append(dict(unit_id=unit.id, tracking_code=f"B{unit.id}-{i}", employee_id=employee_id,
-                               category="complaint", received_at=day, first_response_at=day + timedelta(hours=i % 30)))
-    for model, rows in ((CounterAssignment, shifts), (Ticket, tickets), (SurveyResponse, answers),
-                        (Complaint, complaints)):
+            tickets.append(
+                dict(
+                    unit_id=unit.id,
+                    external_id=f"{unit.id}-{i}-{j}",
+                    counter_id=counter.id,
+                    service_type_id=counter.service_types[0].id,
+                    employee_id=employee_id,
+                    issued_at=issued,
+                    called_at=issued + timedelta(minutes=3 + j),
+                    started_at=issued + timedelta(minutes=4 + j),
+                    finished_at=issued + timedelta(minutes=12 + i % 11),
+                    outcome="finished",
+                    returned=j == 1 and i % 5 == 0,
+                )
+            )
+            answers.append(
+                dict(
+                    unit_id=unit.id,
+                    counter_id=counter.id,
+                    employee_id=employee_id,
+                    attribution_source="roster",
+                    channel="counter_qr",
+                    client_fingerprint="f" * 32,
+                    submission_key=f"{unit.id}-{i}-{j}",
+                    status="valid",
+                    submitted_at=issued,
+                    counted_at=issued + timedelta(minutes=20),
+                    locale="id",
+                    **{code.lower(): 1 + (i + j + k) % 4 for k, code in enumerate(UNSUR)},
+                )
+            )
+        complaints.append(
+            dict(
+                unit_id=unit.id,
+                tracking_code=f"B{unit.id}-{i}",
+                employee_id=employee_id,
+                category="complaint",
+                received_at=day,
+                first_response_at=day + timedelta(hours=i % 30),
+            )
+        )
+    for model, rows in (
+        (CounterAssignment, shifts),
+        (Ticket, tickets),
+        (SurveyResponse, answers),
+        (Complaint, complaints),
+    ):
         db.session.execute(insert(model), rows)
     db.session.commit()
     return unit

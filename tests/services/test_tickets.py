@@ -30,16 +30,35 @@ def world(build, clock):
     return make_world(build, clock)
 
 
-def item(world, external_id: str, kind: str, minutes: float, *, counter: str = "BGR01", service_type: str = "KTP-el",
-         nip: str | None = None, employee_id: int | None = None) -> TicketEventInput:
-    return TicketEventInput(external_id, counter, service_type, kind, world.base + timedelta(minutes=minutes),
-                            employee_nip=nip, employee_id=employee_id)
+def item(
+    world,
+    external_id: str,
+    kind: str,
+    minutes: float,
+    *,
+    counter: str = "BGR01",
+    service_type: str = "KTP-el",
+    nip: str | None = None,
+    employee_id: int | None = None,
+) -> TicketEventInput:
+    return TicketEventInput(
+        external_id,
+        counter,
+        service_type,
+        kind,
+        world.base + timedelta(minutes=minutes),
+        employee_nip=nip,
+        employee_id=employee_id,
+    )
 
 
 def served(world, external_id: str, start: float = 0, nip: str | None = None) -> list[TicketEventInput]:
-    return [item(world, external_id, "issued", start), item(world, external_id, "called", start + 7, nip=nip),
-            item(world, external_id, "started", start + 8, nip=nip),
-            item(world, external_id, "finished", start + 21, nip=nip)]
+    return [
+        item(world, external_id, "issued", start),
+        item(world, external_id, "called", start + 7, nip=nip),
+        item(world, external_id, "started", start + 8, nip=nip),
+        item(world, external_id, "finished", start + 21, nip=nip),
+    ]
 
 
 def record(world, items, clock):
@@ -55,16 +74,30 @@ def ticket(external_id: str) -> Ticket:
 
 def shape(row: Ticket) -> tuple:
     """A ticket's derived values relative to its issue, comparable between tickets."""
+
     def rel(value):
         return None if value is None else value - row.issued_at
-    return (row.counter_id, row.service_type_id, row.employee_id, rel(row.called_at), rel(row.started_at),
-            rel(row.finished_at), row.outcome, row.returned)
+
+    return (
+        row.counter_id,
+        row.service_type_id,
+        row.employee_id,
+        rel(row.called_at),
+        rel(row.started_at),
+        rel(row.finished_at),
+        row.outcome,
+        row.returned,
+    )
 
 
 def test_a_served_ticket_gets_its_times_outcome_and_serving_employee(world, clock):
-    items = [item(world, "A1", "issued", 0), item(world, "A1", "called", 5, nip=world.siti.nip),
-             item(world, "A1", "called", 6, nip=world.siti.nip), item(world, "A1", "started", 8, nip=world.budi.nip),
-             item(world, "A1", "finished", 20, nip=world.budi.nip)]
+    items = [
+        item(world, "A1", "issued", 0),
+        item(world, "A1", "called", 5, nip=world.siti.nip),
+        item(world, "A1", "called", 6, nip=world.siti.nip),
+        item(world, "A1", "started", 8, nip=world.budi.nip),
+        item(world, "A1", "finished", 20, nip=world.budi.nip),
+    ]
     results = record(world, items, clock)
     assert [r.status for r in results] == ["stored"] * 5
     row = ticket("A1")
@@ -78,23 +111,41 @@ def test_a_served_ticket_gets_its_times_outcome_and_serving_employee(world, cloc
 
 
 def test_serving_employee_falls_back_from_finished_to_started_to_called(world, clock):
-    record(world, [item(world, "B1", "issued", 0), item(world, "B1", "called", 5, nip=world.siti.nip),
-                   item(world, "B1", "finished", 15)], clock)
+    record(
+        world,
+        [
+            item(world, "B1", "issued", 0),
+            item(world, "B1", "called", 5, nip=world.siti.nip),
+            item(world, "B1", "finished", 15),
+        ],
+        clock,
+    )
     assert ticket("B1").employee_id == world.siti.id
-    record(world, [item(world, "B2", "issued", 0), item(world, "B2", "called", 5, nip=world.siti.nip),
-                   item(world, "B2", "started", 6, nip=world.budi.nip), item(world, "B2", "finished", 15)], clock)
+    record(
+        world,
+        [
+            item(world, "B2", "issued", 0),
+            item(world, "B2", "called", 5, nip=world.siti.nip),
+            item(world, "B2", "started", 6, nip=world.budi.nip),
+            item(world, "B2", "finished", 15),
+        ],
+        clock,
+    )
     assert ticket("B2").employee_id == world.budi.id
     record(world, [item(world, "B3", "issued", 0), item(world, "B3", "called", 5)], clock)
     assert ticket("B3").employee_id is None
 
 
-@pytest.mark.parametrize(("events", "outcome"), [
-    (["issued"], "waiting"),
-    (["issued", "called"], "called"),
-    (["issued", "called", "started"], "serving"),
-    (["issued", "called", "no_show"], "no_show"),
-    (["issued", "called", "started", "finished"], "finished"),
-])
+@pytest.mark.parametrize(
+    ("events", "outcome"),
+    [
+        (["issued"], "waiting"),
+        (["issued", "called"], "called"),
+        (["issued", "called", "started"], "serving"),
+        (["issued", "called", "no_show"], "no_show"),
+        (["issued", "called", "started", "finished"], "finished"),
+    ],
+)
 def test_outcome_follows_the_latest_stage(world, clock, events, outcome):
     record(world, [item(world, "C1", kind, minute) for minute, kind in enumerate(events)], clock)
     assert ticket("C1").outcome == outcome
@@ -142,9 +193,15 @@ def test_a_key_twice_in_one_batch_is_stored_once(world, clock):
 
 def test_any_arrival_order_in_any_chunks_gives_the_same_ticket(world, clock):
     """Spec §6: order is by ``at``, never by arrival; a consistent set of events is accepted whole in any order."""
-    pattern = [("issued", 0, None), ("called", 4, world.siti.nip), ("returned", 6, None),
-               ("called", 9, world.budi.nip), ("started", 10, world.budi.nip), ("finished", 25, world.budi.nip),
-               ("returned", 40, None)]
+    pattern = [
+        ("issued", 0, None),
+        ("called", 4, world.siti.nip),
+        ("returned", 6, None),
+        ("called", 9, world.budi.nip),
+        ("started", 10, world.budi.nip),
+        ("finished", 25, world.budi.nip),
+        ("returned", 40, None),
+    ]
     record(world, [item(world, "ORD", kind, minute, nip=nip) for kind, minute, nip in pattern], clock)
     expected = shape(ticket("ORD"))
     generator = random.Random(20261014)
@@ -179,25 +236,29 @@ def refused(world, clock, earlier: list, offending) -> service.TicketEventResult
     return result
 
 
-@pytest.mark.parametrize(("earlier", "offending", "field"), [
-    ([], ("X", "issued", 0, {"counter": "NOPE1"}), "counter"),
-    ([], ("X", "issued", 0, {"service_type": "Paspor"}), "service_type"),
-    ([], ("X", "called", 1, {"nip": "196001011990031099"}), "employee_nip"),
-    ([], ("X", "opened", 1, {}), "event"),
-    ([], ("", "issued", 0, {}), "external_id"),
-    ([("X", "issued", 10)], ("X", "called", 5, {}), "at"),  # before issued
-    ([("X", "called", 5)], ("X", "issued", 10, {}), "at"),  # issued after an earlier event
-    ([("X", "issued", 0)], ("X", "issued", 1, {}), "event"),  # issued twice
-    ([("X", "issued", 0), ("X", "finished", 20)], ("X", "called", 25, {}), "at"),  # after finished
-    ([("X", "issued", 0), ("X", "no_show", 20)], ("X", "finished", 25, {}), "event"),  # closed twice
-    ([("X", "issued", 0), ("X", "called", 30)], ("X", "finished", 20, {}), "at"),  # finish before a call
-    ([("X", "issued", 0)], ("X", "called", 1, {"counter": "BGR02"}), "counter"),  # moved counter
-    ([("X", "issued", 0)], ("X", "called", 1, {"service_type": "KK"}), "service_type"),
-])
+@pytest.mark.parametrize(
+    ("earlier", "offending", "field"),
+    [
+        ([], ("X", "issued", 0, {"counter": "NOPE1"}), "counter"),
+        ([], ("X", "issued", 0, {"service_type": "Paspor"}), "service_type"),
+        ([], ("X", "called", 1, {"nip": "196001011990031099"}), "employee_nip"),
+        ([], ("X", "opened", 1, {}), "event"),
+        ([], ("", "issued", 0, {}), "external_id"),
+        ([("X", "issued", 10)], ("X", "called", 5, {}), "at"),  # before issued
+        ([("X", "called", 5)], ("X", "issued", 10, {}), "at"),  # issued after an earlier event
+        ([("X", "issued", 0)], ("X", "issued", 1, {}), "event"),  # issued twice
+        ([("X", "issued", 0), ("X", "finished", 20)], ("X", "called", 25, {}), "at"),  # after finished
+        ([("X", "issued", 0), ("X", "no_show", 20)], ("X", "finished", 25, {}), "event"),  # closed twice
+        ([("X", "issued", 0), ("X", "called", 30)], ("X", "finished", 20, {}), "at"),  # finish before a call
+        ([("X", "issued", 0)], ("X", "called", 1, {"counter": "BGR02"}), "counter"),  # moved counter
+        ([("X", "issued", 0)], ("X", "called", 1, {"service_type": "KK"}), "service_type"),
+    ],
+)
 def test_contradictions_and_unknown_names_are_refused_naming_the_field(world, clock, earlier, offending, field):
     external_id, kind, minute, extra = offending
-    result = refused(world, clock, [item(world, e, k, m) for e, k, m in earlier],
-                     item(world, external_id, kind, minute, **extra))
+    result = refused(
+        world, clock, [item(world, e, k, m) for e, k, m in earlier], item(world, external_id, kind, minute, **extra)
+    )
     assert (result.field, result.code) == (field, 422)
     assert result.message
 
@@ -221,8 +282,15 @@ def test_another_units_counter_is_forbidden(world, clock):
 
 
 def test_good_items_are_stored_beside_bad_ones(world, clock):
-    results = record(world, [item(world, "G1", "issued", 0), item(world, "G1", "called", 1, counter="NOPE"),
-                             item(world, "G1", "called", 2)], clock)
+    results = record(
+        world,
+        [
+            item(world, "G1", "issued", 0),
+            item(world, "G1", "called", 1, counter="NOPE"),
+            item(world, "G1", "called", 2),
+        ],
+        clock,
+    )
     assert [r.status for r in results] == ["stored", "error", "stored"]
     assert ticket("G1").called_at == world.base + timedelta(minutes=2)
 
@@ -244,15 +312,24 @@ def test_a_ticket_created_concurrently_is_joined_not_duplicated(world, clock, mo
         calls.append(list(external_ids))
         if len(calls) == 1:  # our first read sees nothing; meanwhile the other request commits the ticket
             states = real(unit_id, [])
-            db.session.add(Ticket(unit_id=unit_id, external_id="RACE", counter_id=world.counter.id,
-                                  service_type_id=world.ktp.id, issued_at=world.base, outcome="waiting"))
+            db.session.add(
+                Ticket(
+                    unit_id=unit_id,
+                    external_id="RACE",
+                    counter_id=world.counter.id,
+                    service_type_id=world.ktp.id,
+                    issued_at=world.base,
+                    outcome="waiting",
+                )
+            )
             db.session.flush()
             return states
         return real(unit_id, external_ids)
 
     monkeypatch.setattr(service, "_load_states", late_read)
-    results = record(world, [item(world, "RACE", "called", 3), item(world, "RACE", "called", 4, service_type="KK")],
-                     clock)
+    results = record(
+        world, [item(world, "RACE", "called", 3), item(world, "RACE", "called", 4, service_type="KK")], clock
+    )
     assert [(r.status, r.field) for r in results] == [("stored", None), ("error", "service_type")]
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
     assert calls == [["RACE"], ["RACE"]]
@@ -264,8 +341,14 @@ def test_an_event_stored_concurrently_answers_already_stored(world, clock, monke
 
     def twin_stores_first(unit_id, external_ids):
         states = real(unit_id, external_ids)
-        db.session.add(TicketEvent(ticket_id=states["TW"].ticket_id, event="called",
-                                   at=world.base + timedelta(minutes=2), received_at=clock.now()))
+        db.session.add(
+            TicketEvent(
+                ticket_id=states["TW"].ticket_id,
+                event="called",
+                at=world.base + timedelta(minutes=2),
+                received_at=clock.now(),
+            )
+        )
         db.session.flush()
         return states
 
@@ -305,10 +388,20 @@ def test_ingest_takes_the_same_number_of_statements_for_20_and_200_events(world,
 def test_a_ticket_answer_follows_the_employee_learnt_later(world, clock):
     record(world, [item(world, "F9", "issued", 0), item(world, "F9", "finished", 20)], clock)
     row = ticket("F9")
-    db.session.add(SurveyResponse(unit_id=world.unit.id, counter_id=row.counter_id, ticket_id=row.id,
-                                  attribution_source="none", channel="ticket_qr", client_fingerprint="f" * 32,
-                                  submission_key="k" * 32, submitted_at=clock.now(), counted_at=row.finished_at,
-                                  **{f"u{i}": 4 for i in range(1, 10)}))
+    db.session.add(
+        SurveyResponse(
+            unit_id=world.unit.id,
+            counter_id=row.counter_id,
+            ticket_id=row.id,
+            attribution_source="none",
+            channel="ticket_qr",
+            client_fingerprint="f" * 32,
+            submission_key="k" * 32,
+            submitted_at=clock.now(),
+            counted_at=row.finished_at,
+            **{f"u{i}": 4 for i in range(1, 10)},
+        )
+    )
     db.session.commit()
     record(world, [item(world, "F9", "started", 5, nip=world.budi.nip)], clock)  # who served arrives late
     db.session.expire_all()
@@ -353,6 +446,7 @@ def test_the_survey_lifetime_is_configurable(world, clock):
 
 def test_a_token_stamped_slightly_in_the_future_is_valid(world, clock):
     """A queue machine whose clock runs ahead issues tickets 'in the future'; their QR must still work."""
-    [result] = record(world, [TicketEventInput("T4", "BGR01", "KTP-el", "issued",
-                                               clock.now() + timedelta(minutes=4))], clock)
+    [result] = record(
+        world, [TicketEventInput("T4", "BGR01", "KTP-el", "issued", clock.now() + timedelta(minutes=4))], clock
+    )
     assert verify_ticket_token(ticket_survey_url(result.ticket).rsplit("/", 1)[1]) == result.ticket.id

@@ -13,7 +13,6 @@ from ...extensions import db
 from ...forms import ConfirmForm, RevokePosterForm
 from ...models import Counter
 from ...services.qr import counter_survey_url, qr_png, qr_svg
-
 from . import bp
 
 
@@ -22,8 +21,10 @@ from . import bp
 def list_counters() -> str:
     units = units_in_scope(current_user)
     counters = db.session.scalars(
-        select(Counter).options(selectinload(Counter.service_types))
-        .where(Counter.unit_id.in_([u.id for u in units])).order_by(Counter.public_code)
+        select(Counter)
+        .options(selectinload(Counter.service_types))
+        .where(Counter.unit_id.in_([u.id for u in units]))
+        .order_by(Counter.public_code)
     ).all()
     by_unit = {unit: [c for c in counters if c.unit_id == unit.id] for unit in units}
     return render_template("admin/counters.html", by_unit=by_unit, form=ConfirmForm(), survey_url=counter_survey_url)
@@ -49,8 +50,14 @@ def counter_qr(code: str, fmt: str) -> Response:
 @roles_required("admin")
 def counter_poster(code: str) -> str:
     counter = get_counter_or_404(code)
-    return render_template("admin/posters.html", unit=counter.unit, counters=[counter], sheet=False,
-                           survey_url=counter_survey_url, qr_svg=qr_svg)
+    return render_template(
+        "admin/posters.html",
+        unit=counter.unit,
+        counters=[counter],
+        sheet=False,
+        survey_url=counter_survey_url,
+        qr_svg=qr_svg,
+    )
 
 
 @bp.get("/unit/<slug>/poster")
@@ -58,8 +65,9 @@ def counter_poster(code: str) -> str:
 def unit_posters(slug: str) -> str:
     unit = get_unit_or_404(slug)
     counters = [c for c in unit.counters if c.active]
-    return render_template("admin/posters.html", unit=unit, counters=counters, sheet=True,
-                           survey_url=counter_survey_url, qr_svg=qr_svg)
+    return render_template(
+        "admin/posters.html", unit=unit, counters=counters, sheet=True, survey_url=counter_survey_url, qr_svg=qr_svg
+    )
 
 
 @bp.post("/loket/<code>/cabut-poster")
@@ -77,6 +85,7 @@ def revoke_poster(code: str) -> Response:
         revoked = db.session.execute(bump).rowcount
         db.session.commit()
         if revoked:
-            flash(_("Poster lama loket %(code)s tidak berlaku lagi. Cetak poster baru.", code=counter.public_code),
-                  "info")
+            flash(
+                _("Poster lama loket %(code)s tidak berlaku lagi. Cetak poster baru.", code=counter.public_code), "info"
+            )
     return redirect(url_for("admin.list_counters"))

@@ -25,17 +25,21 @@ from ...services.roster import (
     decode_roster_file,
     upcoming_roster,
 )
-
 from . import bp
 
 UPCOMING_DAYS = 7
 
 
 class RosterUploadForm(FlaskForm):
-    file = FileField(_l("Berkas CSV jadwal"), validators=[
-        FileRequired(message=_l("Pilih berkas CSV jadwal terlebih dahulu.")),
-        FileSize(max_size=MAX_BYTES, message=_l("Berkas terlalu besar: paling besar %(kb)d KB.", kb=MAX_BYTES // 1000)),
-    ])
+    file = FileField(
+        _l("Berkas CSV jadwal"),
+        validators=[
+            FileRequired(message=_l("Pilih berkas CSV jadwal terlebih dahulu.")),
+            FileSize(
+                max_size=MAX_BYTES, message=_l("Berkas terlalu besar: paling besar %(kb)d KB.", kb=MAX_BYTES // 1000)
+            ),
+        ],
+    )
 
 
 class RosterApplyForm(FlaskForm):
@@ -60,11 +64,25 @@ def _unsign(unit: Unit, payload: str) -> str | None:
     return text if unit_id == unit.id and isinstance(text, str) else None
 
 
-def _page(unit: Unit, form: RosterUploadForm, check: RosterCheck | None = None,
-          apply_form: RosterApplyForm | None = None, stale: bool = False) -> str:
-    return render_template("admin/roster.html", unit=unit, form=form, check=check, apply_form=apply_form,
-                           stale=stale, header=",".join(HEADER), max_kb=MAX_BYTES // 1000, days=UPCOMING_DAYS,
-                           shifts=upcoming_roster(unit.id, now(), days=UPCOMING_DAYS))
+def _page(
+    unit: Unit,
+    form: RosterUploadForm,
+    check: RosterCheck | None = None,
+    apply_form: RosterApplyForm | None = None,
+    stale: bool = False,
+) -> str:
+    return render_template(
+        "admin/roster.html",
+        unit=unit,
+        form=form,
+        check=check,
+        apply_form=apply_form,
+        stale=stale,
+        header=",".join(HEADER),
+        max_kb=MAX_BYTES // 1000,
+        days=UPCOMING_DAYS,
+        shifts=upcoming_roster(unit.id, now(), days=UPCOMING_DAYS),
+    )
 
 
 @bp.get("/unit/<slug>/jadwal")
@@ -91,8 +109,9 @@ def check_roster_upload(slug: str) -> Response | tuple[str, int]:
         form.file.errors.append(str(error.message))
         return _page(unit, form), 400
     check = check_roster(text, unit_id=unit.id)
-    apply_form = RosterApplyForm(formdata=None, payload=_sign(unit, text)) if check.ok_count and not check.has_errors \
-        else None
+    apply_form = (
+        RosterApplyForm(formdata=None, payload=_sign(unit, text)) if check.ok_count and not check.has_errors else None
+    )
     return _page(unit, RosterUploadForm(formdata=None), check, apply_form), 422 if check.has_errors else 200
 
 
@@ -114,6 +133,12 @@ def apply_roster_upload(slug: str) -> Response | tuple[str, int]:
         db.session.rollback()
         return _page(unit, RosterUploadForm(formdata=None), rejected.check, stale=True), 422
     db.session.commit()
-    flash(_("Jadwal diterapkan: %(added)d shift ditambahkan, %(skipped)d sudah ada dan dilewati.",
-            added=check.ok_count, skipped=check.duplicate_count), "info")
+    flash(
+        _(
+            "Jadwal diterapkan: %(added)d shift ditambahkan, %(skipped)d sudah ada dan dilewati.",
+            added=check.ok_count,
+            skipped=check.duplicate_count,
+        ),
+        "info",
+    )
     return redirect(url_for("admin.show_roster", slug=unit.slug))

@@ -14,15 +14,17 @@ from ...extensions import db
 from ...models import ApiToken, Unit
 from ...services import api_tokens
 from ...services.errors import DomainError
-
 from . import bp
 
 
 class ApiTokenCreateForm(FlaskForm):
-    name = StringField(_l("Nama token"), validators=[
-        InputRequired(message=_l("Beri nama token, mis. nama mesin antrean.")),
-        Length(max=api_tokens.NAME_MAX, message=_l("Nama token paling panjang %(max)d karakter.")),
-    ])
+    name = StringField(
+        _l("Nama token"),
+        validators=[
+            InputRequired(message=_l("Beri nama token, mis. nama mesin antrean.")),
+            Length(max=api_tokens.NAME_MAX, message=_l("Nama token paling panjang %(max)d karakter.")),
+        ],
+    )
 
 
 class ApiTokenRevokeForm(FlaskForm):
@@ -30,10 +32,16 @@ class ApiTokenRevokeForm(FlaskForm):
 
 
 def _page(unit: Unit, *, new_token: str | None = None, form: ApiTokenCreateForm | None = None) -> Response:
-    response = make_response(render_template(
-        "admin/tokens.html", unit=unit, tokens=api_tokens.unit_api_tokens(unit.id), new_token=new_token,
-        form=form or ApiTokenCreateForm(formdata=None), revoke_form=ApiTokenRevokeForm(formdata=None),
-    ))
+    response = make_response(
+        render_template(
+            "admin/tokens.html",
+            unit=unit,
+            tokens=api_tokens.unit_api_tokens(unit.id),
+            new_token=new_token,
+            form=form or ApiTokenCreateForm(formdata=None),
+            revoke_form=ApiTokenRevokeForm(formdata=None),
+        )
+    )
     response.headers["Cache-Control"] = "no-store"  # the page may show a new token; no cache may keep it
     return response
 
@@ -79,6 +87,5 @@ def revoke_api_token(slug: str) -> Response:
         abort(404)
     if api_tokens.revoke_api_token(row):
         db.session.commit()
-        flash(_("Token %(name)s dicabut: mesin yang memakainya tidak dapat mengirim data lagi.", name=row.name),
-              "info")
+        flash(_("Token %(name)s dicabut: mesin yang memakainya tidak dapat mengirim data lagi.", name=row.name), "info")
     return redirect(url_for("admin.list_api_tokens", slug=unit.slug))

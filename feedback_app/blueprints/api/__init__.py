@@ -37,7 +37,7 @@ SECURITY_SCHEME = "bearerAuth"
 
 bp = Blueprint("api", __name__, url_prefix=URL_PREFIX, description="Queue-machine API (JSON only).")
 
-DESCRIPTION = f"""
+DESCRIPTION = """
 Queue machines send ticket events; Suara Warga derives each ticket's times (spec §2.3) and gives back a survey URL
 to print as a QR code on the ticket, so the citizen's answer is attributed to the employee who served them.
 
@@ -47,7 +47,7 @@ once; only its SHA-256 is stored. A missing, unknown or revoked token is `401` w
 A token touches its own unit only: an event naming another unit's counter is refused with `403` (per item in a
 batch), and another unit's tickets are not found (`404`).
 
-**One event or a batch.** `POST /api/v1/ticket-events` takes one event object, or `{{"events": [...]}}` with 1 to
+**One event or a batch.** `POST /api/v1/ticket-events` takes one event object, or `{"events": [...]}` with 1 to
 1,000 events in any order (order is by `at`, never by arrival).
 
 * One event: `200` with its result (`stored` or `already_stored`, and the ticket), or the error itself: `422`
@@ -123,8 +123,9 @@ def first_error(messages: Any) -> tuple[str | None, str]:
     return None, str(messages)
 
 
-def error_response(code: int, message: str, *, field: str | None = None, errors: Any = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    code: int, message: str, *, field: str | None = None, errors: Any = None, headers: dict[str, str] | None = None
+) -> Response:
     """The JSON body of every API error (``ApiErrorSchema``)."""
     body: dict[str, Any] = {"code": code, "status": HTTPStatus(code).phrase, "message": str(message)}
     if field is not None:
@@ -193,8 +194,7 @@ class SuaraWargaApi(Api):
 
     def _register_swagger_ui_rule(self, blueprint: Any) -> None:
         super()._register_swagger_ui_rule(blueprint)
-        blueprint.add_url_rule("/docs/assets/<path:filename>", endpoint="swagger_ui_asset",
-                               view_func=swagger_ui_asset)
+        blueprint.add_url_rule("/docs/assets/<path:filename>", endpoint="swagger_ui_asset", view_func=swagger_ui_asset)
 
     def _register_error_handlers(self) -> None:
         """Nothing app-wide here; see :func:`_json_errors_under_api`."""
@@ -223,16 +223,24 @@ def init_api(app: Flask) -> Api:
     """Register the API, its OpenAPI document and reference page. Call after the site's error handlers."""
     for key, value in API_CONFIG.items():
         app.config.setdefault(key, value)
-    api = SuaraWargaApi(spec_kwargs={"info": {"description": DESCRIPTION},
-                                     "security": [{SECURITY_SCHEME: []}]})
+    api = SuaraWargaApi(spec_kwargs={"info": {"description": DESCRIPTION}, "security": [{SECURITY_SCHEME: []}]})
     api.init_app(app)
-    api.spec.components.security_scheme(SECURITY_SCHEME, {
-        "type": "http", "scheme": "bearer", "bearerFormat": "sw_ + 43 URL-safe characters",
-        "description": "A unit's API token (admin page Token API, or `flask api-token create`).",
-    })
-    for name, schema in (("TicketEvent", TicketEventSchema), ("TicketEventBatch", TicketEventBatchSchema),
-                         ("Ticket", TicketSchema), ("TicketEventResult", TicketEventResultSchema),
-                         ("TicketEventBatchResult", TicketEventBatchResultSchema)):
+    api.spec.components.security_scheme(
+        SECURITY_SCHEME,
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "sw_ + 43 URL-safe characters",
+            "description": "A unit's API token (admin page Token API, or `flask api-token create`).",
+        },
+    )
+    for name, schema in (
+        ("TicketEvent", TicketEventSchema),
+        ("TicketEventBatch", TicketEventBatchSchema),
+        ("Ticket", TicketSchema),
+        ("TicketEventResult", TicketEventResultSchema),
+        ("TicketEventBatchResult", TicketEventBatchResultSchema),
+    ):
         api.spec.components.schema(name, schema=schema)
     api.register_blueprint(bp)
     csrf.exempt(bp)  # bearer tokens, no cookies: nothing for a cross-site form to ride on

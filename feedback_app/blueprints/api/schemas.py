@@ -34,63 +34,95 @@ class TicketEventSchema(StrictSchema):
     """One ticket event (spec §6). Its idempotency key is (your unit, external_id, event, at)."""
 
     external_id = fields.String(
-        required=True, error_messages=TEXT,
-        validate=validate.Regexp(EXTERNAL_ID_PATTERN, error=_l("1–64 huruf, angka, titik, titik dua, garis bawah "
-                                                               "atau tanda hubung.")),
-        metadata={"description": "The ticket's id, unique in your unit (queue machines reset their numbers "
-                                 "daily, so include the date).", "example": "2026-10-14-A012"},
+        required=True,
+        error_messages=TEXT,
+        validate=validate.Regexp(
+            EXTERNAL_ID_PATTERN, error=_l("1–64 huruf, angka, titik, titik dua, garis bawah atau tanda hubung.")
+        ),
+        metadata={
+            "description": "The ticket's id, unique in your unit (queue machines reset their numbers "
+            "daily, so include the date).",
+            "example": "2026-10-14-A012",
+        },
     )
     counter = fields.String(
-        required=True, error_messages=TEXT, validate=validate.Length(min=1, max=12, error=_l("1–12 karakter.")),
-        metadata={"description": "The counter's public code (as on its QR poster), case-insensitive.",
-                  "example": "BGR01"},
+        required=True,
+        error_messages=TEXT,
+        validate=validate.Length(min=1, max=12, error=_l("1–12 karakter.")),
+        metadata={
+            "description": "The counter's public code (as on its QR poster), case-insensitive.",
+            "example": "BGR01",
+        },
     )
     service_type = fields.String(
-        required=True, error_messages=TEXT, validate=validate.Length(min=1, max=120, error=_l("1–120 karakter.")),
-        metadata={"description": "The name of one of your unit's service types, as configured in Suara Warga "
-                                 "(exact, or case-insensitive when that is unambiguous).", "example": "KTP-el"},
+        required=True,
+        error_messages=TEXT,
+        validate=validate.Length(min=1, max=120, error=_l("1–120 karakter.")),
+        metadata={
+            "description": "The name of one of your unit's service types, as configured in Suara Warga "
+            "(exact, or case-insensitive when that is unambiguous).",
+            "example": "KTP-el",
+        },
     )
     event = fields.String(
-        required=True, error_messages=TEXT,
+        required=True,
+        error_messages=TEXT,
         validate=validate.OneOf(TICKET_EVENTS, error=_l("Harus salah satu dari: {choices}.")),
         metadata={"description": "What happened to the ticket.", "enum": list(TICKET_EVENTS)},
     )
     at = fields.AwareDateTime(
         required=True,
-        error_messages={**REQUIRED,
-                        "invalid": _l("Bukan waktu ISO 8601 yang sah, mis. 2026-10-14T09:30:00+07:00."),
-                        "invalid_awareness": _l("Waktu harus memuat zona waktu, mis. 2026-10-14T09:30:00+07:00.")},
-        metadata={"description": "When it happened, ISO 8601 with a zone offset; at most 5 minutes ahead of the "
-                                 "server's clock.", "example": "2026-10-14T09:30:00+07:00"},
+        error_messages={
+            **REQUIRED,
+            "invalid": _l("Bukan waktu ISO 8601 yang sah, mis. 2026-10-14T09:30:00+07:00."),
+            "invalid_awareness": _l("Waktu harus memuat zona waktu, mis. 2026-10-14T09:30:00+07:00."),
+        },
+        metadata={
+            "description": "When it happened, ISO 8601 with a zone offset; at most 5 minutes ahead of the "
+            "server's clock.",
+            "example": "2026-10-14T09:30:00+07:00",
+        },
     )
     employee_nip = fields.String(
-        load_default=None, allow_none=True, error_messages=TEXT,
+        load_default=None,
+        allow_none=True,
+        error_messages=TEXT,
         validate=validate.Regexp(r"^\d{18}$", error=_l("NIP terdiri dari 18 angka.")),
-        metadata={"description": "NIP (or NI PPPK) of the employee who handled the event; the employee of the "
-                                 "finished, else started, else called event is the one who served the ticket.",
-                  "example": "198503152010011001"},
+        metadata={
+            "description": "NIP (or NI PPPK) of the employee who handled the event; the employee of the "
+            "finished, else started, else called event is the one who served the ticket.",
+            "example": "198503152010011001",
+        },
     )
 
 
 class TicketEventBatchSchema(StrictSchema):
     """Up to 1,000 events in one request; each is stored or refused on its own."""
 
-    events = fields.List(fields.Nested(TicketEventSchema), required=True,
-                         validate=validate.Length(min=1, max=MAX_BATCH),
-                         metadata={"description": f"1–{MAX_BATCH} events, in any order."})
+    events = fields.List(
+        fields.Nested(TicketEventSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BATCH),
+        metadata={"description": f"1–{MAX_BATCH} events, in any order."},
+    )
 
 
 def _batch_size(events: list[Any]) -> None:
     if not 1 <= len(events) <= MAX_BATCH:
-        raise ValidationError(_("Kirim 1 sampai %(max)d kejadian per permintaan; diterima %(count)d.",
-                                max=MAX_BATCH, count=len(events)))
+        raise ValidationError(
+            _("Kirim 1 sampai %(max)d kejadian per permintaan; diterima %(count)d.", max=MAX_BATCH, count=len(events))
+        )
 
 
 class BatchEnvelopeSchema(StrictSchema):
     """The batch envelope alone; its items are checked one by one so that good items are stored."""
 
-    events = fields.List(fields.Raw(), required=True, validate=_batch_size,
-                         error_messages={**REQUIRED, "invalid": _l("Harus berupa daftar kejadian.")})
+    events = fields.List(
+        fields.Raw(),
+        required=True,
+        validate=_batch_size,
+        error_messages={**REQUIRED, "invalid": _l("Harus berupa daftar kejadian.")},
+    )
 
 
 class TicketSchema(Schema):
@@ -100,17 +132,22 @@ class TicketSchema(Schema):
     counter = fields.String(required=True, metadata={"description": "Counter code."})
     service_type = fields.String(required=True, metadata={"description": "Service type name."})
     employee_nip = fields.String(allow_none=True, metadata={"description": "NIP of the employee who served it."})
-    issued_at = fields.AwareDateTime(required=True, metadata={
-        "description": "The issued event; until it arrives, the ticket's earliest event."})
+    issued_at = fields.AwareDateTime(
+        required=True, metadata={"description": "The issued event; until it arrives, the ticket's earliest event."}
+    )
     called_at = fields.AwareDateTime(allow_none=True, metadata={"description": "First call."})
     started_at = fields.AwareDateTime(allow_none=True)
     finished_at = fields.AwareDateTime(allow_none=True)
     outcome = fields.String(required=True, metadata={"enum": list(TICKET_OUTCOMES)})
     returned = fields.Boolean(required=True, metadata={"description": "Sent back for correction at least once."})
-    survey_url = fields.String(required=True, metadata={
-        "description": "Print as a QR code on the ticket: the citizen's survey for this visit, answerable once, "
-                       "after the ticket is finished, for TICKET_SURVEY_MAX_AGE_DAYS (default 7) after issue. "
-                       "The same ticket always gives the same URL."})
+    survey_url = fields.String(
+        required=True,
+        metadata={
+            "description": "Print as a QR code on the ticket: the citizen's survey for this visit, answerable once, "
+            "after the ticket is finished, for TICKET_SURVEY_MAX_AGE_DAYS (default 7) after issue. "
+            "The same ticket always gives the same URL."
+        },
+    )
 
 
 def ticket_data(ticket: Ticket) -> dict[str, Any]:
@@ -134,20 +171,32 @@ class TicketEventResultSchema(Schema):
     """What became of one event."""
 
     index = fields.Integer(required=True, metadata={"description": "Position of the event in the request (0-based)."})
-    status = fields.String(required=True, metadata={"enum": list(RESULT_STATUSES), "description":
-                           "`stored`: new and stored. `already_stored`: this (external_id, event, at) was stored "
-                           "before; nothing changed. `error`: refused, nothing stored for this event."})
+    status = fields.String(
+        required=True,
+        metadata={
+            "enum": list(RESULT_STATUSES),
+            "description": "`stored`: new and stored. `already_stored`: this (external_id, event, at) was stored "
+            "before; nothing changed. `error`: refused, nothing stored for this event.",
+        },
+    )
     external_id = fields.Raw(allow_none=True, metadata={"description": "Echoed from the event, if it had one."})
     event = fields.Raw(allow_none=True, metadata={"description": "Echoed from the event, if it had one."})
     code = fields.Integer(metadata={"description": "For errors: 422, or 403 for a counter of another unit."})
     field = fields.String(allow_none=True, metadata={"description": "For errors: the event field at fault."})
-    message = fields.String(metadata={"description": "For errors: what is wrong, in Indonesian (`?lang=en`: "
-                                                     "English)."})
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"description": "For errors: every message per field."})
-    ticket = fields.Nested(TicketSchema, allow_none=True, metadata={
-        "description": "For a stored or already stored `issued` event in a batch, and for any accepted single "
-                       "event: the ticket as it is now."})
+    message = fields.String(metadata={"description": "For errors: what is wrong, in Indonesian (`?lang=en`: English)."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "For errors: every message per field."},
+    )
+    ticket = fields.Nested(
+        TicketSchema,
+        allow_none=True,
+        metadata={
+            "description": "For a stored or already stored `issued` event in a batch, and for any accepted single "
+            "event: the ticket as it is now."
+        },
+    )
 
 
 class TicketEventBatchResultSchema(Schema):
@@ -164,8 +213,10 @@ class ApiErrorSchema(Schema):
 
     code = fields.Integer(required=True, metadata={"description": "HTTP status code."})
     status = fields.String(required=True, metadata={"description": "HTTP status phrase."})
-    message = fields.String(required=True, metadata={"description": "What is wrong, in Indonesian (`?lang=en`: "
-                                                                    "English)."})
+    message = fields.String(
+        required=True, metadata={"description": "What is wrong, in Indonesian (`?lang=en`: English)."}
+    )
     field = fields.String(allow_none=True, metadata={"description": "The field at fault, when there is one."})
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"description": "Every message per field."})
+    errors = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()), metadata={"description": "Every message per field."}
+    )

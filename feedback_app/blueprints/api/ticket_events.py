@@ -24,33 +24,71 @@ from .schemas import (
 
 _REQUEST_BODY = {
     "required": True,
-    "content": {"application/json": {
-        "schema": {"oneOf": [{"$ref": "#/components/schemas/TicketEvent"},
-                             {"$ref": "#/components/schemas/TicketEventBatch"}]},
-        "examples": {
-            "single": {"summary": "One event", "value": {
-                "external_id": "2026-10-14-A012", "counter": "BGR01", "service_type": "KTP-el",
-                "event": "issued", "at": "2026-10-14T09:30:00+07:00"}},
-            "batch": {"summary": "A batch", "value": {"events": [
-                {"external_id": "2026-10-14-A012", "counter": "BGR01", "service_type": "KTP-el",
-                 "event": "called", "at": "2026-10-14T09:41:00+07:00", "employee_nip": "198503152010011001"},
-                {"external_id": "2026-10-14-A012", "counter": "BGR01", "service_type": "KTP-el",
-                 "event": "finished", "at": "2026-10-14T09:52:30+07:00", "employee_nip": "198503152010011001"},
-            ]}},
-        },
-    }},
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/TicketEvent"},
+                    {"$ref": "#/components/schemas/TicketEventBatch"},
+                ]
+            },
+            "examples": {
+                "single": {
+                    "summary": "One event",
+                    "value": {
+                        "external_id": "2026-10-14-A012",
+                        "counter": "BGR01",
+                        "service_type": "KTP-el",
+                        "event": "issued",
+                        "at": "2026-10-14T09:30:00+07:00",
+                    },
+                },
+                "batch": {
+                    "summary": "A batch",
+                    "value": {
+                        "events": [
+                            {
+                                "external_id": "2026-10-14-A012",
+                                "counter": "BGR01",
+                                "service_type": "KTP-el",
+                                "event": "called",
+                                "at": "2026-10-14T09:41:00+07:00",
+                                "employee_nip": "198503152010011001",
+                            },
+                            {
+                                "external_id": "2026-10-14-A012",
+                                "counter": "BGR01",
+                                "service_type": "KTP-el",
+                                "event": "finished",
+                                "at": "2026-10-14T09:52:30+07:00",
+                                "employee_nip": "198503152010011001",
+                            },
+                        ]
+                    },
+                },
+            },
+        }
+    },
 }
 
-_OK = {"oneOf": [{"$ref": "#/components/schemas/TicketEventResult"},
-                 {"$ref": "#/components/schemas/TicketEventBatchResult"}]}
+_OK = {
+    "oneOf": [
+        {"$ref": "#/components/schemas/TicketEventResult"},
+        {"$ref": "#/components/schemas/TicketEventBatchResult"},
+    ]
+}
 
 
 @bp.route("/ticket-events", methods=["POST"], tags=["ticket events"])
 @public
 @bp.doc(requestBody=_REQUEST_BODY, operationId="postTicketEvents")
-@bp.response(200, _OK, description="One event: its result (`TicketEventResult`). A batch: one result per event "
-                                   "in request order, and totals (`TicketEventBatchResult`), also when some "
-                                   "events were refused.")
+@bp.response(
+    200,
+    _OK,
+    description="One event: its result (`TicketEventResult`). A batch: one result per event "
+    "in request order, and totals (`TicketEventBatchResult`), also when some "
+    "events were refused.",
+)
 @bp.alt_response(400, response="BAD_REQUEST")
 @bp.alt_response(401, response="UNAUTHORIZED")
 @bp.alt_response(403, response="FORBIDDEN")
@@ -66,19 +104,27 @@ def post_ticket_events() -> Response:
     """
     body = request.get_json(force=True, silent=True)
     if body is None:
-        return error_response(400, _("Isi permintaan harus JSON: satu objek kejadian atau {\"events\": [...]}."))
+        return error_response(400, _('Isi permintaan harus JSON: satu objek kejadian atau {"events": [...]}.'))
     unit: Unit = g.api_token.unit
     if isinstance(body, dict) and "events" in body:
         events = BatchEnvelopeSchema().load(body)["events"]
         results = _ingest(unit, events, with_ticket=lambda item: item.get("event") == "issued")
         db.session.commit()
-        counts = {status: sum(1 for r in results if r["status"] == status)
-                  for status in ("stored", "already_stored", "error")}
-        return jsonify(TicketEventBatchResultSchema().dump({
-            "results": results, "stored": counts["stored"], "already_stored": counts["already_stored"],
-            "errors": counts["error"]}))
+        counts = {
+            status: sum(1 for r in results if r["status"] == status) for status in ("stored", "already_stored", "error")
+        }
+        return jsonify(
+            TicketEventBatchResultSchema().dump(
+                {
+                    "results": results,
+                    "stored": counts["stored"],
+                    "already_stored": counts["already_stored"],
+                    "errors": counts["error"],
+                }
+            )
+        )
     if not isinstance(body, dict):
-        return error_response(422, _("Kirim satu objek kejadian atau {\"events\": [...]}."))
+        return error_response(422, _('Kirim satu objek kejadian atau {"events": [...]}.'))
     [result] = _ingest(unit, [body], with_ticket=lambda item: True)
     db.session.commit()  # also records the token's last use when the event was refused
     if result["status"] == "error":
@@ -96,12 +142,27 @@ def _ingest(unit: Unit, raw_items: list[Any], *, with_ticket: Any) -> list[dict[
             data = schema.load(raw)
         except ValidationError as error:
             field, message = first_error(error.messages)
-            results[index] = _echo(index, raw) | {"status": "error", "code": 422, "field": field,
-                                                  "message": message, "errors": plain_text(error.messages)}
+            results[index] = _echo(index, raw) | {
+                "status": "error",
+                "code": 422,
+                "field": field,
+                "message": message,
+                "errors": plain_text(error.messages),
+            }
             continue
-        accepted.append((index, TicketEventInput(
-            external_id=data["external_id"], counter_code=data["counter"], service_type_name=data["service_type"],
-            event=data["event"], at=data["at"], employee_nip=data["employee_nip"])))
+        accepted.append(
+            (
+                index,
+                TicketEventInput(
+                    external_id=data["external_id"],
+                    counter_code=data["counter"],
+                    service_type_name=data["service_type"],
+                    event=data["event"],
+                    at=data["at"],
+                    employee_nip=data["employee_nip"],
+                ),
+            )
+        )
     outcomes = record_ticket_events(unit, [item for _index, item in accepted], now()) if accepted else []
     for (index, _item), outcome in zip(accepted, outcomes, strict=True):
         results[index] = _echo(index, raw_items[index]) | _result(outcome, raw_items[index], with_ticket)
@@ -118,7 +179,12 @@ def _result(outcome: TicketEventResult, raw: dict[str, Any], with_ticket: Any) -
     if not outcome.ok:
         field = outcome.field
         message = outcome.message or ""
-        return {"status": "error", "code": outcome.code or 422, "field": field, "message": message,
-                "errors": {field: [message]} if field else {}}
+        return {
+            "status": "error",
+            "code": outcome.code or 422,
+            "field": field,
+            "message": message,
+            "errors": {field: [message]} if field else {},
+        }
     assert outcome.ticket is not None
     return {"status": outcome.status, "ticket": ticket_data(outcome.ticket) if with_ticket(raw) else None}

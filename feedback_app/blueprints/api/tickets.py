@@ -31,6 +31,7 @@ def get_ticket(external_id: str) -> Any:
     data = ticket_data(ticket) if ticket is not None else None
     db.session.commit()  # the token's last use
     if data is None:
-        return error_response(404, _("Tiket %(ticket)s tidak ada di unit ini.", ticket=external_id),
-                              field="external_id")
+        return error_response(
+            404, _("Tiket %(ticket)s tidak ada di unit ini.", ticket=external_id), field="external_id"
+        )
     return data
