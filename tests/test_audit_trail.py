@@ -101,3 +101,37 @@ def test_cli_writes_are_audited_as_the_cli(app, bogor, tmp_path, monkeypatch):
     ]
     parameters = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "unit.set_parameters")).one()
     assert (parameters.before, parameters.after) == ({"shrinkage_k": None}, {"shrinkage_k": 10})
+
+
+def test_the_audit_page_filters_pages_and_exports_within_the_admins_scope(app, client, build, bogor):
+    import csv
+    import io
+
+    from feedback_app.services import audit_log
+    from feedback_app.services.audit import record_audit
+
+    other = build.unit(slug="kassi")
+    for n in range(5):
+        record_audit("counter.rotate_qr", entity="counter", entity_id=n, unit_id=bogor[0].id, after={"n": n})
+    record_audit(
+        "appraisal.override", entity="appraisal", entity_id=9, unit_id=bogor[0].id, reason="NIK 3201123456780004"
+    )
+    record_audit("counter.rotate_qr", entity="counter", entity_id=99, unit_id=other.id)  # another unit: never shown
+    db.session.commit()
+    login(client, bogor[1])
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert page.count("<code>counter.rotate_qr</code>") == 5 and "#99" not in page
+    assert "3201********0004" in page and "3201123456780004" not in page
+    filtered = client.get("/admin/audit?aksi=appraisal").get_data(as_text=True)
+    assert "<code>appraisal.override</code>" in filtered and "<code>counter.rotate_qr</code>" not in filtered
+    assert client.get("/admin/audit?dari=kemarin").status_code == 422
+    assert client.get(f"/admin/audit?unit={other.id}").status_code == 422
+    exported = client.get("/admin/audit.csv?aksi=counter", buffered=True).get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(exported.lstrip("\ufeff"))))
+    assert rows[0][:3] == ["id", "at_utc", "actor_kind"] and len(rows) == 6
+    audit_log.PAGE_SIZE, old = 2, audit_log.PAGE_SIZE
+    try:
+        first = client.get("/admin/audit").get_data(as_text=True)
+        assert first.count("<tr><td>") == 2 and "sebelum=" in first
+    finally:
+        audit_log.PAGE_SIZE = old
