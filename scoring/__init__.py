@@ -7,8 +7,8 @@
 - :mod:`scoring.skm` — unsur, NRR, IKM, mutu, Krejcie–Morgan (spec §1)
 - :mod:`scoring.stats` — t critical values, t-intervals, shrinkage (spec §2.2)
 - :mod:`scoring.inputs` — sufficient statistics (spec §6)
-- :mod:`scoring.indicators` — ikm/ikp, service-time and complaint indicators, the unit IKM and the appraisal
-  suggestions of a score run (spec §1.3, §2.2–§2.4, §3)
+- :mod:`scoring.indicators` — a package of one module a section: ikm/ikp, service-time and complaint indicators,
+  the unit IKM and the appraisal suggestions of a score run (spec §1.3, §2.2–§2.4, §3)
 - :mod:`scoring.appraisal` — capaian, suggested ratings, predikat, distribution curve (spec §3)
 - :mod:`scoring.workdays` — working days for complaint deadlines (spec §2.4)
 - :mod:`scoring.parameters` — the tunable choices of a run (spec defaults)
