@@ -6,7 +6,7 @@ What it measures
     complaints, SKP targets and BerAKHLAK ratings. The data are synthetic but shaped like the real thing (see
     "The data" below). Then, with the application clock at 2026-01-15 so the run is final (not provisional):
 
-    * the app: ``feedback_app.services.scores.compute_score_run(unit, 2025)`` and its commit, in a fresh child
+    * the app: ``feedback_app.services.score_runs.compute_score_run(unit, 2025)`` and its commit, in a fresh child
       process (so its peak RSS is the run's own), timed as a whole and per phase (each statistics function, the
       other inputs, the pure scoring, storing the indicator rows, the commit) and per SQL statement;
     * the floor: the same rows exported from the database to CSV (``COPY (SELECT ...) TO STDOUT`` on PostgreSQL),
@@ -1062,7 +1062,8 @@ def child_main(url: str, period_code: str, explain: bool) -> int:
     from feedback_app.clock import clock
     from feedback_app.extensions import db
     from feedback_app.models import ScoreIndicator, Unit
-    from feedback_app.services import scores, statistics
+    from feedback_app.services import statistics
+    from feedback_app.services.score_runs import compute, rows
     from scoring import parse_period
 
     app = create_app(app_config(url))
@@ -1084,12 +1085,12 @@ def child_main(url: str, period_code: str, explain: bool) -> int:
 
         return wrapper
 
-    for attribute in dir(scores):  # every statistics function the run calls, and its own input readers
-        value = getattr(scores, attribute)
+    for attribute in dir(compute):  # every statistics function the run calls, and its own input readers
+        value = getattr(compute, attribute)
         if callable(value) and getattr(value, "__module__", "") == statistics.__name__ and not isinstance(value, type):
-            setattr(scores, attribute, timed(attribute, value))
+            setattr(compute, attribute, timed(attribute, value))
     for attribute in ("_employees_of", "_targets", "_ratings", "unit_parameters"):
-        setattr(scores, attribute, timed(attribute, getattr(scores, attribute)))
+        setattr(compute, attribute, timed(attribute, getattr(compute, attribute)))
     writing = [0.0]  # the indicator rows handed to the database (COPY or INSERT), ending the COPY included
 
     def writes(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -1103,7 +1104,7 @@ def child_main(url: str, period_code: str, explain: bool) -> int:
         return wrapper
 
     for attribute in ("add_rows", "flush", "__exit__"):
-        setattr(scores._IndicatorRows, attribute, writes(getattr(scores._IndicatorRows, attribute)))
+        setattr(rows.IndicatorRows, attribute, writes(getattr(rows.IndicatorRows, attribute)))
 
     with app.app_context():
         clock.set(NOW)
@@ -1135,7 +1136,7 @@ def child_main(url: str, period_code: str, explain: bool) -> int:
         steps: list[tuple[str, float]] = []
         before_run = peak_rss_mb()
         started = time.perf_counter()
-        run = scores.compute_score_run(
+        run = compute.compute_score_run(
             unit, period, "bench", progress=lambda name: steps.append((name, time.perf_counter()))
         )
         computed = time.perf_counter()

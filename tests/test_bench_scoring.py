@@ -166,7 +166,8 @@ def test_report_replaces_only_its_own_section(tmp_path: Path) -> None:
 def test_a_run_that_fails_half_way_leaves_nothing_behind(build, clock, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows are written while a run is computed; a scoring error half-way takes them back (and the run row)."""
     from feedback_app.models import EmployeeAssignment, ScoreIndicator, ScoreRun
-    from feedback_app.services import scores
+    from feedback_app.services import score_runs
+    from feedback_app.services.score_runs import compute, rows
     from scoring import InvalidStatistics
 
     unit = build.unit(slug="gagal")
@@ -177,7 +178,7 @@ def test_a_run_that_fails_half_way_leaves_nothing_behind(build, clock, monkeypat
             )
         )
     db.session.commit()
-    earlier = scores.compute_score_run(unit, parse_period("2026-Q3"), "first")
+    earlier = score_runs.compute_score_run(unit, parse_period("2026-Q3"), "first")
     db.session.commit()
     rows_before = db.session.scalar(select(func.count()).select_from(ScoreIndicator))
 
@@ -189,10 +190,10 @@ def test_a_run_that_fails_half_way_leaves_nothing_behind(build, clock, monkeypat
             raise InvalidStatistics("broken on purpose")
         return service_time_indicators(stats, parameters)
 
-    monkeypatch.setattr(scores, "INDICATOR_BATCH", 10)  # batches were written before the error
-    monkeypatch.setattr(scores, "service_time_indicators", failing)
-    with pytest.raises(scores.ScoreRunError, match="broken on purpose"):
-        scores.compute_score_run(unit, parse_period("2026-Q3"), "second")
+    monkeypatch.setattr(rows, "INDICATOR_BATCH", 10)  # batches were written before the error
+    monkeypatch.setattr(compute, "service_time_indicators", failing)
+    with pytest.raises(score_runs.ScoreRunError, match="broken on purpose"):
+        score_runs.compute_score_run(unit, parse_period("2026-Q3"), "second")
     assert db.session.scalar(select(func.count()).select_from(ScoreIndicator)) == rows_before
     assert db.session.scalars(select(ScoreRun.created_by)).all() == ["first"]
-    assert scores.current_run(unit, "2026-Q3") == earlier
+    assert score_runs.current_run(unit, "2026-Q3") == earlier

@@ -11,7 +11,7 @@ import click
 from ..extensions import db
 from ..models import ScoreIndicator, ScoreRun, Unit
 from ..services.errors import DomainError
-from ..services.scores import (
+from ..services.score_runs import (
     SCORE_RUN_STEPS,
     compute_score_run,
     current_run,
@@ -30,6 +30,33 @@ def _default_author() -> str:
         return f"cli:{getpass.getuser()}"[:80]
     except (KeyError, OSError):
         return "cli"
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _parameter_value(key: str, text: str) -> object:
+    """A parameter typed on the command line, e.g. ``shrinkage_k=10`` or ``ikp_unsur=U3,U6,U7``, as a plain value
+    (``""`` stays ``""``: back to the default)."""
+    if not text:
+        return text
+    if key in ("shrinkage_k", "publication_threshold"):
+        try:
+            return int(text)
+        except ValueError:
+            raise click.ClickException(f"{key} must be a whole number; got {text!r}.") from None
+    if key == "ikp_unsur":
+        return [code.upper() for code in _split(text)]
+    if key == "capaian_thresholds":
+        return _split(text)
+    if key == "weight_convention" and "=" in text:
+        weights = {}
+        for part in _split(text):
+            code, _, weight = part.partition("=")
+            weights[code.strip().upper()] = weight.strip()
+        return weights
+    return text
 
 
 def _figure(rows: Mapping[str, ScoreIndicator], code: str, suffix: str = "") -> str:
@@ -181,12 +208,12 @@ def show(unit_slug: str, period_code: str, run_id: int | None, history: bool) ->
 def params(unit_slug: str, assignments: tuple[str, ...]) -> None:
     """Print a unit's scoring parameters, or change some with --set key=value."""
     unit = unit_by_slug(unit_slug)
-    changes: dict[str, str] = {}
+    changes: dict[str, object] = {}
     for assignment in assignments:
         key, sep, value = assignment.partition("=")
         if not sep or not key.strip():
             raise click.BadParameter(f"{assignment!r} is not KEY=VALUE", param_hint="--set")
-        changes[key.strip()] = value.strip()
+        changes[key.strip()] = _parameter_value(key.strip(), value.strip())
     try:
         if changes:
             parameters = set_unit_parameters(unit, changes)

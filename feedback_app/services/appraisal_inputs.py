@@ -18,12 +18,21 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from scoring import AppraisalTarget, ScoringError, parse_period, suggest_perilaku
+from scoring import AppraisalTarget, BehaviourRatings, Rating, ScoringError, parse_period, suggest_perilaku
+from scoring.appraisal import BERAKHLAK
 
 from ..extensions import db
 from ..models import BERAKHLAK_VALUES, RATINGS, BehaviourRating, Employee, EmployeeTarget, Holiday
 from .errors import DomainError
-from .scores import BERAKHLAK_NAMES, RATING_BY_CODE
+
+#: Stored rating codes (models.RATINGS) → scoring's ratings.
+RATING_BY_CODE: Mapping[str, Rating] = {
+    "di_bawah": Rating.DI_BAWAH,
+    "sesuai": Rating.SESUAI,
+    "di_atas": Rating.DI_ATAS,
+}
+#: Stored BerAKHLAK columns → the names scoring uses (the same order, spec §3).
+BERAKHLAK_NAMES: Mapping[str, str] = dict(zip(BERAKHLAK_VALUES, BERAKHLAK, strict=True))
 
 TARGET_COLUMNS = ("nip", "period", "name", "target", "realisation", "lower_is_better", "unit")
 TARGET_REQUIRED = ("nip", "period", "name", "target")
@@ -228,6 +237,15 @@ def _rating(text: str) -> str:
     if code not in RATINGS:
         raise ValueError(f"{text!r} is not a rating; use di_bawah, sesuai or di_atas")
     return code
+
+
+def behaviour_ratings(row: BehaviourRating) -> BehaviourRatings:
+    """A stored rating as scoring reads it: the seven BerAKHLAK values, the overall rating and its reason."""
+    return BehaviourRatings(
+        {BERAKHLAK_NAMES[column]: RATING_BY_CODE[getattr(row, column)] for column in BERAKHLAK_VALUES},
+        overall=None if row.overall is None else RATING_BY_CODE[row.overall],
+        override_reason=row.override_reason,
+    )
 
 
 def import_ratings(text: str) -> ImportResult:
