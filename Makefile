@@ -28,7 +28,7 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 
 bench: install-dev translations
-	$(BIN)/python bench/survey_load.py
+	$(BIN)/python -m bench.survey_load
 
 db: install instance/config.py
 	$(FLASK) db upgrade

@@ -10,7 +10,7 @@ Durations are whole seconds: both instants are cut to the whole second before su
 PostgreSQL alike (:func:`epoch_seconds`). Local days are counted with the unit's fixed UTC offset; Indonesian
 zones (WIB, WITA, WIT) have no daylight saving time, so that is exact. Two pieces of SQL differ by dialect, each
 giving the same numbers: :func:`epoch_seconds` and the per-key percentiles of :func:`_percentile_select`.
-``bench/scoring.py`` measures all of this over 10 million answers and tickets and checks it against DuckDB.
+``bench/scoring/`` measures all of this over 10 million answers and tickets and checks it against DuckDB.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def epoch_seconds(instant: ColumnElement[Any]) -> ColumnElement[int]:
 
     Dialect-specific SQL: SQLite keeps these instants as naive UTC text ``YYYY-MM-DD HH:MM:SS.ffffff``
     (``strftime('%s')`` drops the fraction); PostgreSQL stores ``timestamptz``. There ``date_part('epoch', …)``
-    (a float8) is used rather than ``extract`` (a numeric, about twice as slow over millions of tickets): the
+    (a float8) is used rather than ``extract`` (a numeric, slower: docs/benchmarks.md, "Measured decisions"): the
     float's rounding error (< 2·10⁻⁷ s until 2106) is far below the microsecond steps of a timestamp, so the
     floor is the same whole second.
     """
@@ -130,8 +130,8 @@ def _day(number: int) -> date:
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    """``count(*) FILTER (WHERE condition)``: about an eighth faster than ``sum(CASE …)`` over ten million answers
-    on PostgreSQL, and 0 rather than NULL for an empty group (SQLite has FILTER since 3.30)."""
+    """``count(*) FILTER (WHERE condition)``: faster than ``sum(CASE …)`` on PostgreSQL (docs/benchmarks.md,
+    "Measured decisions"), and 0 rather than NULL for an empty group (SQLite has FILTER since 3.30)."""
     return func.count().filter(condition)
 
 

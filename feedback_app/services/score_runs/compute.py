@@ -261,9 +261,8 @@ def _missing_rows(parameters: ScoringParameters) -> dict[str, list[IndicatorRow]
 def _employee_rows(inputs: _EmployeeInputs, employee_id: int) -> tuple[list[IndicatorRow], str | None]:
     """One employee's indicator rows (spec §2.2–§3) and their suggested predikat, if they have one.
 
-    Scored in this process. Forked worker processes were tried on the benchmark's 50,000 employees: on the
-    2-CPU machine they saved about 3 s of a 21 s scoring phase (its two CPUs do not double the throughput), too
-    little for forking in the middle of a run's transaction.
+    Scored in this process: forked workers gain too little to fork in the middle of a run's transaction (see
+    "Measured decisions" in docs/benchmarks.md).
     """
     parameters = inputs.parameters
     mine = inputs.satisfaction.get(employee_id, inputs.nobody)
@@ -290,9 +289,8 @@ def _employee_rows(inputs: _EmployeeInputs, employee_id: int) -> tuple[list[Indi
 def _settle_transaction() -> None:
     """More memory for sorting and hashing, for this transaction only (PostgreSQL).
 
-    With the default 4 MB of ``work_mem`` the per-employee aggregation of a year's answers spills to disk: 7.3 s
-    instead of 3.5 s over 10 million answers for 50,000 employees, measured by ``bench/scoring.py``. The setting
-    ends with the caller's commit or rollback.
+    With the default 4 MB of ``work_mem`` the per-employee aggregation of a year's answers spills to disk (see
+    "Measured decisions" in docs/benchmarks.md). The setting ends with the caller's commit or rollback.
     """
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT set_config('work_mem', :size, true)"), {"size": RUN_WORK_MEM})

@@ -43,10 +43,10 @@ class IndicatorRows:
     holds all its rows (and their explanations) in memory at once. Used as a context manager around the scoring.
 
     PostgreSQL gets them through one ``COPY … FROM STDIN`` in the run's transaction, open while the employees are
-    scored, so the server stores rows as they come (measured in docs/benchmarks.md). The COPY runs inside a
-    savepoint: if anything fails midway, the COPY is abandoned and the savepoint rolled back, so the caller's
-    transaction stays usable. Elsewhere a Core executemany per :data:`INDICATOR_BATCH` rows, with the explanation
-    bound as the JSON text already made.
+    scored, so the server stores rows as they come (see "Measured decisions" in docs/benchmarks.md). The COPY
+    runs inside a savepoint: if anything fails midway, the COPY is abandoned and the savepoint rolled back, so the
+    caller's transaction stays usable. Elsewhere a Core executemany per :data:`INDICATOR_BATCH` rows, with the
+    explanation bound as the JSON text already made.
     """
 
     def __init__(self, run_id: int) -> None:
