@@ -59,6 +59,16 @@ def _reset_postgresql(url: str) -> None:
         engine.dispose()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A ``postgresql_only`` test runs on the PostgreSQL database only: skipped on SQLite and without one."""
+    for item in items:
+        if item.get_closest_marker("postgresql_only") is None:
+            continue
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("database_url") != "postgresql":
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only (set TEST_DATABASE_URL)"))
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database with the migrated schema, one per backend."""

@@ -41,6 +41,7 @@ def bench_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "FLASK_APP")}
 
 
+@pytest.mark.bench
 def test_small_run_completes_equals_duckdb_and_writes_only_its_section(tmp_path: Path) -> None:
     report = tmp_path / "benchmarks.md"
     report.write_text(f"# Benchmarks\n\n{OTHER_SECTION}\n", encoding="utf-8")
@@ -97,6 +98,7 @@ def test_a_small_run_does_not_replace_the_committed_figures_unless_asked() -> No
         parse_args(["--small", "--responses", "5"])
 
 
+@pytest.mark.bench
 def test_the_check_against_duckdb_catches_a_wrong_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same pieces in process on tiny data: equal as generated, and a changed count or IKM is reported."""
     for variable in ("DATABASE_URL", "TEST_DATABASE_URL"):

@@ -9,7 +9,7 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from feedback_app.extensions import db
 from feedback_app.models import (
@@ -26,6 +26,8 @@ from feedback_app.models import (
 )
 from feedback_app.services.score_runs import (
     INDICATOR_BATCH,
+    RUN_WORK_MEM,
+    SCORE_RUN_LOCK_NAMESPACE,
     SCORE_RUN_STEPS,
     ScoreRunError,
     compute,
@@ -448,3 +450,18 @@ def test_a_run_issues_a_bounded_number_of_queries_for_5_or_500_employees(build, 
         measured.append(len(others))
     assert measured[0] == measured[1] <= 25
     assert db.session.scalar(select(ScoreRun.id).where(ScoreRun.unit_id == unit.id)) == run.id
+
+
+@pytest.mark.postgresql_only
+def test_on_postgresql_a_run_holds_its_units_lock_and_more_work_mem_until_the_commit(office: Office) -> None:
+    office.answers(40)
+    default_work_mem = db.session.scalar(text("SHOW work_mem"))
+    compute_score_run(office.unit, Q3, "t")
+    assert db.session.scalar(text("SHOW work_mem")) == RUN_WORK_MEM
+    # pg_advisory_xact_lock(namespace, unit id) shows as classid = namespace, objid = unit id.
+    held = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = :ns AND objid = :unit")
+    params = {"ns": SCORE_RUN_LOCK_NAMESPACE, "unit": office.unit.id}
+    assert db.session.scalar(held, params) == 1
+    db.session.commit()
+    assert db.session.scalar(text("SHOW work_mem")) == default_work_mem != RUN_WORK_MEM
+    assert db.session.scalar(held, params) == 0
