@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
+from scoring import last_n, period_containing
+
 from ..clock import now
 from ..extensions import db
 from ..models import (
@@ -146,16 +148,9 @@ def _nip(rng: random.Random, employment_type: str, sequence: int) -> str | None:
     return f"{birth:%Y%m%d}{appointed}{rng.randint(1, 12):02d}{sex}{sequence:03d}"
 
 
-def _quarter_start(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
 def demo_start(today: date) -> date:
     """The first day of the second full quarter before today's quarter."""
-    start = _quarter_start(today)
-    for _ in range(2):
-        start = _quarter_start(start - timedelta(days=1))
-    return start
+    return last_n(period_containing("quarter", today), 3)[0].start
 
 
 def _answer(rng: random.Random, mean: float) -> int:

@@ -616,12 +616,6 @@ def _load_tickets(ticket_ids: set[int | None]) -> dict[int, Ticket]:
     return {ticket.id: ticket for ticket in tickets}
 
 
-def record_ticket_event(unit: Unit, item: TicketEventInput, at: datetime | None = None) -> TicketEventResult:
-    """Record one event (the counter console's button); same rules and result as one item of a batch."""
-    [result] = record_ticket_events(unit, [item], at or now())
-    return result
-
-
 def find_ticket(unit: Unit, external_id: str) -> Ticket | None:
     """The unit's ticket with this queue-machine id."""
     return db.session.scalar(
@@ -693,7 +687,6 @@ __all__ = [
     "TicketTokenInvalid",
     "TooManyEvents",
     "find_ticket",
-    "record_ticket_event",
     "record_ticket_events",
     "ticket_answered",
     "ticket_survey_token",

@@ -8,7 +8,6 @@ without recomputing. A missing source (``None``) gives status ``not_available`` 
 - :mod:`~scoring.indicators.satisfaction` — an employee's ikm and ikp, t-interval and shrinkage (spec §2.2)
 - :mod:`~scoring.indicators.service_times` — waits, service, on-time, throughput, no-show, errors (spec §2.3)
 - :mod:`~scoring.indicators.complaints` — first response and answers within 3 working days (spec §2.4)
-- :mod:`~scoring.indicators.employee` — the bundle of one employee's indicators (spec §2.2–§2.4)
 - :mod:`~scoring.indicators.unit` — the unit's official IKM with its SKM summary (spec §1.3–§1.5)
 - :mod:`~scoring.indicators.appraisal` — hasil kerja, perilaku kerja, predikat, distribution curve (spec §3)
 """
@@ -23,7 +22,6 @@ from scoring.indicators.appraisal import (
     predikat_indicator,
 )
 from scoring.indicators.complaints import ComplaintIndicators, complaint_indicators
-from scoring.indicators.employee import EmployeeIndicators, employee_indicators
 from scoring.indicators.explanation import Explanation, Indicator, IndicatorStatus
 from scoring.indicators.satisfaction import SatisfactionIndicator, ikm_indicator, ikp_indicator, satisfaction_indicator
 from scoring.indicators.service_times import ServiceTimeIndicators, service_time_indicators
@@ -32,7 +30,6 @@ from scoring.indicators.unit import UnitIkmIndicator, unit_ikm_indicator
 __all__ = [
     "AppraisalIndicator",
     "ComplaintIndicators",
-    "EmployeeIndicators",
     "Explanation",
     "Indicator",
     "IndicatorStatus",
@@ -41,7 +38,6 @@ __all__ = [
     "UnitIkmIndicator",
     "complaint_indicators",
     "distribution_indicator",
-    "employee_indicators",
     "hasil_kerja_indicator",
     "ikm_indicator",
     "ikp_indicator",

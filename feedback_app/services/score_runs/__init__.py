@@ -10,9 +10,9 @@ Reading a run (:mod:`.reading`; what the staff, supervisor, HR and public pages 
 - ``current_run(unit, period_id)``: the latest run not superseded, provisional or not; ``None`` if there is none.
 - ``final_run(unit, period_id)``: that run only when it is final, neither provisional nor superseded (spec §7).
 - ``run_history(unit, period_id)``: every run of the unit for the period, newest first (superseded ones too).
-- ``unit_indicators(run)``: the unit's own rows (``ikm`` with its SKM summary, ``ikp``, service times,
+- ``unit_rows(run)``: the unit's own rows (``ikm`` with its SKM summary, ``ikp``, service times,
   complaints, ``predikat_distribution``) as ``{code: ScoreIndicator}``.
-- ``employee_indicators(run, employee_id)``: one employee's rows as ``{code: ScoreIndicator}`` (``ikm``, ``ikp``,
+- ``employee_rows(run, employee_id)``: one employee's rows as ``{code: ScoreIndicator}`` (``ikm``, ``ikp``,
   service times, complaints, ``hasil_kerja``, ``perilaku``, ``predikat``); empty if the run did not score them.
 - ``run_report(run, employee_code="ikp")``: the unit's rows and one figure per employee, by name, in two queries.
 - ``indicator_rows(run)``: every row of a run in a stable order (audits, exports, tests).
@@ -35,12 +35,12 @@ from .reading import (
     EmployeeFigure,
     RunReport,
     current_run,
-    employee_indicators,
+    employee_rows,
     final_run,
     indicator_rows,
     run_history,
     run_report,
-    unit_indicators,
+    unit_rows,
 )
 from .rows import INDICATOR_BATCH, INDICATOR_COLUMNS, AnyIndicator, IndicatorRow
 
@@ -58,14 +58,14 @@ __all__ = [
     "ScoreRunError",
     "compute_score_run",
     "current_run",
-    "employee_indicators",
+    "employee_rows",
     "final_run",
     "indicator_rows",
     "overridden_parameters",
     "run_history",
     "run_report",
     "set_unit_parameters",
-    "unit_indicators",
     "unit_parameters",
+    "unit_rows",
     "units_to_score",
 ]

@@ -71,7 +71,7 @@ class RunReport:
     employees: list[EmployeeFigure]
 
 
-def unit_indicators(run: ScoreRun) -> dict[str, ScoreIndicator]:
+def unit_rows(run: ScoreRun) -> dict[str, ScoreIndicator]:
     """The unit's own indicator rows of a run (the IKM, the unit ikp, service times, ...), by code."""
     rows = db.session.scalars(
         select(ScoreIndicator).where(ScoreIndicator.run_id == run.id, ScoreIndicator.employee_id.is_(None))
@@ -79,7 +79,7 @@ def unit_indicators(run: ScoreRun) -> dict[str, ScoreIndicator]:
     return {row.code: row for row in rows}
 
 
-def employee_indicators(run: ScoreRun, employee_id: int) -> dict[str, ScoreIndicator]:
+def employee_rows(run: ScoreRun, employee_id: int) -> dict[str, ScoreIndicator]:
     """One employee's indicator rows of a run, by code; empty when the run did not score that employee."""
     rows = db.session.scalars(
         select(ScoreIndicator).where(ScoreIndicator.run_id == run.id, ScoreIndicator.employee_id == employee_id)
@@ -89,7 +89,7 @@ def employee_indicators(run: ScoreRun, employee_id: int) -> dict[str, ScoreIndic
 
 def run_report(run: ScoreRun, employee_code: str = "ikp") -> RunReport:
     """The unit's figures of a run and each employee's ``employee_code`` indicator (default ikp), by name."""
-    unit_rows = unit_indicators(run)
+    of_unit = unit_rows(run)
     rows = db.session.execute(
         select(ScoreIndicator, Employee.name, Employee.nip)
         .join(Employee, Employee.id == ScoreIndicator.employee_id)
@@ -100,7 +100,7 @@ def run_report(run: ScoreRun, employee_code: str = "ikp") -> RunReport:
         EmployeeFigure(row.employee_id, name, nip, row.value, _raw(row.explanation), row.n, row.status)
         for row, name, nip in rows
     ]
-    return RunReport(run, unit_rows, employees)
+    return RunReport(run, of_unit, employees)
 
 
 def _raw(explanation: Mapping[str, Any]) -> str | None:

@@ -8,11 +8,11 @@ from feedback_app.extensions import db
 from feedback_app.services.score_runs import (
     compute_score_run,
     current_run,
-    employee_indicators,
+    employee_rows,
     final_run,
     run_history,
     run_report,
-    unit_indicators,
+    unit_rows,
 )
 from scoring import parse_period
 from tests.services.score_runs.office import Q3, Office, stored
@@ -43,16 +43,16 @@ def test_unit_and_employee_indicators_are_the_stored_rows_by_code(office: Office
     db.session.commit()
     rows = stored(run)
 
-    unit = unit_indicators(run)
+    unit = unit_rows(run)
     assert unit == {code: row for (who, code), row in rows.items() if who is None}
     assert {"ikm", "ikp", "on_time_rate", "predikat_distribution"} <= set(unit)
     assert Decimal(unit["ikm"].explanation["summary"]["ikm"]) == unit["ikm"].value
 
-    ani = employee_indicators(run, office.ani.id)
+    ani = employee_rows(run, office.ani.id)
     assert ani == {code: row for (who, code), row in rows.items() if who == office.ani.id}
     assert {"ikm", "ikp", "hasil_kerja", "perilaku", "predikat"} <= set(ani)
     assert ani["ikp"].n == len(office.counted(office.ani))
-    assert employee_indicators(run, office.elsewhere.id) == {}  # works in another unit: not scored here
+    assert employee_rows(run, office.elsewhere.id) == {}  # works in another unit: not scored here
 
 
 def test_the_report_lists_the_units_rows_and_each_employees_figure_by_name(office: Office) -> None:
@@ -60,11 +60,11 @@ def test_the_report_lists_the_units_rows_and_each_employees_figure_by_name(offic
     run = compute_score_run(office.unit, Q3, "t")
     db.session.commit()
     report = run_report(run)
-    assert report.unit_rows == unit_indicators(run)
+    assert report.unit_rows == unit_rows(run)
     assert [figure.name for figure in report.employees] == ["Ani", "Budi", "Sari"]
     ani = next(figure for figure in report.employees if figure.name == "Ani")
     assert (ani.value, ani.n, ani.status) == (
-        employee_indicators(run, office.ani.id)["ikp"].value,
-        employee_indicators(run, office.ani.id)["ikp"].n,
-        employee_indicators(run, office.ani.id)["ikp"].status,
+        employee_rows(run, office.ani.id)["ikp"].value,
+        employee_rows(run, office.ani.id)["ikp"].n,
+        employee_rows(run, office.ani.id)["ikp"].status,
     )
