@@ -32,6 +32,7 @@ test-fast: install-dev translations
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: install-dev translations
 	$(BIN)/python -m bench.survey_load

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import sys
 from collections.abc import Callable, Mapping
@@ -107,7 +108,7 @@ def compute(period_code: str, unit_slug: str | None, created_by: str | None, pro
     def run_all(report: Callable[[Unit, str], None]) -> None:
         for unit in units:
             try:
-                run = compute_score_run(unit, period, author, progress=lambda step, unit=unit: report(unit, step))
+                run = compute_score_run(unit, period, author, progress=functools.partial(report, unit))
                 db.session.commit()
             except DomainError as error:
                 db.session.rollback()
@@ -143,11 +144,11 @@ def show(unit_slug: str, period_code: str, run_id: int | None, history: bool) ->
         runs = run_history(unit, period.id)
         if not runs:
             raise click.ClickException(f"no score run for {unit.slug} and {period.id}")
-        for run in runs:
-            state = "current" if run.superseded_by_id is None else f"superseded by #{run.superseded_by_id}"
+        for old in runs:
+            state = "current" if old.superseded_by_id is None else f"superseded by #{old.superseded_by_id}"
             click.echo(
-                f"#{run.id} {run.created_at:%Y-%m-%d %H:%M} UTC by {run.created_by}, code {run.code_version}, "
-                f"{'provisional, ' if run.provisional else ''}{state}"
+                f"#{old.id} {old.created_at:%Y-%m-%d %H:%M} UTC by {old.created_by}, code {old.code_version}, "
+                f"{'provisional, ' if old.provisional else ''}{state}"
             )
         return
     if run_id is None:

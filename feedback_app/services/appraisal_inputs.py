@@ -210,22 +210,22 @@ def import_targets(text: str) -> ImportResult:
         )
     }
     created = updated = unchanged = 0
-    for (employee_id, period_id, name), (_, target, measure) in parsed.items():
-        values = {
-            "target": target.target,
-            "realisation": target.realisation,
-            "lower_is_better": target.lower_is_better,
+    for (employee_id, period_id, name), (_, checked, measure) in parsed.items():
+        columns = {
+            "target": checked.target,
+            "realisation": checked.realisation,
+            "lower_is_better": checked.lower_is_better,
             "measure_unit": measure,
         }
-        row = existing.get((employee_id, period_id, name))
-        if row is None:
-            db.session.add(EmployeeTarget(employee_id=employee_id, period_id=period_id, name=name, **values))
+        stored = existing.get((employee_id, period_id, name))
+        if stored is None:
+            db.session.add(EmployeeTarget(employee_id=employee_id, period_id=period_id, name=name, **columns))
             created += 1
-        elif all(getattr(row, key) == value for key, value in values.items()):
+        elif all(getattr(stored, column) == value for column, value in columns.items()):
             unchanged += 1
         else:
-            for key, value in values.items():
-                setattr(row, key, value)
+            for column, value in columns.items():
+                setattr(stored, column, value)
             updated += 1
     db.session.flush()
     return ImportResult(created, updated, unchanged)
@@ -313,15 +313,15 @@ def import_ratings(text: str) -> ImportResult:
         )
     }
     created = updated = unchanged = 0
-    for (employee_id, period_id), values in parsed.items():
+    for (employee_id, period_id), fields in parsed.items():
         rating = existing.get((employee_id, period_id))
         if rating is None:
-            db.session.add(BehaviourRating(employee_id=employee_id, period_id=period_id, **values))
+            db.session.add(BehaviourRating(employee_id=employee_id, period_id=period_id, **fields))
             created += 1
-        elif all(getattr(rating, key) == value for key, value in values.items()):
+        elif all(getattr(rating, key) == value for key, value in fields.items()):
             unchanged += 1
         else:
-            for key, value in values.items():
+            for key, value in fields.items():
                 setattr(rating, key, value)
             updated += 1
     db.session.flush()

@@ -237,7 +237,7 @@ def _demo_users(plan: _UnitPlan, unit: Unit, supervisor: Employee, staff: Employ
     create_user(f"petugas.{short}", DEMO_PASSWORD, {"staff"}, unit_slug=unit.slug, employee_nip=staff.nip)
 
 
-def _generate_operations(rng, plan, zone, unit, counters, services, regulars, relief, quality, speed, start, today, at):  # type: ignore[no-untyped-def]
+def _generate_operations(rng, plan, zone, unit, counters, services, regulars, relief, quality, speed, start, today, at):
     roster_rows, ticket_rows, plans = [], [], []
     day = start
     ticket_seq = 0
@@ -350,7 +350,7 @@ def _generate_operations(rng, plan, zone, unit, counters, services, regulars, re
     return len(roster_rows), len(ticket_rows), len(responses)
 
 
-def _response(rng, unit_id, counter_id, service_id, employee_id, ticket_id, finished, quality, returned):  # type: ignore[no-untyped-def]
+def _response(rng, unit_id, counter_id, service_id, employee_id, ticket_id, finished, quality, returned):
     """One answer sheet: staff-related unsur follow the employee, the rest the unit."""
     by_ticket = rng.random() < 0.5
     submitted = finished + timedelta(minutes=rng.uniform(1, 40))

@@ -12,12 +12,16 @@ import base64
 import hashlib
 import hmac
 import io
+from typing import TYPE_CHECKING
 
 import qrcode
 import qrcode.image.svg
 from flask import current_app
 
 from ..models import Counter
+
+if TYPE_CHECKING:
+    from .survey import SurveyCounter
 
 SIGNATURE_CHARS = 8
 
@@ -42,7 +46,7 @@ def counter_token(counter: Counter) -> str:
     return key_id + _signature(current_app.config["QR_SIGNING_KEY"], counter.public_code, counter.poster_version)
 
 
-def verify_counter_token(counter: Counter, token: str) -> bool:
+def verify_counter_token(counter: Counter | SurveyCounter, token: str) -> bool:
     """Whether ``token`` was issued for this counter's current poster by a key we still honour."""
     if len(token) != 1 + SIGNATURE_CHARS or not token.isascii():
         return False

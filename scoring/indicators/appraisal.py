@@ -210,8 +210,9 @@ def predikat_indicator(hasil_kerja: AppraisalIndicator, perilaku: AppraisalIndic
             expression,
             f"No {' and no '.join(missing)} rating for this period: not available.",
         )
-    hasil = Rating(hasil_kerja.confirmed or hasil_kerja.result)
-    behaviour = Rating(perilaku.confirmed or perilaku.result)
+    # Both sides are OK here, so each has a result (its suggested rating).
+    hasil = Rating(hasil_kerja.confirmed or str(hasil_kerja.result))
+    behaviour = Rating(perilaku.confirmed or str(perilaku.result))
     value = PREDIKAT_MATRIX[hasil, behaviour]
     inputs = {
         "hasil_kerja": hasil.value,

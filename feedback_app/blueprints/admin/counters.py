@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response as BaseResponse
 
 from ...auth import get_counter_or_404, get_unit_or_404, roles_required, units_in_scope
 from ...extensions import db
@@ -72,7 +73,7 @@ def unit_posters(slug: str) -> str:
 
 @bp.post("/loket/<code>/cabut-poster")
 @roles_required("admin")
-def revoke_poster(code: str) -> Response:
+def revoke_poster(code: str) -> BaseResponse:
     """Invalidate every printed poster of a counter (e.g. one was copied and misused); print the new one."""
     counter = get_counter_or_404(code)
     form = RevokePosterForm()
@@ -82,7 +83,9 @@ def revoke_poster(code: str) -> Response:
         bump = update(Counter).where(Counter.id == counter.id).values(poster_version=Counter.poster_version + 1)
         if form.poster_version.data:
             bump = bump.where(Counter.poster_version == int(form.poster_version.data))
-        revoked = db.session.execute(bump).rowcount
+        result = db.session.execute(bump)
+        assert isinstance(result, CursorResult)  # an UPDATE's result counts its rows
+        revoked = result.rowcount
         db.session.commit()
         if revoked:
             flash(

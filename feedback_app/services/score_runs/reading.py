@@ -91,14 +91,14 @@ def run_report(run: ScoreRun, employee_code: str = "ikp") -> RunReport:
     """The unit's figures of a run and each employee's ``employee_code`` indicator (default ikp), by name."""
     of_unit = unit_rows(run)
     rows = db.session.execute(
-        select(ScoreIndicator, Employee.name, Employee.nip)
+        select(ScoreIndicator, Employee.id, Employee.name, Employee.nip)
         .join(Employee, Employee.id == ScoreIndicator.employee_id)
         .where(ScoreIndicator.run_id == run.id, ScoreIndicator.code == employee_code)
         .order_by(Employee.name, Employee.id)
     )
     employees = [
-        EmployeeFigure(row.employee_id, name, nip, row.value, _raw(row.explanation), row.n, row.status)
-        for row, name, nip in rows
+        EmployeeFigure(employee_id, name, nip, row.value, _raw(row.explanation), row.n, row.status)
+        for row, employee_id, name, nip in rows
     ]
     return RunReport(run, of_unit, employees)
 

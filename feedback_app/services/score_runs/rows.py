@@ -61,7 +61,9 @@ class IndicatorRows:
             savepoint = db.session.begin_nested()
             self._open.callback(lambda: savepoint.commit() if savepoint.is_active else None)
             self._open.push(lambda kind, error, trace: savepoint.rollback() if error is not None else None)
-            cursor = self._open.enter_context(db.session.connection().connection.driver_connection.cursor())
+            driver = db.session.connection().connection.driver_connection
+            assert driver is not None  # an open connection has its driver's
+            cursor = self._open.enter_context(driver.cursor())
             columns = ", ".join(INDICATOR_COLUMNS)
             self._copy = self._open.enter_context(cursor.copy(f"COPY score_indicators ({columns}) FROM STDIN"))
         return self
