@@ -37,7 +37,7 @@ def test_the_final_run_is_the_current_one_once_it_is_neither_provisional_nor_sup
     assert final_run(office.unit, "2026-Q2") is None
 
 
-def test_unit_and_employee_indicators_are_the_stored_rows_by_code(office: Office, build) -> None:
+def test_unit_rows_and_employee_rows_are_a_runs_stored_rows_by_code(office: Office, build) -> None:
     office.answers(120)
     run = compute_score_run(office.unit, Q3, "t")
     db.session.commit()
