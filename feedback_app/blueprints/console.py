@@ -31,6 +31,7 @@ from ..services.console import (
     find_counter_ticket,
     issue_ticket,
     last_finished_ticket,
+    may_print_slip,
     open_sign_in,
     sign_in_to_counter,
     sign_out,
@@ -233,8 +234,8 @@ def print_ticket(code: str) -> Response | str:
         return redirect_to
     counter = _counter_or_abort(code)
     ticket = find_counter_ticket(counter, request.args.get("tiket", ""))
-    if ticket is None or ticket.finished_at is None:
-        abort(404)
+    if ticket is None or ticket.finished_at is None or not may_print_slip(current_user.employee, ticket, now()):
+        abort(404)  # a colleague's ticket looks like an unknown one: its id is easy to guess
     survey_url = ticket_survey_url(ticket)
     return render_template(
         "console/print.html",

@@ -277,6 +277,15 @@ def find_counter_ticket(counter: Counter, external_id: str) -> Ticket | None:
     )
 
 
+def may_print_slip(employee: Employee, ticket: Ticket, at: datetime) -> bool:
+    """Whether this employee may print the ticket's survey slip: they served it, or they are signed in at its
+    counter now. Ticket ids are predictable (``date-counter-number``), so nobody else gets its survey QR."""
+    if ticket.employee_id == employee.id:
+        return True
+    live = open_sign_in(employee.id, at)
+    return live is not None and live.counter_id == ticket.counter_id
+
+
 def _record(
     counter: Counter, ticket_id: str, service_type_name: str, event: str, at: datetime, employee_id: int | None
 ) -> Ticket:

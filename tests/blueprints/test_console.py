@@ -211,3 +211,33 @@ def test_unknown_counter_or_unfinished_ticket_is_not_found(staff, desk):
     press(staff, "/loket/BGR01/ambil-nomor", service_type=str(desk["ktp"].id))
     [ticket] = tickets()
     assert staff.get(f"/loket/BGR01/cetak?tiket={ticket.external_id}").status_code == 404
+
+
+def test_a_colleague_cannot_print_the_survey_slip_of_a_ticket_they_neither_served_nor_sit_at(
+    staff, app, build, desk, clock
+):
+    """Issue 9 item 1: ticket ids are predictable, so the slip (its survey QR) is for the desk's own staff only."""
+    colleague = build.user("rekan", {"staff"}, unit=desk["unit"], employee=build.employee(desk["unit"], name="Rekan"))
+    build.counter(desk["unit"], public_code="BGR02", service_types=[desk["ktp"]])
+    db.session.commit()
+    sign_in(staff)
+    press(staff, "/loket/BGR01/ambil-nomor", service_type=str(desk["ktp"].id))
+    [ticket] = tickets()
+    press(staff, "/loket/BGR01/aksi", action="call")
+    for action in ("start", "finish"):
+        clock.advance(timedelta(minutes=3))
+        press(staff, "/loket/BGR01/aksi", action=action, ticket=ticket.external_id)
+    slip = f"/loket/BGR01/cetak?tiket={ticket.external_id}"
+
+    other = app.test_client()
+    login(other, colleague)
+    assert other.get(slip).status_code == 404  # not signed in anywhere
+    press(other, "/loket/BGR02/masuk", page="/loket/")
+    assert other.get(slip).status_code == 404  # signed in at another counter
+    assert ticket_survey_url(ticket) not in other.get("/loket/BGR01").get_data(as_text=True)
+
+    # The one who served it may print it after signing out; whoever sits at the counter now may print it too.
+    press(staff, "/loket/keluar", page="/loket/BGR01")
+    assert staff.get(slip).status_code == 200
+    press(other, "/loket/BGR01/masuk", page="/loket/")
+    assert other.get(slip).status_code == 200
