@@ -24,7 +24,7 @@ def unit(build):
     unit = build.unit(name="Disdukcapil Kota Bogor", slug="kota-bogor")
     build.counter(unit, public_code="BGR01", name="Loket KTP-el")
     build.counter(build.unit(slug="kassi", timezone="Asia/Makassar"), public_code="KSK01")
-    build.employee(nip=NIP, name="Siti Rahmawati")
+    build.employee(unit, nip=NIP, name="Siti Rahmawati")
     db.session.commit()
     return unit
 

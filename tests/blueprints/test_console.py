@@ -23,7 +23,7 @@ def desk(build, clock):
     unit = build.unit(name="Disdukcapil Kota Bogor", slug="kota-bogor")
     ktp = build.service_type(unit, name="KTP-el")
     counter = build.counter(unit, public_code="BGR01", name="Loket 1 – KTP-el", service_types=[ktp])
-    employee = build.employee(name="Siti Rahmawati")
+    employee = build.employee(unit, name="Siti Rahmawati")
     user = build.user("petugas", {"staff"}, unit=unit, employee=employee)
     db.session.commit()
     return {"unit": unit, "counter": counter, "employee": employee, "user": user, "ktp": ktp}
