@@ -35,6 +35,9 @@ class DefaultConfig:
     SURVEY_LIMIT_PER_BROWSER = "10 per minute;30 per day"
     SURVEY_LIMIT_PER_IP = "300 per hour"
     SURVEY_DUPLICATE_WINDOW_MINUTES = 30
+    # Flag rules (services/flags.py, README "Flags"): a flagged answer counts nowhere until a moderator releases it.
+    # A ticket answer whose visit (finished - issued) is shorter than this is flagged short_visit.
+    FLAG_SHORT_VISIT_SECONDS = 120
     # How long the "who is on duty" reference printed into an opened survey page stays authoritative (spec §2.1).
     DUTY_REFERENCE_MAX_AGE_MINUTES = 30
     # A counter sign-in nobody closed stops counting after this many hours.
@@ -75,6 +78,7 @@ _ENV_INTS = {
     "SURVEY_DUPLICATE_WINDOW_MINUTES": "SURVEY_DUPLICATE_WINDOW_MINUTES",
     "SIGN_IN_MAX_HOURS": "SIGN_IN_MAX_HOURS",
     "TICKET_SURVEY_MAX_AGE_DAYS": "TICKET_SURVEY_MAX_AGE_DAYS",
+    "FLAG_SHORT_VISIT_SECONDS": "FLAG_SHORT_VISIT_SECONDS",
 }
 
 

@@ -9,9 +9,13 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..auth import any_role, public, units_in_scope
+from ..clock import now
 from ..extensions import db, limiter
 from ..forms import ConfirmForm, LoginForm
 from ..models import User
+from ..security import browser_id_or_new, ensure_browser_cookie
+from ..services.console import staff_unit_ids
+from ..services.flags import mark_staff_browser
 
 bp = Blueprint("auth", __name__)
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -31,7 +35,12 @@ def login() -> Response | tuple[str, int] | str:
         password_ok = user.check_password(form.password.data) if user else check_password_hash(_DUMMY_HASH, "x")
         if user is not None and user.active and password_ok:
             login_user(user)
-            return redirect(form.safe_next() or url_for("auth.home"))
+            # This browser now holds a staff session of the user's units today: its survey answers there are
+            # flagged self_rating, even after logout (services/flags.py).
+            at = now()
+            mark_staff_browser(browser_id_or_new(), {user.unit_id, *staff_unit_ids(user, at)} - {None}, at)
+            db.session.commit()
+            return ensure_browser_cookie(redirect(form.safe_next() or url_for("auth.home")))
         form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
     return render_template("auth/login.html", form=form), 400
 

@@ -21,6 +21,7 @@ from ..auth import roles_required
 from ..clock import now
 from ..extensions import db
 from ..models import Counter
+from ..security import browser_id_or_new, ensure_browser_cookie
 from ..services.attribution import on_duty
 from ..services.console import (
     TICKET_ACTIONS,
@@ -39,6 +40,7 @@ from ..services.console import (
     ticket_number,
     waiting_tickets,
 )
+from ..services.flags import mark_staff_browser
 from ..services.qr import qr_svg
 from ..services.tickets import ticket_survey_url
 
@@ -116,10 +118,12 @@ def sign_in(code: str) -> Response:
         return redirect_to
     counter = _counter_or_abort(code)
     form = _valid_form()
+    at = now()
     try:
-        result = sign_in_to_counter(current_user, counter, form.key.data, now())
+        result = sign_in_to_counter(current_user, counter, form.key.data, at)
     except ConsoleError as error:
         return _refused(error, redirect(url_for("console.index")))
+    mark_staff_browser(browser_id_or_new(), {counter.unit_id}, at)  # its survey answers here: self_rating
     db.session.commit()
     if not result.replayed:
         flash(
@@ -131,7 +135,7 @@ def sign_in(code: str) -> Response:
         )
         for name in result.closed_others:
             flash(_("Sesi %(name)s di loket ini ditutup.", name=name), "info")
-    return _back(counter)
+    return ensure_browser_cookie(_back(counter))
 
 
 @bp.post("/keluar")

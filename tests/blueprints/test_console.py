@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
-from feedback_app.models import ConsoleAction, CounterAssignment, SurveyResponse, Ticket, TicketEvent
+from feedback_app.models import (
+    ConsoleAction,
+    CounterAssignment,
+    StaffBrowserMark,
+    SurveyResponse,
+    Ticket,
+    TicketEvent,
+)
 from feedback_app.services.qr import counter_survey_url
 from feedback_app.services.tickets import ticket_survey_url
 from tests.helpers import hidden_fields, login
@@ -241,3 +248,87 @@ def test_a_colleague_cannot_print_the_survey_slip_of_a_ticket_they_neither_serve
     assert staff.get(slip).status_code == 200
     press(other, "/loket/BGR01/masuk", page="/loket/")
     assert other.get(slip).status_code == 200
+
+
+def answer_ticket(client, ticket) -> int:
+    """A citizen (``client``) opens the ticket's survey QR and answers it: the POST's status code."""
+    path = ticket_survey_url(ticket).removeprefix("http://survey.test")
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    return client.post(path, data={**hidden_fields(page.get_data(as_text=True)), **ALL_GOOD}).status_code
+
+
+def test_the_self_rating_script_ends_with_no_valid_answer_for_the_staff_member(staff, app, desk, clock):
+    """Issue 9 item 1: issue, call, start and finish 12 tickets in seconds, answer each with a fresh cookie."""
+    sign_in(staff)
+    for _ in range(12):
+        press(staff, "/loket/BGR01/ambil-nomor", service_type=str(desk["ktp"].id))
+        ticket = tickets()[-1]
+        clock.advance(timedelta(seconds=2))
+        press(staff, "/loket/BGR01/aksi", action="call")
+        for action in ("start", "finish"):
+            clock.advance(timedelta(seconds=2))
+            press(staff, "/loket/BGR01/aksi", action=action, ticket=ticket.external_id)
+        assert answer_ticket(app.test_client(), tickets()[-1]) == 303  # thanked like anyone: nothing is lost
+    answers = list(db.session.scalars(select(SurveyResponse).order_by(SurveyResponse.id)))
+    assert len(answers) == 12 and {a.employee_id for a in answers} == {desk["employee"].id}
+    assert [a.status for a in answers] == ["flagged"] * 12
+    assert {a.flag_reason for a in answers} == {"short_visit"}
+    assert answers[0].flag_details["short_visit"] == {"visit_seconds": 6, "minimum_seconds": 120}
+
+
+def test_a_browser_that_held_a_staff_session_today_rates_as_staff_even_after_logout(staff, app, build, desk, clock):
+    """Issue 9 item 1: the staff member's own phone or desk browser answering their unit's surveys is self_rating."""
+    sign_in(staff)
+    press(staff, "/loket/BGR01/ambil-nomor", service_type=str(desk["ktp"].id))
+    [ticket] = tickets()
+    press(staff, "/loket/BGR01/aksi", action="call")
+    for action in ("start", "finish"):
+        clock.advance(timedelta(minutes=5))
+        press(staff, "/loket/BGR01/aksi", action=action, ticket=ticket.external_id)
+    press(staff, "/loket/keluar", page="/loket/BGR01")
+    staff.post("/keluar", data={"csrf_token": hidden_fields(staff.get("/akun").get_data(as_text=True))["csrf_token"]})
+    assert staff.get("/loket/").status_code == 302  # logged out
+
+    assert answer_ticket(staff, tickets()[0]) == 303
+    poster = counter_survey_url(desk["counter"]).removeprefix("http://survey.test")
+    clock.advance(timedelta(hours=3))
+    form = hidden_fields(staff.get(poster).get_data(as_text=True))
+    assert staff.post(poster, data={**form, **ALL_GOOD}).status_code == 303
+    # A citizen's browser the same day, and the staff browser at another unit's counter, are not marked.
+    other_unit = build.unit(slug="lain")
+    elsewhere = build.counter(other_unit, public_code="LAIN1")
+    db.session.commit()
+    citizen = app.test_client()
+    form = hidden_fields(citizen.get(poster).get_data(as_text=True))
+    assert citizen.post(poster, data={**form, **ALL_GOOD}).status_code == 303
+    other_poster = counter_survey_url(elsewhere).removeprefix("http://survey.test")
+    form = hidden_fields(staff.get(other_poster).get_data(as_text=True))
+    assert staff.post(other_poster, data={**form, **ALL_GOOD}).status_code == 303
+
+    answers = list(db.session.scalars(select(SurveyResponse).order_by(SurveyResponse.id)))
+    assert [(a.status, a.flag_reason) for a in answers] == [
+        ("flagged", "self_rating"),
+        ("flagged", "self_rating"),
+        ("valid", None),
+        ("valid", None),
+    ]
+    # The next local day the mark no longer applies.
+    clock.advance(timedelta(days=1))
+    form = hidden_fields(staff.get(poster).get_data(as_text=True))
+    assert staff.post(poster, data={**form, **ALL_GOOD}).status_code == 303
+    db.session.expire_all()
+    assert db.session.scalars(select(SurveyResponse.status).order_by(SurveyResponse.id.desc())).first() == "valid"
+
+
+def test_only_a_keyed_hmac_of_the_staff_browser_is_stored(staff, desk):
+    sign_in(staff)
+    cookie = staff.get_cookie("sw_browser")
+    assert cookie is not None  # set at login when the browser had none
+    marks = db.session.scalars(select(StaffBrowserMark.browser_mark)).all()
+    assert len(marks) == 1 and all(len(mark) == 32 for mark in marks)
+    from feedback_app.security import _browser_serializer
+
+    with staff.application.test_request_context():
+        browser = _browser_serializer().loads(cookie.value)
+    assert browser not in marks[0] and cookie.value not in marks[0]

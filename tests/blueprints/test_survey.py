@@ -13,7 +13,7 @@ from sqlalchemy import select
 from feedback_app.extensions import db
 from feedback_app.models import SurveyResponse
 from feedback_app.services.qr import counter_survey_url
-from tests.helpers import hidden_fields, need_service
+from tests.helpers import counting_queries, hidden_fields, need_service
 
 ALL_GOOD = {f"u{i}": "4" for i in range(1, 10)}
 
@@ -289,3 +289,16 @@ def test_a_non_ascii_forged_token_is_a_404_not_a_500(client, build, clock):
     counter = build.counter()
     db.session.commit()
     assert client.get(f"/s/{counter.public_code}/1éééééééé").status_code == 404
+
+
+def test_an_answer_costs_three_statements(app, build, clock):
+    """The survey POST: the counter, what the flag rules need (one SELECT), the INSERT with its duplicate check."""
+    counter = build.counter()
+    db.session.commit()
+    client = app.test_client()
+    submit(client, counter)  # warms the day's fingerprint key
+    clock.advance(timedelta(hours=1))
+    form = hidden_fields(open_survey(client, counter).get_data(as_text=True))
+    with counting_queries() as statements:
+        assert client.post(path_of(counter), data={**form, **ALL_GOOD}).status_code == 303
+    assert len(statements) == 3, statements
