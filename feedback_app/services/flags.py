@@ -8,6 +8,7 @@ The rules, in the order that picks the reason when several fire (every one that 
 - ``self_rating``: the browser held a staff session of the counter's unit, or a counter sign-in there, that local
   day (:func:`mark_staff_browser` keeps a keyed HMAC of its id per unit and day, never the cookie).
 - ``short_visit``: a ticket answer whose visit (finished − issued) is under ``short_visit_seconds``.
+- ``no_browser_cookie``: the POST came without the survey page's own signed browser cookie.
 
 ``fingerprint_many_counters`` and ``staff_appeal`` are raised elsewhere (the moderation issue) through
 :func:`flag_response`. Every threshold is read through :func:`flag_thresholds`, the one place that will turn them
@@ -37,7 +38,7 @@ from ..models import FLAG_REASONS, StaffBrowserMark, SurveyResponse, Ticket, Uni
 from .errors import DomainError
 
 #: When several rules fire, the first of these names the flag.
-RULE_ORDER = ("self_rating", "short_visit")
+RULE_ORDER = ("self_rating", "short_visit", "no_browser_cookie")
 #: Staff browser marks are kept this many days after their local day, then deleted.
 MARK_KEEP_DAYS = 2
 
@@ -87,6 +88,8 @@ def evaluate_flags(signals: Signals, thresholds: FlagThresholds) -> Flag | None:
             "visit_seconds": signals.visit_seconds,
             "minimum_seconds": thresholds.short_visit_seconds,
         }
+    if not signals.has_browser_cookie:
+        fired["no_browser_cookie"] = {"browser_cookie": 0}
     if not fired:
         return None
     return Flag(reason=next(rule for rule in RULE_ORDER if rule in fired), details=fired)

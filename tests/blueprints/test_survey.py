@@ -291,6 +291,32 @@ def test_a_non_ascii_forged_token_is_a_404_not_a_500(client, build, clock):
     assert client.get(f"/s/{counter.public_code}/1éééééééé").status_code == 404
 
 
+def test_a_post_without_the_survey_pages_browser_cookie_is_flagged_never_refused(app, build, clock):
+    """Issue 9 item 5: with no cookie and a new User-Agent each POST, every answer used to be valid."""
+    counter = build.counter()
+    db.session.commit()
+    for n in range(3):
+        cookieless = app.test_client()
+        form = hidden_fields(open_survey(cookieless, counter).get_data(as_text=True))
+        cookieless.delete_cookie("sw_browser")  # the session (its CSRF token) stays, the browser id goes
+        response = cookieless.post(
+            path_of(counter),
+            data={**form, "submission_key": f"{n:032x}", **ALL_GOOD},
+            headers={"User-Agent": f"bot/{n}"},
+        )
+        assert response.status_code == 303  # thanked: nothing is lost, a moderator decides
+    rows = stored()
+    assert [(r.status, r.flag_reason) for r in rows] == [("flagged", "no_browser_cookie")] * 3
+    assert rows[0].flag_details == {"no_browser_cookie": {"browser_cookie": 0}}
+    assert rows[0].status_reason is None
+    # A forged cookie is no cookie.
+    forged = app.test_client()
+    form = hidden_fields(open_survey(forged, counter).get_data(as_text=True))
+    forged.set_cookie("sw_browser", "not-signed")
+    forged.post(path_of(counter), data={**form, "submission_key": "f" * 32, **ALL_GOOD})
+    assert stored()[-1].flag_reason == "no_browser_cookie"
+
+
 def test_an_answer_costs_three_statements(app, build, clock):
     """The survey POST: the counter, what the flag rules need (one SELECT), the INSERT with its duplicate check."""
     counter = build.counter()

@@ -38,10 +38,12 @@ def test_a_quiet_answer_raises_no_flag():
 
 
 def test_every_rule_that_fires_keeps_its_numbers_and_the_first_names_the_flag():
-    flag = evaluate_flags(signals(staff_browser=True, visit_seconds=30), THRESHOLDS)
+    flag = evaluate_flags(signals(staff_browser=True, visit_seconds=30, has_browser_cookie=False), THRESHOLDS)
     assert flag.reason == "self_rating"
-    assert set(flag.details) == {"self_rating", "short_visit"}
+    assert set(flag.details) == {"self_rating", "short_visit", "no_browser_cookie"}
     assert flag.details["short_visit"] == {"visit_seconds": 30, "minimum_seconds": 120}
+    assert evaluate_flags(signals(visit_seconds=30, has_browser_cookie=False), THRESHOLDS).reason == "short_visit"
+    assert evaluate_flags(signals(has_browser_cookie=False), THRESHOLDS).reason == "no_browser_cookie"
 
 
 @pytest.mark.config(FLAG_SHORT_VISIT_SECONDS=300)
