@@ -343,7 +343,7 @@ class SurveyResponse(db.Model):
         Index("ix_survey_responses_unit_period", "unit_id", "status", "counted_at"),
         Index("ix_survey_responses_employee_period", "employee_id", "status", "counted_at"),
         Index("ix_survey_responses_duplicates", "counter_id", "client_fingerprint", "submitted_at"),
-        Index("ix_survey_responses_counter_submitted", "counter_id", "submitted_at"),  # the burst rule's count
+        Index("ix_survey_responses_counter_submitted", "counter_id", "submitted_at", "status"),  # the burst rule
         CheckConstraint(f"flag_reason IS NULL OR {_in('flag_reason', FLAG_REASONS)}", name="flag_reason"),
         CheckConstraint("status <> 'flagged' OR flag_reason IS NOT NULL", name="flagged_has_reason"),
     )

@@ -8,6 +8,8 @@ The rules, in the order that picks the reason when several fire (every one that 
 - ``self_rating``: the browser held a staff session of the counter's unit, or a counter sign-in there, that local
   day (:func:`mark_staff_browser` keeps a keyed HMAC of its id per unit and day, never the cookie).
 - ``short_visit``: a ticket answer whose visit (finished − issued) is under ``short_visit_seconds``.
+- ``burst``: more answers at the counter inside the window than its plausible tickets (visits of at least
+  ``short_visit_seconds`` finished in the window) and its usual rate explain, see :func:`evaluate_flags`.
 - ``no_browser_cookie``: the POST came without the survey page's own signed browser cookie.
 
 ``fingerprint_many_counters`` and ``staff_appeal`` are raised elsewhere (the moderation issue) through
@@ -28,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, delete, exists, select
+from sqlalchemy import Select, bindparam, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -36,9 +38,10 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import FLAG_REASONS, StaffBrowserMark, SurveyResponse, Ticket, Unit
 from .errors import DomainError
+from .statistics import epoch_seconds
 
 #: When several rules fire, the first of these names the flag.
-RULE_ORDER = ("self_rating", "short_visit", "no_browser_cookie")
+RULE_ORDER = ("self_rating", "short_visit", "burst", "no_browser_cookie")
 #: Staff browser marks are kept this many days after their local day, then deleted.
 MARK_KEEP_DAYS = 2
 
@@ -48,6 +51,11 @@ class FlagThresholds:
     """The numbers the rules compare with; README "Flags" explains each one."""
 
     short_visit_seconds: int
+    burst_window_minutes: int
+    burst_min_answers: int
+    burst_factor: float
+    burst_baseline_days: int
+    burst_service_hours_per_day: int
 
 
 def flag_thresholds(unit_id: int) -> FlagThresholds:
@@ -58,6 +66,11 @@ def flag_thresholds(unit_id: int) -> FlagThresholds:
     config = current_app.config
     return FlagThresholds(
         short_visit_seconds=int(config["FLAG_SHORT_VISIT_SECONDS"]),
+        burst_window_minutes=int(config["FLAG_BURST_WINDOW_MINUTES"]),
+        burst_min_answers=int(config["FLAG_BURST_MIN_ANSWERS"]),
+        burst_factor=float(config["FLAG_BURST_FACTOR"]),
+        burst_baseline_days=int(config["FLAG_BURST_BASELINE_DAYS"]),
+        burst_service_hours_per_day=int(config["FLAG_BURST_SERVICE_HOURS_PER_DAY"]),
     )
 
 
@@ -68,6 +81,9 @@ class Signals:
     has_browser_cookie: bool
     staff_browser: bool  # the browser holds a staff mark of the counter's unit for today
     visit_seconds: int | None  # a ticket answer: finished − issued; None for a counter-QR answer
+    answers_in_window: int  # the counter's answers already stored inside the burst window
+    plausible_tickets: int  # the counter's tickets finished inside the window after a visit that is not short
+    baseline_answers: int  # the counter's valid answers over the baseline days before the window
 
 
 @dataclass(frozen=True)
@@ -79,7 +95,13 @@ class Flag:
 
 
 def evaluate_flags(signals: Signals, thresholds: FlagThresholds) -> Flag | None:
-    """Every submission-time rule on one answer's signals; None when none fires. Pure: no database, no request."""
+    """Every submission-time rule on one answer's signals; None when none fires. Pure: no database, no request.
+
+    ``burst``: with W = ``burst_window_minutes``, the answer is the n-th at its counter inside the last W minutes;
+    the usual rate is the counter's valid answers over the baseline days spread over their service hours, per W;
+    n is allowed up to max(``burst_min_answers``, ``burst_factor`` × max(plausible tickets, usual rate)).
+    A run of implausibly short tickets therefore explains no answers at all.
+    """
     fired: dict[str, dict[str, Any]] = {}
     if signals.staff_browser:
         fired["self_rating"] = {"staff_session_today": 1}
@@ -87,6 +109,23 @@ def evaluate_flags(signals: Signals, thresholds: FlagThresholds) -> Flag | None:
         fired["short_visit"] = {
             "visit_seconds": signals.visit_seconds,
             "minimum_seconds": thresholds.short_visit_seconds,
+        }
+    windows = (
+        thresholds.burst_baseline_days * thresholds.burst_service_hours_per_day * 60 / thresholds.burst_window_minutes
+    )
+    usual = signals.baseline_answers / windows if windows > 0 else 0.0
+    allowed = max(
+        thresholds.burst_min_answers,
+        int(thresholds.burst_factor * max(signals.plausible_tickets, usual)),
+    )
+    answers = signals.answers_in_window + 1  # this one
+    if answers > allowed:
+        fired["burst"] = {
+            "window_minutes": thresholds.burst_window_minutes,
+            "answers_in_window": answers,
+            "plausible_tickets": signals.plausible_tickets,
+            "usual_per_window": round(usual, 2),
+            "allowed": allowed,
         }
     if not signals.has_browser_cookie:
         fired["no_browser_cookie"] = {"browser_cookie": 0}
@@ -97,20 +136,61 @@ def evaluate_flags(signals: Signals, thresholds: FlagThresholds) -> Flag | None:
 
 # --- gathering the signals: one statement per answer ----------------------------------------------------------------
 
+_RESPONSES = SurveyResponse.__table__
+_TICKETS = Ticket.__table__
 _MARKS = StaffBrowserMark.__table__
-_SIGNALS: dict[str, Select[Any]] = {}  # per dialect
+_SIGNALS: dict[str, Select[Any]] = {}  # per dialect: epoch_seconds differs
 
 
 def _signals_statement() -> Select[Any]:
-    """What the rules need from the database, in one SELECT (the marks' primary key answers it)."""
+    """The counts the rules need, in one SELECT of scalar subqueries, each answered by an index
+    (``ix_survey_responses_counter_submitted``, ``ix_tickets_unit_finished``, the marks' primary key)."""
     dialect = db.engine.dialect.name
     if dialect not in _SIGNALS:
+        in_window = (
+            select(func.count())
+            .select_from(_RESPONSES)
+            .where(
+                _RESPONSES.c.counter_id == bindparam("counter_id"),
+                _RESPONSES.c.submitted_at > bindparam("window_start"),
+            )
+            .scalar_subquery()
+        )
+        baseline = (
+            select(func.count())
+            .select_from(_RESPONSES)
+            .where(
+                _RESPONSES.c.counter_id == bindparam("counter_id"),
+                _RESPONSES.c.submitted_at > bindparam("baseline_start"),
+                _RESPONSES.c.submitted_at <= bindparam("window_start"),
+                _RESPONSES.c.status == "valid",
+            )
+            .scalar_subquery()
+        )
+        plausible = (
+            select(func.count())
+            .select_from(_TICKETS)
+            .where(
+                _TICKETS.c.unit_id == bindparam("unit_id"),
+                _TICKETS.c.finished_at > bindparam("window_start"),
+                _TICKETS.c.finished_at <= bindparam("at"),
+                _TICKETS.c.counter_id == bindparam("counter_id"),
+                epoch_seconds(_TICKETS.c.finished_at) - epoch_seconds(_TICKETS.c.issued_at)
+                >= bindparam("short_visit_seconds"),
+            )
+            .scalar_subquery()
+        )
         marked = exists().where(
             _MARKS.c.unit_id == bindparam("unit_id"),
             _MARKS.c.day == bindparam("day"),
             _MARKS.c.browser_mark == bindparam("mark"),
         )
-        _SIGNALS[dialect] = select(marked.label("staff_browser"))
+        _SIGNALS[dialect] = select(
+            in_window.label("answers_in_window"),
+            plausible.label("plausible_tickets"),
+            baseline.label("baseline_answers"),
+            marked.label("staff_browser"),
+        )
     return _SIGNALS[dialect]
 
 
@@ -125,13 +205,19 @@ def submission_signals(
     thresholds: FlagThresholds,
 ) -> Signals:
     """The signals of one answer about to be stored at ``counter_id`` at ``at`` (one SQL statement)."""
+    window_start = at - timedelta(minutes=thresholds.burst_window_minutes)
     day = at.astimezone(ZoneInfo(timezone)).date()
     row = (
         db.session.connection()
         .execute(
             _signals_statement(),
             {
+                "counter_id": counter_id,
                 "unit_id": unit_id,
+                "at": at,
+                "window_start": window_start,
+                "baseline_start": window_start - timedelta(days=thresholds.burst_baseline_days),
+                "short_visit_seconds": thresholds.short_visit_seconds,
                 "day": day,
                 # Without a browser id no mark can match; "" is never a mark.
                 "mark": staff_browser_mark(browser_id, unit_id, day) if browser_id else "",
@@ -146,6 +232,9 @@ def submission_signals(
         has_browser_cookie=browser_id is not None,
         staff_browser=bool(row.staff_browser),
         visit_seconds=visit,
+        answers_in_window=row.answers_in_window,
+        plausible_tickets=row.plausible_tickets,
+        baseline_answers=row.baseline_answers,
     )
 
 

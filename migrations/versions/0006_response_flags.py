@@ -25,7 +25,7 @@ def upgrade():
             'flag_reason', f"flag_reason IS NULL OR flag_reason IN ({FLAG_REASONS})"
         )
         batch_op.create_check_constraint('flagged_has_reason', "status <> 'flagged' OR flag_reason IS NOT NULL")
-        batch_op.create_index('ix_survey_responses_counter_submitted', ['counter_id', 'submitted_at'], unique=False)
+        batch_op.create_index('ix_survey_responses_counter_submitted', ['counter_id', 'submitted_at', 'status'], unique=False)
 
     op.create_table('staff_browser_marks',
     sa.Column('unit_id', sa.Integer(), nullable=False),

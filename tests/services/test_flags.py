@@ -20,11 +20,21 @@ from feedback_app.services.flags import (
     release_response,
 )
 
-THRESHOLDS = FlagThresholds(short_visit_seconds=120)
+THRESHOLDS = FlagThresholds(
+    short_visit_seconds=120,
+    burst_window_minutes=15,
+    burst_min_answers=6,
+    burst_factor=3,
+    burst_baseline_days=14,
+    burst_service_hours_per_day=8,
+)
 QUIET = Signals(
     has_browser_cookie=True,
     staff_browser=False,
     visit_seconds=None,
+    answers_in_window=0,
+    plausible_tickets=0,
+    baseline_answers=0,
 )
 
 
@@ -34,21 +44,50 @@ def signals(**changes) -> Signals:
 
 def test_a_quiet_answer_raises_no_flag():
     assert evaluate_flags(QUIET, THRESHOLDS) is None
-    assert evaluate_flags(signals(visit_seconds=120), THRESHOLDS) is None
+    assert evaluate_flags(signals(visit_seconds=120, answers_in_window=5), THRESHOLDS) is None
 
 
 def test_every_rule_that_fires_keeps_its_numbers_and_the_first_names_the_flag():
-    flag = evaluate_flags(signals(staff_browser=True, visit_seconds=30, has_browser_cookie=False), THRESHOLDS)
+    flag = evaluate_flags(
+        signals(staff_browser=True, visit_seconds=30, answers_in_window=6, has_browser_cookie=False), THRESHOLDS
+    )
     assert flag.reason == "self_rating"
-    assert set(flag.details) == {"self_rating", "short_visit", "no_browser_cookie"}
+    assert set(flag.details) == {"self_rating", "short_visit", "burst", "no_browser_cookie"}
     assert flag.details["short_visit"] == {"visit_seconds": 30, "minimum_seconds": 120}
     assert evaluate_flags(signals(visit_seconds=30, has_browser_cookie=False), THRESHOLDS).reason == "short_visit"
-    assert evaluate_flags(signals(has_browser_cookie=False), THRESHOLDS).reason == "no_browser_cookie"
 
 
-@pytest.mark.config(FLAG_SHORT_VISIT_SECONDS=300)
+@pytest.mark.parametrize(
+    "plausible, baseline, allowed",
+    [
+        (0, 0, 6),  # the floor
+        (4, 0, 12),  # 3 x tickets
+        (0, 448 * 5, 15),  # 5 usual answers per 15 minutes of 14 eight-hour days
+        (4, 448 * 5, 15),  # the larger explanation wins
+    ],
+)
+def test_the_burst_allowance(plausible, baseline, allowed):
+    def fires(already: int) -> bool:
+        flag = evaluate_flags(
+            signals(answers_in_window=already, plausible_tickets=plausible, baseline_answers=baseline), THRESHOLDS
+        )
+        return flag is not None
+
+    assert not fires(allowed - 1) and fires(allowed)
+    flag = evaluate_flags(
+        signals(answers_in_window=allowed, plausible_tickets=plausible, baseline_answers=baseline), THRESHOLDS
+    )
+    assert flag.details["burst"]["allowed"] == allowed and flag.details["burst"]["answers_in_window"] == allowed + 1
+
+
+@pytest.mark.config(FLAG_SHORT_VISIT_SECONDS=300, FLAG_BURST_MIN_ANSWERS=2)
 def test_thresholds_are_read_from_the_settings(app, build):
-    assert flag_thresholds(build.unit().id).short_visit_seconds == 300
+    thresholds = flag_thresholds(build.unit().id)
+    assert (thresholds.short_visit_seconds, thresholds.burst_min_answers, thresholds.burst_window_minutes) == (
+        300,
+        2,
+        15,
+    )
 
 
 @pytest.fixture
