@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from feedback_app.extensions import db
-from feedback_app.models import SurveyResponse
+from feedback_app.models import AuditEvent, SurveyResponse
 
 
 @pytest.fixture
@@ -84,6 +84,15 @@ def test_release_and_exclude_decide_with_a_reason(run, answers):
         ("excluded", "Skrip tanpa cookie"),
     ]
     assert run("list", "--flagged").output.strip() == "No flagged answers."
+    # Each decision is one audit row, by the command line, with the changed fields and the reason.
+    audit = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.entity, e.entity_id, e.actor_kind) for e in audit] == [
+        ("response.release", "response", str(answers[0].id), "cli"),
+        ("response.exclude", "response", str(answers[2].id), "cli"),
+    ]
+    assert audit[0].before == {"status": "flagged", "status_reason": None}
+    assert audit[0].after == {"status": "valid", "status_reason": "Legalisir memang cepat"}
+    assert audit[0].reason == "Legalisir memang cepat" and audit[0].unit_id == answers[0].unit_id
 
 
 def test_a_decision_that_is_not_possible_says_why_and_changes_nothing(run, answers):
@@ -93,3 +102,4 @@ def test_a_decision_that_is_not_possible_says_why_and_changes_nothing(run, answe
     assert run("release", str(answers[0].id)).exit_code == 2  # --reason is required
     db.session.expire_all()
     assert db.session.get(SurveyResponse, answers[0].id).status == "flagged"
+    assert db.session.scalars(db.select(AuditEvent)).all() == []

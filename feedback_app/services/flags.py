@@ -37,6 +37,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import FLAG_REASONS, StaffBrowserMark, SurveyResponse, Ticket, Unit
+from .audit import changed_fields, record_audit
 from .errors import DomainError
 from .statistics import epoch_seconds
 
@@ -285,7 +286,7 @@ class FlagError(DomainError):
 
 @dataclass(frozen=True)
 class StatusChange:
-    """What one decision changed on a response (the audit trail records before and after)."""
+    """What one decision changed on a response: the changed fields only, as its audit row has them."""
 
     response_id: int
     unit_id: int
@@ -302,9 +303,9 @@ def _tracked(response: SurveyResponse) -> dict[str, Any]:
 
 
 def _change(
-    response_id: int, *, allowed_from: tuple[str, ...], status: str, reason: str, **fields: Any
+    response_id: int, *, action: str, allowed_from: tuple[str, ...], status: str, reason: str, **fields: Any
 ) -> StatusChange:
-    """The one place a stored response's status changes."""
+    """The one place a stored response's status changes, audited as ``action`` (spec §7) in the same transaction."""
     reason = (reason or "").strip()
     if not reason:
         raise FlagError(_l("Alasan wajib diisi."))
@@ -328,24 +329,29 @@ def _change(
     for name, value in fields.items():
         setattr(response, name, value)
     db.session.flush()
-    after = _tracked(response)
-    changed = [key for key in before if before[key] != after[key]]
-    return StatusChange(
-        response.id,
-        response.unit_id,
-        {key: before[key] for key in changed},
-        {key: after[key] for key in changed},
+    changed_before, changed_after = changed_fields(before, _tracked(response))
+    record_audit(
+        action,
+        entity="response",
+        entity_id=response.id,
+        unit_id=response.unit_id,
+        before=changed_before,
+        after=changed_after,
+        reason=reason,
     )
+    return StatusChange(response.id, response.unit_id, changed_before, changed_after)
 
 
 def release_response(response_id: int, *, reason: str) -> StatusChange:
     """A moderator finds a flagged answer genuine: it becomes ``valid`` and counts from the next run (spec §7)."""
-    return _change(response_id, allowed_from=("flagged",), status="valid", reason=reason)
+    return _change(response_id, action="response.release", allowed_from=("flagged",), status="valid", reason=reason)
 
 
 def exclude_response(response_id: int, *, reason: str) -> StatusChange:
     """A moderator rejects a flagged (or valid) answer: ``excluded`` counts nowhere, and stays stored for audit."""
-    return _change(response_id, allowed_from=("flagged", "valid"), status="excluded", reason=reason)
+    return _change(
+        response_id, action="response.exclude", allowed_from=("flagged", "valid"), status="excluded", reason=reason
+    )
 
 
 def flag_response(response_id: int, *, code: str, reason: str, details: dict[str, Any] | None = None) -> StatusChange:
@@ -356,6 +362,7 @@ def flag_response(response_id: int, *, code: str, reason: str, details: dict[str
     earlier = dict(response.flag_details or {}) if response is not None else {}
     return _change(
         response_id,
+        action="response.flag",
         allowed_from=("valid",),
         status="flagged",
         reason=reason,
