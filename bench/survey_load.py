@@ -25,7 +25,8 @@ What it measures
 Checks (exit status 1 when one fails)
     every POST the server accepted (303) is stored exactly once (rows counted before and after), no 5xx, no
     connection errors or timeouts, no other unexpected answer (e.g. 400/429), and every stored app row is
-    ``status = 'valid'`` (distinct browsers, so duplicate detection must not fire). Setup errors exit with 2.
+    ``status = 'valid'`` (distinct browsers, so duplicate detection must not fire; the burst flag is raised).
+    Setup errors exit with 2.
 
 Output
     the console report, and the section of ``docs/benchmarks.md`` between ``<!-- bench:survey_load -->`` and
@@ -102,6 +103,7 @@ TARGET_RATIO = 0.35
 NOISY_SHARE = 0.10
 PG_BENCH_DATABASE = postgres.BENCH_DATABASES[0]
 RAISED_LIMIT = "100000 per minute"
+RAISED_BURST = "1000000000"
 WORKERS = 2
 ANSWER_FIELDS = tuple(f"u{i}" for i in range(1, 10))
 HIDDEN_FIELDS = ("csrf_token", "duty", "submission_key")
@@ -577,7 +579,7 @@ def postgresql_database(test_url: str) -> Database:
 
 
 def bench_env(database_url: str, secret: str, qr_key: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "SURVEY_", "RATELIMIT_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "SURVEY_", "RATELIMIT_", "FLAG_"))}
     env.update(
         {
             "DATABASE_URL": database_url,
@@ -586,6 +588,9 @@ def bench_env(database_url: str, secret: str, qr_key: str) -> dict[str, str]:
             "PUBLIC_BASE_URL": "http://127.0.0.1",
             "SURVEY_LIMIT_PER_BROWSER": RAISED_LIMIT,
             "SURVEY_LIMIT_PER_IP": RAISED_LIMIT,
+            # Hundreds of synthetic citizens a minute at a few counters are a burst by design; like the rate
+            # limits the rule is raised out of the way (its counting SELECT still runs on every POST).
+            "FLAG_BURST_MIN_ANSWERS": RAISED_BURST,
             "RATELIMIT_STORAGE_URI": "memory://",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
