@@ -332,3 +332,13 @@ def test_only_a_keyed_hmac_of_the_staff_browser_is_stored(staff, desk):
     with staff.application.test_request_context():
         browser = _browser_serializer().loads(cookie.value)
     assert browser not in marks[0] and cookie.value not in marks[0]
+
+
+def test_a_staff_session_left_open_overnight_marks_its_browser_again(staff, desk, clock):
+    """Issue 9 item 1: "holds a staff session that day" also when the login was yesterday."""
+    poster = counter_survey_url(desk["counter"]).removeprefix("http://survey.test")
+    clock.advance(timedelta(days=1))
+    form = hidden_fields(staff.get(poster).get_data(as_text=True))  # still logged in: this request marks it
+    assert staff.post(poster, data={**form, **ALL_GOOD}).status_code == 303
+    [answer] = db.session.scalars(select(SurveyResponse)).all()
+    assert (answer.status, answer.flag_reason) == ("flagged", "self_rating")
