@@ -20,6 +20,7 @@ from scoring import AppraisalTarget, ScoringError, parse_period, suggest_perilak
 
 from ..extensions import db
 from ..models import BERAKHLAK_VALUES, RATINGS, BehaviourRating, Employee, EmployeeTarget, Holiday
+from .audit import record_audit
 from .errors import DomainError
 from .scores import BERAKHLAK_NAMES, RATING_BY_CODE
 from .tabular import BrokenRecord, read_records
@@ -88,6 +89,9 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
+
+    def counts(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
 
 
 def _rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
@@ -222,7 +226,9 @@ def import_targets(text: str) -> ImportResult:
                 setattr(row, key, value)
             updated += 1
     db.session.flush()
-    return ImportResult(created, updated, unchanged)
+    result = ImportResult(created, updated, unchanged)
+    record_audit("appraisal.import_targets", entity="employee_target", after=result.counts())
+    return result
 
 
 def _rating(text: str) -> str:
@@ -310,7 +316,9 @@ def import_ratings(text: str) -> ImportResult:
                 setattr(rating, key, value)
             updated += 1
     db.session.flush()
-    return ImportResult(created, updated, unchanged)
+    result = ImportResult(created, updated, unchanged)
+    record_audit("appraisal.import_ratings", entity="behaviour_rating", after=result.counts())
+    return result
 
 
 def add_holiday(day: date, name: str) -> bool:
@@ -322,9 +330,13 @@ def add_holiday(day: date, name: str) -> bool:
     if holiday is None:
         db.session.add(Holiday(day=day, name=name))
         db.session.flush()
+        record_audit("holiday.add", entity="holiday", entity_id=day.isoformat(), after={"name": name})
         return True
-    holiday.name = name
-    db.session.flush()
+    if holiday.name != name:
+        before = {"name": holiday.name}
+        holiday.name = name
+        db.session.flush()
+        record_audit("holiday.rename", entity="holiday", entity_id=day.isoformat(), before=before, after={"name": name})
     return False
 
 
@@ -346,6 +358,12 @@ def seed_national_holidays(year: int, include_cuti_bersama: bool = False) -> int
     added = [Holiday(day=day, name=name) for day, name in days if day not in known_days]
     db.session.add_all(added)
     db.session.flush()
+    if added:
+        record_audit(
+            "holiday.seed_national",
+            entity="holiday",
+            after={"year": year, "added": len(added), "cuti_bersama": include_cuti_bersama},
+        )
     return len(added)
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Counter, CounterAssignment, Employee, EmployeeAssignment, Unit
+from .audit import record_audit
 from .errors import DomainError
 from .tabular import BrokenRecord, nip_problem, read_records
 
@@ -491,6 +492,12 @@ def apply_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
         ]
     )
     db.session.flush()
+    record_audit(
+        "roster.import",
+        entity="roster",
+        unit_id=unit_id,
+        after={"added": check.ok_count, "skipped_duplicates": check.duplicate_count},
+    )
     return check
 
 

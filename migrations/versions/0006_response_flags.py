@@ -1,7 +1,7 @@
 """response flags: reason and numbers on survey_responses, staff browser marks
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0012
 Create Date: 2026-12-01 19:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0006'
-down_revision = '0005'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
