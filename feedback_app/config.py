@@ -35,6 +35,16 @@ class DefaultConfig:
     SURVEY_LIMIT_PER_BROWSER = "10 per minute;30 per day"
     SURVEY_LIMIT_PER_IP = "300 per hour"
     SURVEY_DUPLICATE_WINDOW_MINUTES = 30
+    # Flag rules (services/flags.py, README "Flags"): a flagged answer counts nowhere until a moderator releases it.
+    # A ticket answer whose visit (finished - issued) is shorter than this is flagged short_visit.
+    FLAG_SHORT_VISIT_SECONDS = 120
+    # burst: answers at one counter in the last window beyond max(min answers, factor x max(plausible tickets
+    # finished in the window, the counter's usual answers per window over the baseline days' service hours)).
+    FLAG_BURST_WINDOW_MINUTES = 15
+    FLAG_BURST_MIN_ANSWERS = 6
+    FLAG_BURST_FACTOR = 3
+    FLAG_BURST_BASELINE_DAYS = 14
+    FLAG_BURST_SERVICE_HOURS_PER_DAY = 8
     # How long the "who is on duty" reference printed into an opened survey page stays authoritative (spec §2.1).
     DUTY_REFERENCE_MAX_AGE_MINUTES = 30
     # A counter sign-in nobody closed stops counting after this many hours.
@@ -85,6 +95,12 @@ _ENV_INTS = {
     "SIGN_IN_MAX_HOURS": "SIGN_IN_MAX_HOURS",
     "TICKET_SURVEY_MAX_AGE_DAYS": "TICKET_SURVEY_MAX_AGE_DAYS",
     "PERIOD_CLOSE_GRACE_DAYS": "PERIOD_CLOSE_GRACE_DAYS",
+    "FLAG_SHORT_VISIT_SECONDS": "FLAG_SHORT_VISIT_SECONDS",
+    "FLAG_BURST_WINDOW_MINUTES": "FLAG_BURST_WINDOW_MINUTES",
+    "FLAG_BURST_MIN_ANSWERS": "FLAG_BURST_MIN_ANSWERS",
+    "FLAG_BURST_FACTOR": "FLAG_BURST_FACTOR",
+    "FLAG_BURST_BASELINE_DAYS": "FLAG_BURST_BASELINE_DAYS",
+    "FLAG_BURST_SERVICE_HOURS_PER_DAY": "FLAG_BURST_SERVICE_HOURS_PER_DAY",
 }
 
 

@@ -43,6 +43,8 @@ UNIT_KINDS = ("dukcapil", "puskesmas", "other")
 ZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 ATTRIBUTION_SOURCES = ("ticket", "sign_in", "roster", "ambiguous", "none")
 RESPONSE_STATUSES = ("valid", "duplicate", "flagged", "excluded")
+#: Why a response is (or was) ``flagged`` (spec §7); the flags module (services/flags.py) raises and decides them.
+FLAG_REASONS = ("burst", "fingerprint_many_counters", "self_rating", "short_visit", "no_browser_cookie", "staff_appeal")
 CHANNELS = ("counter_qr", "ticket_qr")
 TICKET_EVENTS = ("issued", "called", "started", "finished", "returned", "no_show")
 TICKET_OUTCOMES = ("waiting", "called", "serving", "finished", "no_show")
@@ -347,6 +349,9 @@ class SurveyResponse(db.Model):
         Index("ix_survey_responses_unit_period", "unit_id", "status", "counted_at"),
         Index("ix_survey_responses_employee_period", "employee_id", "status", "counted_at"),
         Index("ix_survey_responses_duplicates", "counter_id", "client_fingerprint", "submitted_at"),
+        Index("ix_survey_responses_counter_submitted", "counter_id", "submitted_at", "status"),  # the burst rule
+        CheckConstraint(f"flag_reason IS NULL OR {_in('flag_reason', FLAG_REASONS)}", name="flag_reason"),
+        CheckConstraint("status <> 'flagged' OR flag_reason IS NOT NULL", name="flagged_has_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -381,7 +386,13 @@ class SurveyResponse(db.Model):
     # Random per rendered form: a retried POST of the same form stores nothing new.
     submission_key: Mapped[str] = mapped_column(String(32), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="valid")
+    # Why the status is what it is: the duplicate rule's wording, or the moderator's reason for a release, an
+    # exclusion or a flag by hand. A flag raised at submission leaves it empty (flag_reason says why).
     status_reason: Mapped[str | None] = mapped_column(String(200))
+    # The rule that flagged the response (FLAG_REASONS); kept after a release or exclusion as its history.
+    flag_reason: Mapped[str | None] = mapped_column(String(30))
+    # The numbers that raised it, one entry per rule that fired, e.g. {"short_visit": {"visit_seconds": 14, ...}}.
+    flag_details: Mapped[dict | None] = mapped_column(JSON)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The instant that decides the period: the ticket's finish when there is a ticket, else submitted_at.
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -647,3 +658,17 @@ class ScoreJob(db.Model):
 
     unit: Mapped[Unit] = relationship()
     run: Mapped[ScoreRun | None] = relationship()
+
+
+class StaffBrowserMark(db.Model):
+    """A browser that held a staff session or a counter sign-in of a unit on one local day (the ``self_rating`` flag).
+
+    Only a keyed HMAC of the browser's id (its signed survey cookie) is kept, per unit and day, never the cookie;
+    rows are deleted two days later.
+    """
+
+    __tablename__ = "staff_browser_marks"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # local date in the unit's zone
+    browser_mark: Mapped[str] = mapped_column(String(32), primary_key=True)

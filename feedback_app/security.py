@@ -12,11 +12,12 @@ import hmac
 import secrets
 from datetime import date, timedelta
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from werkzeug.wrappers import Response
 
 from .clock import now
 from .extensions import db
@@ -25,6 +26,7 @@ from .models import DailySecret
 BROWSER_COOKIE = "sw_browser"
 BROWSER_COOKIE_MAX_AGE = 365 * 24 * 3600
 _ENVIRON_KEY = "suara_warga.browser_id"  # cached per request
+_NEW_ID_KEY = "suara_warga.browser_id_is_new"  # this response must set the cookie
 
 
 def _browser_serializer() -> URLSafeSerializer:
@@ -43,11 +45,20 @@ def browser_id() -> str | None:
     return request.environ[_ENVIRON_KEY]
 
 
+def browser_id_or_new() -> str:
+    """This browser's id, or a new one that :func:`ensure_browser_cookie` then sets as its cookie."""
+    current = browser_id()
+    if current is None:
+        current = request.environ[_ENVIRON_KEY] = secrets.token_hex(16)
+        request.environ[_NEW_ID_KEY] = True
+    return current
+
+
 def ensure_browser_cookie(response: Response) -> Response:
-    """Give a browser its id cookie (signed, HttpOnly) the first time it opens a survey."""
-    if browser_id() is None:
-        new_id = secrets.token_hex(16)
-        request.environ[_ENVIRON_KEY] = new_id
+    """Give a browser its id cookie (signed, HttpOnly) the first time it opens a survey (or a staff page that
+    marks it, see ``services.flags.mark_staff_browser``)."""
+    new_id = browser_id_or_new()
+    if request.environ.get(_NEW_ID_KEY):
         response.set_cookie(
             BROWSER_COOKIE,
             _browser_serializer().dumps(new_id),

@@ -22,7 +22,7 @@ def test_console_path_ends_in_a_ticket_survey_answered_on_a_phone(app, build, cl
     unit = build.unit(name="Disdukcapil Kota Bogor", slug="kota-bogor")
     ktp = build.service_type(unit, name="KTP-el")
     build.counter(unit, public_code="BGR01", name="Loket 1 – KTP-el", service_types=[ktp])
-    employee = build.employee(name="Dewi Lestari")
+    employee = build.employee(unit, name="Dewi Lestari")
     build.user("petugas.bogor", {"staff"}, unit=unit, employee=employee)
     db.session.commit()
 

@@ -32,7 +32,7 @@ def unit(build):
     unit = build.unit(slug="kota-bogor")
     build.counter(unit, public_code="BGR01")
     build.counter(build.unit(slug="kassi"), public_code="KSK01")
-    build.employee(nip=NIP)
+    build.employee(unit, nip=NIP)
     db.session.commit()
     return unit
 

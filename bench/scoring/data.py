@@ -95,6 +95,7 @@ COLUMNS = {
         "submission_key",
         "status",
         "status_reason",
+        "flag_reason",
         "submitted_at",
         "counted_at",
     ),
@@ -506,6 +507,7 @@ class Generator:
             f"b{rid}",
             status,
             reason,
+            "burst" if status == "flagged" else None,  # a flagged answer always names its rule (spec §7)
             w.timestamp(submitted),
             w.timestamp(counted),
         )

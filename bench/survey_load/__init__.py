@@ -25,7 +25,8 @@ What it measures
 Checks (exit status 1 when one fails)
     every POST the server accepted (303) is stored exactly once (rows counted before and after), no 5xx, no
     connection errors or timeouts, no other unexpected answer (e.g. 400/429), and every stored app row is
-    ``status = 'valid'`` (distinct browsers, so duplicate detection must not fire). Setup errors exit with 2.
+    ``status = 'valid'`` (distinct browsers, so duplicate detection must not fire; the burst flag is raised).
+    Setup errors exit with 2.
 
 Output
     the console report, and the section of ``docs/benchmarks.md`` between ``<!-- bench:survey_load -->`` and

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, after_this_request, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -10,12 +10,36 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
 from ..auth import any_role, public, units_in_scope
+from ..clock import now
 from ..extensions import db, limiter
 from ..forms import ConfirmForm, LoginForm
 from ..models import User
+from ..security import browser_id_or_new, ensure_browser_cookie
+from ..services.console import staff_unit_ids
+from ..services.flags import mark_staff_browser
 
 bp = Blueprint("auth", __name__)
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+_MARKED = "staff_browser_marked"  # in the session: the UTC hour this browser was last marked
+
+
+def _mark_this_browser(user: User) -> None:
+    """This browser holds a staff session of the user's units today: its survey answers there are flagged
+    ``self_rating``, even after logout (services/flags.py)."""
+    at = now()
+    units = {unit_id for unit_id in (user.unit_id, *staff_unit_ids(user, at)) if unit_id is not None}
+    mark_staff_browser(browser_id_or_new(), units, at)
+    session[_MARKED] = at.strftime("%Y-%m-%dT%H")
+
+
+@bp.before_app_request
+def mark_open_staff_sessions() -> None:
+    """A staff session kept open across days marks its browser again, at most once an hour, on any page."""
+    if not current_user.is_authenticated or session.get(_MARKED) == now().strftime("%Y-%m-%dT%H"):
+        return
+    _mark_this_browser(current_user)
+    db.session.commit()
+    after_this_request(ensure_browser_cookie)
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
@@ -32,7 +56,9 @@ def login() -> Response | tuple[str, int] | str:
         password_ok = user.check_password(form.password.data) if user else check_password_hash(_DUMMY_HASH, "x")
         if user is not None and user.active and password_ok:
             login_user(user)
-            return redirect(form.safe_next() or url_for("auth.home"))
+            _mark_this_browser(user)
+            db.session.commit()
+            return ensure_browser_cookie(redirect(form.safe_next() or url_for("auth.home")))
         form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
     return render_template("auth/login.html", form=form), 400
 

@@ -25,6 +25,7 @@ from ..auth import roles_required
 from ..clock import now
 from ..extensions import db
 from ..models import Counter
+from ..security import browser_id_or_new, ensure_browser_cookie
 from ..services.attribution import on_duty
 from ..services.console import (
     TICKET_ACTIONS,
@@ -35,6 +36,7 @@ from ..services.console import (
     find_counter_ticket,
     issue_ticket,
     last_finished_ticket,
+    may_print_slip,
     open_sign_in,
     sign_in_to_counter,
     sign_out,
@@ -42,6 +44,7 @@ from ..services.console import (
     ticket_number,
     waiting_tickets,
 )
+from ..services.flags import mark_staff_browser
 from ..services.qr import qr_svg
 from ..services.tickets import ticket_survey_url
 
@@ -129,10 +132,12 @@ def index() -> str:
 def sign_in(code: str) -> Response:
     counter = _counter_or_abort(code)
     form = _valid_form()
+    at = now()
     try:
-        result = sign_in_to_counter(current_user, counter, form.key.data, now())
+        result = sign_in_to_counter(current_user, counter, form.key.data, at)
     except ConsoleError as error:
         return _refused(error, redirect(url_for("console.index")))
+    mark_staff_browser(browser_id_or_new(), {counter.unit_id}, at)  # its survey answers here: self_rating
     db.session.commit()
     if not result.replayed:
         flash(
@@ -144,7 +149,7 @@ def sign_in(code: str) -> Response:
         )
         for name in result.closed_others:
             flash(_("Sesi %(name)s di loket ini ditutup.", name=name), "info")
-    return _back(counter)
+    return ensure_browser_cookie(_back(counter))
 
 
 @bp.post("/keluar")
@@ -242,8 +247,8 @@ def print_ticket(code: str) -> Response | str:
     """A print-friendly slip of a finished ticket: its number and survey QR (``?tiket=<external_id>``)."""
     counter = _counter_or_abort(code)
     ticket = find_counter_ticket(counter, request.args.get("tiket", ""))
-    if ticket is None or ticket.finished_at is None:
-        abort(404)
+    if ticket is None or ticket.finished_at is None or not may_print_slip(current_user.employee, ticket, now()):
+        abort(404)  # a colleague's ticket looks like an unknown one: its id is easy to guess
     survey_url = ticket_survey_url(ticket)
     return render_template(
         "console/print.html",

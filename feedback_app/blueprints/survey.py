@@ -29,7 +29,7 @@ from ..clock import now
 from ..extensions import csrf, db, limiter
 from ..forms import SurveyForm
 from ..models import Counter, Ticket
-from ..security import browser_limit_key, client_identity, ensure_browser_cookie, recent_fingerprints
+from ..security import browser_id, browser_limit_key, client_identity, ensure_browser_cookie, recent_fingerprints
 from ..services.attribution import NOBODY, duty_from_reference, sign_duty
 from ..services.qr import verify_counter_token
 from ..services.survey import (
@@ -170,6 +170,7 @@ def submit_form(code: str, token: str) -> Response:
         submission,
         duty=duty_from_reference(form.duty.data, counter.id, at),
         fingerprints=recent_fingerprints(client_identity()),
+        browser_id=browser_id(),
         at=at,
     )
     thanks_url = url_for("survey.thanks", code=counter.public_code, token=token)
@@ -244,7 +245,12 @@ def submit_ticket_form(token: str) -> Response:
     submission = _submission(form)
     try:
         submit_response(
-            ticket.counter, submission, fingerprints=recent_fingerprints(client_identity()), at=now(), ticket=ticket
+            ticket.counter,
+            submission,
+            fingerprints=recent_fingerprints(client_identity()),
+            browser_id=browser_id(),
+            at=now(),
+            ticket=ticket,
         )
     except TicketAlreadyAnswered:
         db.session.rollback()

@@ -62,9 +62,10 @@ def ticket_number(ticket: Ticket) -> str:
 
 
 def staff_unit_ids(user: User, at: datetime) -> set[int]:
-    """The units whose counters this staff member may work at: the account's unit and the employee's current
-    placements (EmployeeAssignment valid on the local date at ``at``)."""
-    ids = {user.unit_id} if user.unit_id is not None else set()
+    """The units whose counters this staff member may work at: the employee's placements (EmployeeAssignment) valid
+    on the local date at ``at``. The account's own unit is not enough: answers at a counter go to whoever signed in
+    there, so only the unit's own employees of that day may sign in (issue 9: no cross-unit sign-in)."""
+    ids: set[int] = set()
     if user.employee_id is not None:
         rows = db.session.execute(
             select(
@@ -164,6 +165,13 @@ def sign_in_to_counter(user: User, counter: Counter, key: str, at: datetime) -> 
     employee = _employee(user)
     if not counter.active:
         raise ConsoleError(_l("Loket %(code)s tidak aktif.", code=counter.public_code))
+    if counter.unit_id not in staff_unit_ids(user, at):
+        raise ConsoleError(
+            _l(
+                "Anda tidak ditempatkan di unit loket %(code)s hari ini, jadi tidak dapat masuk ke loket itu.",
+                code=counter.public_code,
+            )
+        )
     claim, earlier = _claim(key, user, "sign_in")
     if earlier is not None:
         return _replay(earlier)
@@ -275,6 +283,15 @@ def find_counter_ticket(counter: Counter, external_id: str) -> Ticket | None:
         .options(joinedload(Ticket.service_type))
         .where(Ticket.unit_id == counter.unit_id, Ticket.counter_id == counter.id, Ticket.external_id == external_id)
     )
+
+
+def may_print_slip(employee: Employee, ticket: Ticket, at: datetime) -> bool:
+    """Whether this employee may print the ticket's survey slip: they served it, or they are signed in at its
+    counter now. Ticket ids are predictable (``date-counter-number``), so nobody else gets its survey QR."""
+    if ticket.employee_id == employee.id:
+        return True
+    live = open_sign_in(employee.id, at)
+    return live is not None and live.counter_id == ticket.counter_id
 
 
 def _record(

@@ -19,6 +19,7 @@ to the counter's unit (WIB/WITA/WIT), stored in UTC (spec §5).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Counter, CounterAssignment, Employee, Unit
+from ..models import Counter, CounterAssignment, Employee, EmployeeAssignment, Unit
 from .audit import record_audit
 from .errors import DomainError
 from .tabular import BrokenRecord, nip_problem, read_records
@@ -281,6 +282,8 @@ def check_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
         else {}
     )
 
+    placements = _placements({employee.id for employee in employees.values()})
+
     planned: list[tuple[_Parsed, Counter, Employee, datetime, datetime]] = []
     results: list[RosterRow] = list(failed)
     for row in parsed:
@@ -311,8 +314,22 @@ def check_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
         if not counter.active:
             fail(_l("Loket %(code)s tidak aktif.", code=row.code))
             continue
-        if employee is None:
+        if employee is None and unit_id is None:
             fail(_l("Tidak ada pegawai dengan NIP %(nip)s.", nip=row.nip))
+            continue
+        if employee is None or not _placed(placements.get(employee.id, ()), counter.unit_id, row.day):
+            # Answers at a counter go to whoever is rostered there: only the unit's own employees of that date.
+            # Another unit's employee reads like an unknown NIP to a unit admin (no name, no id).
+            employee = None
+            fail(
+                _l(
+                    "Pegawai dengan NIP %(nip)s tidak ditempatkan di unit loket %(code)s pada %(date)s: jadwal hanya "
+                    "untuk pegawai unit itu pada tanggal tersebut.",
+                    nip=row.nip,
+                    code=row.code,
+                    date=row.day.strftime("%d/%m/%Y"),
+                )
+            )
             continue
         starts_at, ends_at = _local_range(counter.unit, row.day, row.start, row.end)
         planned.append((row, counter, employee, starts_at, ends_at))
@@ -414,6 +431,30 @@ def check_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
         accepted.append(accepted_row)
         results.append(accepted_row)
     return RosterCheck(rows=tuple(sorted(results, key=lambda r: r.line)))
+
+
+def _placements(employee_ids: set[int]) -> dict[int, list[tuple[int, date, date | None]]]:
+    """Every placement (unit, valid_from, valid_until) of these employees, in one query."""
+    placements: dict[int, list[tuple[int, date, date | None]]] = {}
+    if employee_ids:
+        for row in db.session.execute(
+            select(
+                EmployeeAssignment.employee_id,
+                EmployeeAssignment.unit_id,
+                EmployeeAssignment.valid_from,
+                EmployeeAssignment.valid_until,
+            ).where(EmployeeAssignment.employee_id.in_(sorted(employee_ids)))
+        ):
+            placements.setdefault(row.employee_id, []).append((row.unit_id, row.valid_from, row.valid_until))
+    return placements
+
+
+def _placed(placements: Iterable[tuple[int, date, date | None]], unit_id: int, day: date) -> bool:
+    """Whether one of the placements puts the employee in ``unit_id`` on the local date ``day`` ([from, until))."""
+    return any(
+        unit == unit_id and valid_from <= day and (until is None or day < until)
+        for unit, valid_from, until in placements
+    )
 
 
 def _local_hhmm(instant: datetime | None, unit: Unit) -> str:

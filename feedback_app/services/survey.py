@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, case, insert, literal, null, select
+from sqlalchemy import Boolean, Row, bindparam, case, insert, literal, null, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -36,6 +36,7 @@ from ..models import (
 )
 from .attribution import OnDuty, decide_duty, oldest_counting_sign_in, on_duty, on_duty_here
 from .errors import DomainError, InvalidSubmission
+from .flags import evaluate_flags, flag_thresholds, submission_signals
 
 PROFILE_CHOICES = {
     "respondent_sex": SEXES,
@@ -217,17 +218,22 @@ _EARLIER_VALID_ANSWER = (
     .limit(1)
     .exists()
 )
-#: Every column an answer sets itself; ``status`` and ``status_reason`` come from the duplicate check.
+#: Every column an answer sets itself; ``status`` and ``status_reason`` come from the duplicate check and the flags.
 _ANSWER_COLUMNS = tuple(c.name for c in _RESPONSES.c if c.name not in ("id", "status", "status_reason"))
-#: One statement per answer: the duplicate check runs inside the INSERT (INSERT … SELECT … EXISTS), so a POST
-#: costs one round trip to the database for its write, not two.
+#: The write of an answer: the duplicate check runs inside the INSERT (INSERT … SELECT … EXISTS). A duplicate
+#: stays ``duplicate`` (it counts nowhere already); otherwise a flag from :func:`~.flags.evaluate_flags` makes it
+#: ``flagged`` (``flag_reason`` and ``flag_details`` are stored either way).
 _INSERT_RESPONSE = (
     insert(_RESPONSES)
     .from_select(
         [*_ANSWER_COLUMNS, "status", "status_reason"],
         select(
             *(bindparam(name, type_=_RESPONSES.c[name].type) for name in _ANSWER_COLUMNS),
-            case((_EARLIER_VALID_ANSWER, literal("duplicate")), else_=literal("valid")),
+            case(
+                (_EARLIER_VALID_ANSWER, literal("duplicate")),
+                (bindparam("flagged", type_=Boolean), literal("flagged")),
+                else_=literal("valid"),
+            ),
             case((_EARLIER_VALID_ANSWER, literal(_DUPLICATE_REASON)), else_=null()),
         ),
     )
@@ -261,6 +267,7 @@ def submit_response(
     *,
     duty: OnDuty | None = None,
     fingerprints: tuple[str, ...],
+    browser_id: str | None,
     at: datetime,
     ticket: Ticket | None = None,
 ) -> SubmissionResult:
@@ -274,7 +281,9 @@ def submit_response(
     never a browser duplicate (the ticket itself is the limit); a second answer for the ticket raises
     :class:`TicketAlreadyAnswered`, also when two arrive at once (UNIQUE(ticket_id) decides).
 
-    Either way a retried POST of the same form (same ``submission_key``) stores nothing and returns the first.
+    Either way a retried POST of the same form (same ``submission_key``) stores nothing and returns the first, and
+    the flag rules (:mod:`.flags`) look at the answer first: ``browser_id`` is the id in the survey's signed browser
+    cookie, None when the POST came without it. A flagged answer is stored and thanked like any other.
     """
     _check_answers(submission)
     if ticket is None:
@@ -291,6 +300,19 @@ def submit_response(
     if ticket is not None and _answer_for_ticket(ticket.id) is not None:
         raise TicketAlreadyAnswered(ticket.external_id)
 
+    thresholds = flag_thresholds(counter.unit_id)
+    flag = evaluate_flags(
+        submission_signals(
+            unit_id=counter.unit_id,
+            timezone=counter.unit.timezone,
+            counter_id=counter.id,
+            at=at,
+            browser_id=browser_id,
+            ticket=ticket,
+            thresholds=thresholds,
+        ),
+        thresholds,
+    )
     attributed = duty.source in ("ticket", "sign_in", "roster")
     row = dict(
         unit_id=counter.unit_id,
@@ -313,6 +335,9 @@ def submit_response(
         # same visit.
         duplicate_counter_id=counter.id,
         fingerprints=list(fingerprints),
+        flagged=flag is not None,
+        flag_reason=flag.reason if flag is not None else None,
+        flag_details=flag.details if flag is not None else None,
         duplicate_since=at - timedelta(minutes=current_app.config["SURVEY_DUPLICATE_WINDOW_MINUTES"]),
     )
     try:

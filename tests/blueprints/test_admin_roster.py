@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
-from feedback_app.models import Counter, CounterAssignment
+from feedback_app.models import Counter, CounterAssignment, Unit
 from feedback_app.services.roster import MAX_BYTES
 from tests.helpers import hidden_fields, login
 
@@ -24,7 +24,7 @@ def unit(build):
     unit = build.unit(name="Disdukcapil Kota Bogor", slug="kota-bogor")
     build.counter(unit, public_code="BGR01", name="Loket KTP-el")
     build.counter(build.unit(slug="kassi", timezone="Asia/Makassar"), public_code="KSK01")
-    build.employee(nip=NIP, name="Siti Rahmawati")
+    build.employee(unit, nip=NIP, name="Siti Rahmawati")
     db.session.commit()
     return unit
 
@@ -152,3 +152,18 @@ def test_page_explains_the_format_and_lists_nothing_planned(admin):
     html = unescape(admin.get("/admin/unit/kota-bogor/jadwal").get_data(as_text=True))
     assert "nip,counter,date,start,end" in html and "DD/MM/YYYY" in html
     assert "Belum ada jadwal untuk 7 hari ke depan." in html
+
+
+def test_another_units_employee_is_an_error_on_its_line_and_their_name_is_not_shown(admin, build, clock):
+    """Issue 9 item 2: rostering another unit's employee onto our counter showed their name and then took effect."""
+    kassi = db.session.scalar(select(Unit).where(Unit.slug == "kassi"))
+    build.employee(kassi, nip="199105052018022003", name="Andi Kassi")
+    db.session.commit()
+    response = upload(admin, "nip,counter,date,start,end\n199105052018022003,BGR01,2026-10-14,08:00,15:00\n")
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert re.search(
+        r"<td>2</td>\s*<td[^>]*>galat</td>.*?tidak ditempatkan di unit loket BGR01 pada 14/10/2026", html, re.S
+    )
+    assert "Andi Kassi" not in html and "/jadwal/terapkan" not in html
+    assert count() == 0

@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
-from feedback_app.models import ConsoleAction, CounterAssignment, SurveyResponse, Ticket, TicketEvent
+from feedback_app.models import (
+    ConsoleAction,
+    CounterAssignment,
+    StaffBrowserMark,
+    SurveyResponse,
+    Ticket,
+    TicketEvent,
+)
 from feedback_app.services.qr import counter_survey_url
 from feedback_app.services.tickets import ticket_survey_url
 from tests.helpers import hidden_fields, login
@@ -23,7 +30,7 @@ def desk(build, clock):
     unit = build.unit(name="Disdukcapil Kota Bogor", slug="kota-bogor")
     ktp = build.service_type(unit, name="KTP-el")
     counter = build.counter(unit, public_code="BGR01", name="Loket 1 – KTP-el", service_types=[ktp])
-    employee = build.employee(name="Siti Rahmawati")
+    employee = build.employee(unit, name="Siti Rahmawati")
     user = build.user("petugas", {"staff"}, unit=unit, employee=employee)
     db.session.commit()
     return {"unit": unit, "counter": counter, "employee": employee, "user": user, "ktp": ktp}
@@ -211,3 +218,127 @@ def test_unknown_counter_or_unfinished_ticket_is_not_found(staff, desk):
     press(staff, "/loket/BGR01/ambil-nomor", service_type=str(desk["ktp"].id))
     [ticket] = tickets()
     assert staff.get(f"/loket/BGR01/cetak?tiket={ticket.external_id}").status_code == 404
+
+
+def test_a_colleague_cannot_print_the_survey_slip_of_a_ticket_they_neither_served_nor_sit_at(
+    staff, app, build, desk, clock
+):
+    """Issue 9 item 1: ticket ids are predictable, so the slip (its survey QR) is for the desk's own staff only."""
+    colleague = build.user("rekan", {"staff"}, unit=desk["unit"], employee=build.employee(desk["unit"], name="Rekan"))
+    build.counter(desk["unit"], public_code="BGR02", service_types=[desk["ktp"]])
+    db.session.commit()
+    sign_in(staff)
+    press(staff, "/loket/BGR01/ambil-nomor", service_type=str(desk["ktp"].id))
+    [ticket] = tickets()
+    press(staff, "/loket/BGR01/aksi", action="call")
+    for action in ("start", "finish"):
+        clock.advance(timedelta(minutes=3))
+        press(staff, "/loket/BGR01/aksi", action=action, ticket=ticket.external_id)
+    slip = f"/loket/BGR01/cetak?tiket={ticket.external_id}"
+
+    other = app.test_client()
+    login(other, colleague)
+    assert other.get(slip).status_code == 404  # not signed in anywhere
+    press(other, "/loket/BGR02/masuk", page="/loket/")
+    assert other.get(slip).status_code == 404  # signed in at another counter
+    assert ticket_survey_url(ticket) not in other.get("/loket/BGR01").get_data(as_text=True)
+
+    # The one who served it may print it after signing out; whoever sits at the counter now may print it too.
+    press(staff, "/loket/keluar", page="/loket/BGR01")
+    assert staff.get(slip).status_code == 200
+    press(other, "/loket/BGR01/masuk", page="/loket/")
+    assert other.get(slip).status_code == 200
+
+
+def answer_ticket(client, ticket) -> int:
+    """A citizen (``client``) opens the ticket's survey QR and answers it: the POST's status code."""
+    path = ticket_survey_url(ticket).removeprefix("http://survey.test")
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    return client.post(path, data={**hidden_fields(page.get_data(as_text=True)), **ALL_GOOD}).status_code
+
+
+def test_the_self_rating_script_ends_with_no_valid_answer_for_the_staff_member(staff, app, desk, clock):
+    """Issue 9 item 1: issue, call, start and finish 12 tickets in seconds, answer each with a fresh cookie."""
+    sign_in(staff)
+    for _ in range(12):
+        press(staff, "/loket/BGR01/ambil-nomor", service_type=str(desk["ktp"].id))
+        ticket = tickets()[-1]
+        clock.advance(timedelta(seconds=2))
+        press(staff, "/loket/BGR01/aksi", action="call")
+        for action in ("start", "finish"):
+            clock.advance(timedelta(seconds=2))
+            press(staff, "/loket/BGR01/aksi", action=action, ticket=ticket.external_id)
+        assert answer_ticket(app.test_client(), tickets()[-1]) == 303  # thanked like anyone: nothing is lost
+    answers = list(db.session.scalars(select(SurveyResponse).order_by(SurveyResponse.id)))
+    assert len(answers) == 12 and {a.employee_id for a in answers} == {desk["employee"].id}
+    assert [a.status for a in answers] == ["flagged"] * 12
+    assert {a.flag_reason for a in answers} == {"short_visit"}
+    assert answers[0].flag_details["short_visit"] == {"visit_seconds": 6, "minimum_seconds": 120}
+
+
+def test_a_browser_that_held_a_staff_session_today_rates_as_staff_even_after_logout(staff, app, build, desk, clock):
+    """Issue 9 item 1: the staff member's own phone or desk browser answering their unit's surveys is self_rating."""
+    sign_in(staff)
+    press(staff, "/loket/BGR01/ambil-nomor", service_type=str(desk["ktp"].id))
+    [ticket] = tickets()
+    press(staff, "/loket/BGR01/aksi", action="call")
+    for action in ("start", "finish"):
+        clock.advance(timedelta(minutes=5))
+        press(staff, "/loket/BGR01/aksi", action=action, ticket=ticket.external_id)
+    press(staff, "/loket/keluar", page="/loket/BGR01")
+    staff.post("/keluar", data={"csrf_token": hidden_fields(staff.get("/akun").get_data(as_text=True))["csrf_token"]})
+    assert staff.get("/loket/").status_code == 302  # logged out
+
+    assert answer_ticket(staff, tickets()[0]) == 303
+    poster = counter_survey_url(desk["counter"]).removeprefix("http://survey.test")
+    clock.advance(timedelta(hours=3))
+    form = hidden_fields(staff.get(poster).get_data(as_text=True))
+    assert staff.post(poster, data={**form, **ALL_GOOD}).status_code == 303
+    # A citizen's browser the same day, and the staff browser at another unit's counter, are not marked.
+    other_unit = build.unit(slug="lain")
+    elsewhere = build.counter(other_unit, public_code="LAIN1")
+    db.session.commit()
+    citizen = app.test_client()
+    form = hidden_fields(citizen.get(poster).get_data(as_text=True))
+    assert citizen.post(poster, data={**form, **ALL_GOOD}).status_code == 303
+    other_poster = counter_survey_url(elsewhere).removeprefix("http://survey.test")
+    form = hidden_fields(staff.get(other_poster).get_data(as_text=True))
+    assert staff.post(other_poster, data={**form, **ALL_GOOD}).status_code == 303
+
+    answers = list(db.session.scalars(select(SurveyResponse).order_by(SurveyResponse.id)))
+    assert [(a.status, a.flag_reason) for a in answers] == [
+        ("flagged", "self_rating"),
+        ("flagged", "self_rating"),
+        ("valid", None),
+        ("valid", None),
+    ]
+    # The next local day the mark no longer applies.
+    clock.advance(timedelta(days=1))
+    form = hidden_fields(staff.get(poster).get_data(as_text=True))
+    assert staff.post(poster, data={**form, **ALL_GOOD}).status_code == 303
+    db.session.expire_all()
+    assert db.session.scalars(select(SurveyResponse.status).order_by(SurveyResponse.id.desc())).first() == "valid"
+
+
+def test_only_a_keyed_hmac_of_the_staff_browser_is_stored(staff, desk):
+    sign_in(staff)
+    cookie = staff.get_cookie("sw_browser")
+    assert cookie is not None  # set at login when the browser had none
+    marks = db.session.scalars(select(StaffBrowserMark.browser_mark)).all()
+    assert len(marks) == 1 and all(len(mark) == 32 for mark in marks)
+    from feedback_app.security import _browser_serializer
+
+    with staff.application.test_request_context():
+        browser = _browser_serializer().loads(cookie.value)
+    assert browser not in marks[0] and cookie.value not in marks[0]
+
+
+def test_a_staff_session_left_open_overnight_marks_its_browser_again(staff, desk, clock):
+    """Issue 9 item 1: "holds a staff session that day" also when the login was yesterday."""
+    poster = counter_survey_url(desk["counter"]).removeprefix("http://survey.test")
+    clock.advance(timedelta(days=1))
+    form = hidden_fields(staff.get(poster).get_data(as_text=True))  # still logged in: this request marks it
+    assert staff.post(poster, data={**form, **ALL_GOOD}).status_code == 303
+    [answer] = db.session.scalars(select(SurveyResponse)).all()
+    assert (answer.status, answer.flag_reason) == ("flagged", "self_rating")

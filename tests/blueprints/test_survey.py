@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from feedback_app.extensions import db
-from feedback_app.models import SurveyResponse
+from feedback_app.models import SurveyResponse, Ticket
 from feedback_app.services.qr import counter_survey_url
-from tests.helpers import hidden_fields, need_service
+from tests.helpers import counting_queries, hidden_fields, need_service
 
 ALL_GOOD = {f"u{i}": "4" for i in range(1, 10)}
 
@@ -289,3 +289,122 @@ def test_a_non_ascii_forged_token_is_a_404_not_a_500(client, build, clock):
     counter = build.counter()
     db.session.commit()
     assert client.get(f"/s/{counter.public_code}/1éééééééé").status_code == 404
+
+
+def test_a_post_without_the_survey_pages_browser_cookie_is_flagged_never_refused(app, build, clock):
+    """Issue 9 item 5: with no cookie and a new User-Agent each POST, every answer used to be valid."""
+    counter = build.counter()
+    db.session.commit()
+    for n in range(3):
+        cookieless = app.test_client()
+        form = hidden_fields(open_survey(cookieless, counter).get_data(as_text=True))
+        cookieless.delete_cookie("sw_browser")  # the session (its CSRF token) stays, the browser id goes
+        response = cookieless.post(
+            path_of(counter),
+            data={**form, "submission_key": f"{n:032x}", **ALL_GOOD},
+            headers={"User-Agent": f"bot/{n}"},
+        )
+        assert response.status_code == 303  # thanked: nothing is lost, a moderator decides
+    rows = stored()
+    assert [(r.status, r.flag_reason) for r in rows] == [("flagged", "no_browser_cookie")] * 3
+    assert rows[0].flag_details == {"no_browser_cookie": {"browser_cookie": 0}}
+    assert rows[0].status_reason is None
+    # A forged cookie is no cookie.
+    forged = app.test_client()
+    form = hidden_fields(open_survey(forged, counter).get_data(as_text=True))
+    forged.set_cookie("sw_browser", "not-signed")
+    forged.post(path_of(counter), data={**form, "submission_key": "f" * 32, **ALL_GOOD})
+    assert stored()[-1].flag_reason == "no_browser_cookie"
+
+
+def _earlier_answers(counter, instants) -> None:
+    """Valid answers stored at ``instants`` (the counter's history), straight into the table."""
+    for n, at in enumerate(instants):
+        db.session.add(
+            SurveyResponse(
+                unit_id=counter.unit_id,
+                counter_id=counter.id,
+                attribution_source="none",
+                channel="counter_qr",
+                client_fingerprint=f"{n:032x}",
+                submission_key=f"history{n:025x}",
+                status="valid",
+                submitted_at=at,
+                counted_at=at,
+                **{f"u{i}": 3 for i in range(1, 10)},
+            )
+        )
+    db.session.commit()
+
+
+def test_answers_well_above_the_counters_tickets_and_usual_rate_are_flagged_as_a_burst(app, build, clock):
+    """Issue 9 item 5: one address stored 300 valid answers an hour with a fresh cookie each."""
+    counter = build.counter()
+    db.session.commit()
+    for _ in range(20):  # 300 an hour: one every 12 seconds, each from a fresh browser
+        assert submit(app.test_client(), counter).status_code == 303
+        clock.advance(timedelta(seconds=12))
+    rows = stored()
+    # No tickets, no history: six answers in 15 minutes are allowed (FLAG_BURST_MIN_ANSWERS), the rest held back.
+    assert [r.status for r in rows] == ["valid"] * 6 + ["flagged"] * 14
+    assert {r.flag_reason for r in rows[6:]} == {"burst"}
+    assert rows[6].flag_details == {
+        "burst": {
+            "window_minutes": 15,
+            "answers_in_window": 7,
+            "plausible_tickets": 0,
+            "usual_per_window": 0.0,
+            "allowed": 6,
+        }
+    }
+    # Once the window has passed, the counter's answers count again.
+    clock.advance(timedelta(minutes=16))
+    assert submit(app.test_client(), counter).status_code == 303
+    assert stored()[-1].status == "valid"
+
+
+def test_the_burst_allowance_follows_plausible_tickets_and_the_usual_rate(app, build, clock):
+    busy = build.counter()
+    tickets_counter = build.counter()
+    now = clock.now()
+    # Busy: 14 days of 160 valid answers a day, i.e. 5 per 15 minutes of an 8-hour day -> 15 allowed.
+    _earlier_answers(busy, [now - timedelta(days=d, hours=1, minutes=3 * k) for d in range(14) for k in range(160)])
+    # A counter that finished 8 plausible tickets (10-minute visits) and 5 short ones in the last 15 minutes.
+    service = tickets_counter.service_types[0]
+    for n in range(13):
+        finished = now - timedelta(minutes=1 + n)
+        visit = timedelta(minutes=10) if n < 8 else timedelta(seconds=30)
+        db.session.add(
+            Ticket(
+                unit_id=tickets_counter.unit_id,
+                external_id=f"2026-10-14-X{n:03d}",
+                counter_id=tickets_counter.id,
+                service_type_id=service.id,
+                issued_at=finished - visit,
+                finished_at=finished,
+                outcome="finished",
+            )
+        )
+    db.session.commit()
+    for counter in (busy, tickets_counter):
+        for _ in range(26):
+            assert submit(app.test_client(), counter).status_code == 303
+    busy_rows = [r for r in stored() if r.counter_id == busy.id and r.submission_key[:7] != "history"]
+    assert [r.status for r in busy_rows].count("valid") == 15
+    assert busy_rows[15].flag_details["burst"]["usual_per_window"] == 5.0
+    ticket_rows = [r for r in stored() if r.counter_id == tickets_counter.id]
+    assert [r.status for r in ticket_rows] == ["valid"] * 24 + ["flagged"] * 2  # 3 x 8 plausible tickets
+    assert ticket_rows[24].flag_details["burst"]["plausible_tickets"] == 8
+
+
+def test_an_answer_costs_three_statements(app, build, clock):
+    """The survey POST: the counter, the flag rules' counts (one SELECT), the INSERT with its duplicate check."""
+    counter = build.counter()
+    db.session.commit()
+    client = app.test_client()
+    submit(client, counter)  # warms the day's fingerprint key
+    clock.advance(timedelta(hours=1))
+    form = hidden_fields(open_survey(client, counter).get_data(as_text=True))
+    with counting_queries() as statements:
+        assert client.post(path_of(counter), data={**form, **ALL_GOOD}).status_code == 303
+    assert len(statements) == 3, statements

@@ -48,7 +48,7 @@ def desk(build, clock, in_request):
     kk = build.service_type(unit, name="Kartu Keluarga")
     counter = build.counter(unit, public_code="BGR01", service_types=[ktp])
     other = build.counter(unit, public_code="BGR02", service_types=[kk])
-    employee = build.employee(name="Siti")
+    employee = build.employee(unit, name="Siti")
     user = build.user("petugas", {"staff"}, unit=unit, employee=employee)
     db.session.commit()
     return {"unit": unit, "counter": counter, "other": other, "employee": employee, "user": user, "ktp": ktp, "kk": kk}
@@ -142,7 +142,7 @@ def test_an_account_without_an_employee_cannot_sign_in(desk, build, clock):
         sign_in_to_counter(nobody, desk["counter"], key(), clock.now())
 
 
-def test_units_come_from_the_account_and_the_current_placement(desk, build, clock):
+def test_units_come_from_the_employees_placements_on_that_date(desk, build, clock):
     elsewhere = build.unit(slug="kassi", timezone="Asia/Makassar")
     build.counter(elsewhere, public_code="KSK01")
     earlier = build.unit(slug="lama")
@@ -163,6 +163,26 @@ def test_units_come_from_the_account_and_the_current_placement(desk, build, cloc
     db.session.commit()
     assert staff_unit_ids(desk["user"], clock.now()) == {desk["unit"].id, elsewhere.id}
     assert [c.public_code for c in counters_for(desk["user"], clock.now())] == ["BGR01", "BGR02", "KSK01"]
+
+
+def test_an_employee_signs_in_only_where_they_hold_an_assignment_on_that_day(desk, build, clock):
+    """Issue 9 item 2: the account's unit is not a placement; another unit's employee cannot sit at our counter."""
+    outsider = build.employee(build.unit(slug="kassi", timezone="Asia/Makassar"), name="Orang Kassi")
+    user = build.user("dipinjam", {"staff"}, unit=desk["unit"], employee=outsider)
+    db.session.commit()
+    assert staff_unit_ids(user, clock.now()) == {outsider.assignments[0].unit_id}
+    assert desk["counter"] not in counters_for(user, clock.now())
+    with pytest.raises(ConsoleError, match="tidak ditempatkan di unit loket BGR01"):
+        sign_in_to_counter(user, desk["counter"], key(), clock.now())
+    db.session.rollback()
+    # A placement that ended yesterday (local date) no longer counts either.
+    placement = desk["employee"].assignments[0]
+    placement.valid_until = date(2026, 10, 14)
+    db.session.commit()
+    with pytest.raises(ConsoleError, match="tidak ditempatkan"):
+        sign_in_to_counter(desk["user"], desk["counter"], key(), clock.now())
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(CounterAssignment)) == 0
 
 
 # --- tickets -------------------------------------------------------------------------------------------------------

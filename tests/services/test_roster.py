@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
-from feedback_app.models import CounterAssignment
+from feedback_app.models import CounterAssignment, EmployeeAssignment
 from feedback_app.services.attribution import on_duty
 from feedback_app.services.roster import (
     RosterRejected,
@@ -39,7 +39,13 @@ def world(build, in_request):
         "BGR02": build.counter(unit, public_code="BGR02"),
         "KSK01": build.counter(makassar, public_code="KSK01"),
     }
-    employees = {NIP_A: build.employee(nip=NIP_A, name="Siti"), NIP_B: build.employee(nip=NIP_B, name="Agus")}
+    employees = {
+        NIP_A: build.employee(unit, nip=NIP_A, name="Siti"),
+        NIP_B: build.employee(unit, nip=NIP_B, name="Agus"),
+    }
+    db.session.add(
+        EmployeeAssignment(employee=employees[NIP_B], unit=makassar, position="Petugas", valid_from=date(2020, 1, 1))
+    )
     db.session.commit()
     return unit, makassar, counters, employees
 
@@ -179,6 +185,43 @@ def test_a_unit_admin_may_only_import_their_own_units_counters(world):
     )
     assert [row.status for row in check.rows] == ["ok", "error"]
     assert messages(check)[3] == "Loket KSK01 tidak ada di unit ini."
+
+
+NIP_KASSI = "199105052018022003"
+
+
+def test_an_employee_is_rostered_only_where_they_hold_an_assignment_on_that_date(world, build):
+    """Issue 9 item 2: another unit's employee on our counter (and their name shown in the dry run) is an error."""
+    unit, makassar, _, employees = world
+    build.employee(makassar, nip=NIP_KASSI, name="Orang Kassi")
+    db.session.add(
+        EmployeeAssignment(
+            employee=employees[NIP_A],
+            unit=makassar,
+            position="Petugas",
+            valid_from=date(2026, 11, 1),  # moves to Kassi in November
+        )
+    )
+    db.session.get(EmployeeAssignment, employees[NIP_A].assignments[0].id).valid_until = date(2026, 11, 1)
+    db.session.commit()
+    text = csv(
+        f"{NIP_KASSI},BGR01,2026-10-14,08:00,15:00",
+        f"{NIP_A},BGR01,2026-10-31,08:00,15:00",
+        f"{NIP_A},BGR01,2026-11-02,08:00,15:00",
+        f"{NIP_A},KSK01,2026-11-02,08:00,15:00",
+    )
+    for scope in (unit.id, None):
+        check = check_roster(text, unit_id=scope)
+        assert [row.status for row in check.rows] == ["error", "ok", "error", "error" if scope else "ok"]
+        assert messages(check)[2] == (
+            f"Pegawai dengan NIP {NIP_KASSI} tidak ditempatkan di unit loket BGR01 pada 14/10/2026: "
+            "jadwal hanya untuk pegawai unit itu pada tanggal tersebut."
+        )
+        assert messages(check)[4].startswith(f"Pegawai dengan NIP {NIP_A} tidak ditempatkan di unit loket BGR01")
+        assert check.rows[0].employee_name is None and check.rows[0].employee_id is None  # no peeking at names
+    with pytest.raises(RosterRejected):
+        apply_roster(text)
+    assert stored() == []
 
 
 def test_overlap_with_another_employees_stored_shift_would_make_attribution_ambiguous(world, build):

@@ -343,6 +343,8 @@ def _responses(unit, counters, employees, rng: random.Random, count: int) -> lis
                 **{code.lower(): rng.randint(1, 4) for code in UNSUR},
             )
         )
+    for row in rows:  # a flagged answer always names the rule that raised it (spec §7)
+        row["flag_reason"] = "burst" if row["status"] == "flagged" else None
     return rows
 
 

@@ -95,6 +95,8 @@ class Office:
                     **{code: self.rng.choices((1, 2, 3, 4), answer_weights)[0] for code in CODES},
                 )
             )
+        for row in rows:  # a flagged answer always names the rule that raised it (spec §7)
+            row["flag_reason"] = "burst" if row["status"] == "flagged" else None
         db.session.execute(insert(SurveyResponse), rows)
         db.session.commit()
         self.rows += rows

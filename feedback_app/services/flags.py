@@ -1,0 +1,383 @@
+"""Flags (spec §7): the rules that hold back a suspicious answer, and the one place that changes a response's status.
+
+A ``flagged`` response counts nowhere until a moderator releases it (spec §2.1); nothing is refused or lost. At
+submission :func:`evaluate_flags` applies every rule to the :class:`Signals` of one answer and returns the reason
+code and the numbers that raised it (:class:`Flag`), stored with the response (``flag_reason``, ``flag_details``).
+The rules, in the order that picks the reason when several fire (every one that fired is kept in the details):
+
+- ``self_rating``: the browser held a staff session of the counter's unit, or a counter sign-in there, that local
+  day (:func:`mark_staff_browser` keeps a keyed HMAC of its id per unit and day, never the cookie).
+- ``short_visit``: a ticket answer whose visit (finished − issued) is under ``short_visit_seconds``.
+- ``burst``: more answers at the counter inside the window than its plausible tickets (visits of at least
+  ``short_visit_seconds`` finished in the window) and its usual rate explain, see :func:`evaluate_flags`.
+- ``no_browser_cookie``: the POST came without the survey page's own signed browser cookie.
+
+``fingerprint_many_counters`` and ``staff_appeal`` are raised elsewhere (the moderation issue) through
+:func:`flag_response`. Every threshold is read through :func:`flag_thresholds`, the one place that will turn them
+into unit parameters. After submission a status changes only through :func:`release_response`,
+:func:`exclude_response` and :func:`flag_response` (the caller commits).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, bindparam, delete, exists, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import FLAG_REASONS, StaffBrowserMark, SurveyResponse, Ticket, Unit
+from .audit import changed_fields, record_audit
+from .errors import DomainError
+from .statistics import epoch_seconds
+
+#: When several rules fire, the first of these names the flag.
+RULE_ORDER = ("self_rating", "short_visit", "burst", "no_browser_cookie")
+#: Staff browser marks are kept this many days after their local day, then deleted.
+MARK_KEEP_DAYS = 2
+
+
+@dataclass(frozen=True)
+class FlagThresholds:
+    """The numbers the rules compare with; README "Flags" explains each one."""
+
+    short_visit_seconds: int
+    burst_window_minutes: int
+    burst_min_answers: int
+    burst_factor: float
+    burst_baseline_days: int
+    burst_service_hours_per_day: int
+
+
+def flag_thresholds(unit_id: int) -> FlagThresholds:
+    """The thresholds of the flag rules for ``unit_id``: the ``FLAG_*`` settings today, the same for every unit.
+
+    The one place they are read, so that the moderation issue can make them unit parameters.
+    """
+    config = current_app.config
+    return FlagThresholds(
+        short_visit_seconds=int(config["FLAG_SHORT_VISIT_SECONDS"]),
+        burst_window_minutes=int(config["FLAG_BURST_WINDOW_MINUTES"]),
+        burst_min_answers=int(config["FLAG_BURST_MIN_ANSWERS"]),
+        burst_factor=float(config["FLAG_BURST_FACTOR"]),
+        burst_baseline_days=int(config["FLAG_BURST_BASELINE_DAYS"]),
+        burst_service_hours_per_day=int(config["FLAG_BURST_SERVICE_HOURS_PER_DAY"]),
+    )
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the rules look at for one answer, gathered by :func:`submission_signals`."""
+
+    has_browser_cookie: bool
+    staff_browser: bool  # the browser holds a staff mark of the counter's unit for today
+    visit_seconds: int | None  # a ticket answer: finished − issued; None for a counter-QR answer
+    answers_in_window: int  # the counter's answers already stored inside the burst window
+    plausible_tickets: int  # the counter's tickets finished inside the window after a visit that is not short
+    baseline_answers: int  # the counter's valid answers over the baseline days before the window
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Why an answer is flagged: ``reason`` (a FLAG_REASONS code) and, per rule that fired, its numbers."""
+
+    reason: str
+    details: dict[str, dict[str, Any]]
+
+
+def evaluate_flags(signals: Signals, thresholds: FlagThresholds) -> Flag | None:
+    """Every submission-time rule on one answer's signals; None when none fires. Pure: no database, no request.
+
+    ``burst``: with W = ``burst_window_minutes``, the answer is the n-th at its counter inside the last W minutes;
+    the usual rate is the counter's valid answers over the baseline days spread over their service hours, per W;
+    n is allowed up to max(``burst_min_answers``, ``burst_factor`` × max(plausible tickets, usual rate)).
+    A run of implausibly short tickets therefore explains no answers at all.
+    """
+    fired: dict[str, dict[str, Any]] = {}
+    if signals.staff_browser:
+        fired["self_rating"] = {"staff_session_today": 1}
+    if signals.visit_seconds is not None and signals.visit_seconds < thresholds.short_visit_seconds:
+        fired["short_visit"] = {
+            "visit_seconds": signals.visit_seconds,
+            "minimum_seconds": thresholds.short_visit_seconds,
+        }
+    windows = (
+        thresholds.burst_baseline_days * thresholds.burst_service_hours_per_day * 60 / thresholds.burst_window_minutes
+    )
+    usual = signals.baseline_answers / windows if windows > 0 else 0.0
+    allowed = max(
+        thresholds.burst_min_answers,
+        int(thresholds.burst_factor * max(signals.plausible_tickets, usual)),
+    )
+    answers = signals.answers_in_window + 1  # this one
+    if answers > allowed:
+        fired["burst"] = {
+            "window_minutes": thresholds.burst_window_minutes,
+            "answers_in_window": answers,
+            "plausible_tickets": signals.plausible_tickets,
+            "usual_per_window": round(usual, 2),
+            "allowed": allowed,
+        }
+    if not signals.has_browser_cookie:
+        fired["no_browser_cookie"] = {"browser_cookie": 0}
+    if not fired:
+        return None
+    return Flag(reason=next(rule for rule in RULE_ORDER if rule in fired), details=fired)
+
+
+# --- gathering the signals: one statement per answer ----------------------------------------------------------------
+
+_RESPONSES = SurveyResponse.__table__
+_TICKETS = Ticket.__table__
+_MARKS = StaffBrowserMark.__table__
+_SIGNALS: dict[str, Select[Any]] = {}  # per dialect: epoch_seconds differs
+
+
+def _signals_statement() -> Select[Any]:
+    """The counts the rules need, in one SELECT of scalar subqueries, each answered by an index
+    (``ix_survey_responses_counter_submitted``, ``ix_tickets_unit_finished``, the marks' primary key)."""
+    dialect = db.engine.dialect.name
+    if dialect not in _SIGNALS:
+        in_window = (
+            select(func.count())
+            .select_from(_RESPONSES)
+            .where(
+                _RESPONSES.c.counter_id == bindparam("counter_id"),
+                _RESPONSES.c.submitted_at > bindparam("window_start"),
+            )
+            .scalar_subquery()
+        )
+        baseline = (
+            select(func.count())
+            .select_from(_RESPONSES)
+            .where(
+                _RESPONSES.c.counter_id == bindparam("counter_id"),
+                _RESPONSES.c.submitted_at > bindparam("baseline_start"),
+                _RESPONSES.c.submitted_at <= bindparam("window_start"),
+                _RESPONSES.c.status == "valid",
+            )
+            .scalar_subquery()
+        )
+        plausible = (
+            select(func.count())
+            .select_from(_TICKETS)
+            .where(
+                _TICKETS.c.unit_id == bindparam("unit_id"),
+                _TICKETS.c.finished_at > bindparam("window_start"),
+                _TICKETS.c.finished_at <= bindparam("at"),
+                _TICKETS.c.counter_id == bindparam("counter_id"),
+                epoch_seconds(_TICKETS.c.finished_at) - epoch_seconds(_TICKETS.c.issued_at)
+                >= bindparam("short_visit_seconds"),
+            )
+            .scalar_subquery()
+        )
+        marked = exists().where(
+            _MARKS.c.unit_id == bindparam("unit_id"),
+            _MARKS.c.day == bindparam("day"),
+            _MARKS.c.browser_mark == bindparam("mark"),
+        )
+        _SIGNALS[dialect] = select(
+            in_window.label("answers_in_window"),
+            plausible.label("plausible_tickets"),
+            baseline.label("baseline_answers"),
+            marked.label("staff_browser"),
+        )
+    return _SIGNALS[dialect]
+
+
+def submission_signals(
+    *,
+    unit_id: int,
+    timezone: str,
+    counter_id: int,
+    at: datetime,
+    browser_id: str | None,
+    ticket: Ticket | None,
+    thresholds: FlagThresholds,
+) -> Signals:
+    """The signals of one answer about to be stored at ``counter_id`` at ``at`` (one SQL statement)."""
+    window_start = at - timedelta(minutes=thresholds.burst_window_minutes)
+    day = at.astimezone(ZoneInfo(timezone)).date()
+    row = (
+        db.session.connection()
+        .execute(
+            _signals_statement(),
+            {
+                "counter_id": counter_id,
+                "unit_id": unit_id,
+                "at": at,
+                "window_start": window_start,
+                "baseline_start": window_start - timedelta(days=thresholds.burst_baseline_days),
+                "short_visit_seconds": thresholds.short_visit_seconds,
+                "day": day,
+                # Without a browser id no mark can match; "" is never a mark.
+                "mark": staff_browser_mark(browser_id, unit_id, day) if browser_id else "",
+            },
+        )
+        .one()
+    )
+    visit = None
+    if ticket is not None and ticket.finished_at is not None:
+        visit = int(ticket.finished_at.timestamp()) - int(ticket.issued_at.timestamp())
+    return Signals(
+        has_browser_cookie=browser_id is not None,
+        staff_browser=bool(row.staff_browser),
+        visit_seconds=visit,
+        answers_in_window=row.answers_in_window,
+        plausible_tickets=row.plausible_tickets,
+        baseline_answers=row.baseline_answers,
+    )
+
+
+# --- staff browser marks (the self_rating rule) ----------------------------------------------------------------------
+
+
+def _mark_key() -> bytes:
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"staff-browser-mark", hashlib.sha256).digest()
+
+
+def staff_browser_mark(browser_id: str, unit_id: int, day: date) -> str:
+    """The stored form of "this browser held a staff session of this unit on this local day": a keyed HMAC."""
+    message = f"{unit_id}:{day.isoformat()}:{browser_id}".encode()
+    return hmac.new(_mark_key(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def mark_staff_browser(browser_id: str, unit_ids: Iterable[int], at: datetime) -> None:
+    """Remember that this browser held a staff session (a login, a counter sign-in) of these units today.
+
+    It survives logout: an answer from this browser to these units on the same local day is flagged
+    ``self_rating``. Marks older than :data:`MARK_KEEP_DAYS` days are deleted. The caller commits.
+    """
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return
+    rows = []
+    for unit_id, timezone in db.session.execute(select(Unit.id, Unit.timezone).where(Unit.id.in_(ids))):
+        day = at.astimezone(ZoneInfo(timezone)).date()
+        rows.append({"unit_id": unit_id, "day": day, "browser_mark": staff_browser_mark(browser_id, unit_id, day)})
+    if not rows:
+        return
+    connection = db.session.connection()
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    connection.execute(insert(_MARKS).values(rows).on_conflict_do_nothing())
+    connection.execute(delete(_MARKS).where(_MARKS.c.day < at.date() - timedelta(days=MARK_KEEP_DAYS)))
+
+
+# --- changing a response's status after submission -------------------------------------------------------------------
+
+
+class FlagError(DomainError):
+    """A status change that is not possible; ``message`` says why in the user's language."""
+
+    def __init__(self, message: object) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """What one decision changed on a response: the changed fields only, as its audit row has them."""
+
+    response_id: int
+    unit_id: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+def _tracked(response: SurveyResponse) -> dict[str, Any]:
+    return {
+        "status": response.status,
+        "status_reason": response.status_reason,
+        "flag_reason": response.flag_reason,
+    }
+
+
+def _change(
+    response_id: int, *, action: str, allowed_from: tuple[str, ...], status: str, reason: str, **fields: Any
+) -> StatusChange:
+    """The one place a stored response's status changes, audited as ``action`` (spec §7) in the same transaction."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise FlagError(_l("Alasan wajib diisi."))
+    if len(reason) > 200:
+        raise FlagError(_l("Alasan paling banyak 200 karakter."))
+    response = db.session.get(SurveyResponse, response_id, with_for_update=True)
+    if response is None:
+        raise FlagError(_l("Tidak ada jawaban dengan nomor %(id)d.", id=response_id))
+    if response.status not in allowed_from:
+        raise FlagError(
+            _l(
+                "Jawaban %(id)d berstatus %(status)s; tindakan ini hanya untuk status %(allowed)s.",
+                id=response_id,
+                status=response.status,
+                allowed=", ".join(allowed_from),
+            )
+        )
+    before = _tracked(response)
+    response.status = status
+    response.status_reason = reason
+    for name, value in fields.items():
+        setattr(response, name, value)
+    db.session.flush()
+    changed_before, changed_after = changed_fields(before, _tracked(response))
+    record_audit(
+        action,
+        entity="response",
+        entity_id=response.id,
+        unit_id=response.unit_id,
+        before=changed_before,
+        after=changed_after,
+        reason=reason,
+    )
+    return StatusChange(response.id, response.unit_id, changed_before, changed_after)
+
+
+def release_response(response_id: int, *, reason: str) -> StatusChange:
+    """A moderator finds a flagged answer genuine: it becomes ``valid`` and counts from the next run (spec §7)."""
+    return _change(response_id, action="response.release", allowed_from=("flagged",), status="valid", reason=reason)
+
+
+def exclude_response(response_id: int, *, reason: str) -> StatusChange:
+    """A moderator rejects a flagged (or valid) answer: ``excluded`` counts nowhere, and stays stored for audit."""
+    return _change(
+        response_id, action="response.exclude", allowed_from=("flagged", "valid"), status="excluded", reason=reason
+    )
+
+
+def flag_response(response_id: int, *, code: str, reason: str, details: dict[str, Any] | None = None) -> StatusChange:
+    """Flag a valid answer by hand or from a later rule (``fingerprint_many_counters``, ``staff_appeal``)."""
+    if code not in FLAG_REASONS:
+        raise FlagError(_l("Kode tanda %(code)s tidak dikenal.", code=code))
+    response = db.session.get(SurveyResponse, response_id)
+    earlier = dict(response.flag_details or {}) if response is not None else {}
+    return _change(
+        response_id,
+        action="response.flag",
+        allowed_from=("valid",),
+        status="flagged",
+        reason=reason,
+        flag_reason=code,
+        flag_details={**earlier, code: details or {}},
+    )
+
+
+def flagged_responses(unit_id: int | None = None, limit: int = 200) -> list[SurveyResponse]:
+    """The flagged answers awaiting a decision, oldest first (``unit_id`` None: every unit)."""
+    query = (
+        select(SurveyResponse)
+        .options(selectinload(SurveyResponse.counter), selectinload(SurveyResponse.employee))
+        .where(SurveyResponse.status == "flagged")
+    )
+    if unit_id is not None:
+        query = query.where(SurveyResponse.unit_id == unit_id)
+    return list(db.session.scalars(query.order_by(SurveyResponse.submitted_at, SurveyResponse.id).limit(limit)))
