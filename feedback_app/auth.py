@@ -11,11 +11,11 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login_manager
+from .i18n import lazy_gettext as _l
 from .models import ROLES, Counter, Unit, User
 
 F = TypeVar("F", bound=Callable[..., Any])

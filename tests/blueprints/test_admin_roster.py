@@ -152,3 +152,12 @@ def test_page_explains_the_format_and_lists_nothing_planned(admin):
     html = unescape(admin.get("/admin/unit/kota-bogor/jadwal").get_data(as_text=True))
     assert "nip,counter,date,start,end" in html and "DD/MM/YYYY" in html
     assert "Belum ada jadwal untuk 7 hari ke depan." in html
+
+
+def test_a_script_in_a_csv_cell_is_shown_as_text_not_run(admin, clock):
+    """Issue 9.3: the "Keterangan" messages are lazy translations; the values they quote must be escaped."""
+    response = upload(admin, f"nip,counter,date,start,end\n{NIP},<script>alert(1)</script>,2026-10-14,08:00,15:00\n")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422  # a file with an error is refused whole
+    assert "<script>" not in html.lower()
+    assert "Loket &lt;SCRIPT&gt;ALERT(1)&lt;/SCRIPT&gt; tidak ada di unit ini." in html

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
 from ...auth import get_unit_or_404, roles_required
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import ApiToken, Unit
 from ...services import api_tokens
 from ...services.errors import DomainError

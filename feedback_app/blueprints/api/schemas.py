@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from ...i18n import lazy_gettext as _l
 from ...models import TICKET_EVENTS, TICKET_OUTCOMES, Ticket
 from ...services.tickets import MAX_BATCH, ticket_survey_url
 
