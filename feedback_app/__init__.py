@@ -54,6 +54,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     init_api(app)  # after the HTML error pages: errors under /api/v1 become JSON, the rest stay pages
     app.after_request(remember_language)
+    from .headers import init_security_headers
+
+    init_security_headers(app)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["current_language"] = lambda: str(g.get("language", "id"))
 

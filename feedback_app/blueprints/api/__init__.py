@@ -13,7 +13,7 @@ from http import HTTPStatus
 from typing import Any
 
 import swagger_ui_bundle
-from flask import Flask, Response, g, jsonify, request, send_from_directory
+from flask import Flask, Response, g, jsonify, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_smorest import Api, Blueprint
 from marshmallow import ValidationError
@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ...auth import public
 from ...extensions import csrf
+from ...headers import allow_own_scripts
 from ...services.api_tokens import verify_api_token
 from ...services.errors import DomainError
 from .schemas import (
@@ -190,7 +191,15 @@ class SuaraWargaApi(Api):
 
     @public
     def _openapi_swagger_ui(self) -> Any:
-        return super()._openapi_swagger_ui()
+        """Swagger UI with its start-up script under the page's CSP nonce (the only page that runs scripts)."""
+        allow_own_scripts()
+        return render_template(
+            "api/docs.html",
+            title=self.spec.title,
+            spec_url=url_for(f"{self._make_doc_blueprint_name()}.openapi_json"),
+            swagger_ui_url=self._swagger_ui_url,
+            swagger_ui_config=self.config.get("OPENAPI_SWAGGER_UI_CONFIG", {}),
+        )
 
     def _register_swagger_ui_rule(self, blueprint: Any) -> None:
         super()._register_swagger_ui_rule(blueprint)
