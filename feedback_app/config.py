@@ -32,6 +32,11 @@ class DefaultConfig:
     # Ballot-stuffing defences on the public survey (see README, "Rate limits").
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
+    # Redis down: count in this process's memory (one warning logged), never refuse a citizen's answer with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that hangs instead of refusing must not hold every request for long.
+    RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     SURVEY_LIMIT_PER_BROWSER = "10 per minute;30 per day"
     SURVEY_LIMIT_PER_IP = "300 per hour"
     SURVEY_DUPLICATE_WINDOW_MINUTES = 30

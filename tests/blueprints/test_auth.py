@@ -182,6 +182,22 @@ def test_guessing_passwords_is_slowed_down(client, build):
     assert codes == [400] * 20 + [429]
 
 
+@pytest.mark.config(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6390/2")
+def test_with_redis_down_staff_still_log_in_and_guessing_is_still_slowed(client, build, caplog):
+    """Issue 9.4: with Redis stopped every login answered 500."""
+    from feedback_app.extensions import limiter
+
+    user = build.user("siti")
+    db.session.commit()
+    try:
+        login(client, user)  # a 302 to the account page, not a 500
+        form = login_form(client)
+        codes = {client.post("/masuk", data={**form, "password": f"tebakan-{i}"}).status_code for i in range(21)}
+        assert codes == {400, 429}  # counted in this process's memory meanwhile
+    finally:
+        limiter._storage_dead = False  # the limiter is shared by every app of the test run
+
+
 def test_account_page_shows_roles_and_unit(client, build):
     unit = build.unit(name="Disdukcapil Kota Makassar", timezone="Asia/Makassar")
     user = build.user("ani", {"admin", "hr"}, unit=unit)
