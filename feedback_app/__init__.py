@@ -39,6 +39,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app, locale_selector=select_locale, default_translation_directories=str(ROOT / "feedback_app" / "translations")
     )
     limiter.init_app(app)
+    from .request_guard import init_request_guard
+
+    init_request_guard(app)  # before the views' own hooks see the request
 
     from . import auth  # noqa: F401  (registers the user loader)
     from .blueprints import admin, console, public, survey

@@ -111,6 +111,12 @@ class NotACsvFile(DomainError):
     )
 
 
+class NotATextFile(NotACsvFile):
+    """A file with NUL characters: binary, not the text of a CSV export (and PostgreSQL refuses NUL in text)."""
+
+    message = _l("Berkas ini bukan teks CSV (berisi karakter biner). Simpan jadwal sebagai CSV lalu unggah lagi.")
+
+
 _WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip), .xls (OLE2)
 
 
@@ -118,16 +124,20 @@ def decode_roster_file(data: bytes) -> str:
     """The text of an uploaded file: UTF-8 (with or without Excel's BOM), else Windows-1252 as old Excel saves it.
 
     Only digits, codes and separators matter here, so the fallback can never garble a value we read. A workbook
-    instead of its CSV export raises :class:`NotACsvFile`.
+    instead of its CSV export raises :class:`NotACsvFile`, any other binary file (NUL characters) :class:`NotATextFile`.
     """
     if data.startswith(_WORKBOOK_SIGNATURES):
         raise NotACsvFile()
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text" export
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        text = data.decode("utf-16", errors="replace")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+    if "\x00" in text:
+        raise NotATextFile()
+    return text
 
 
 def _delimiter(text: str) -> str:

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from ...auth import public
 from ...extensions import csrf
 from ...headers import allow_own_scripts
+from ...request_guard import reject_hostile_input
 from ...services.api_tokens import verify_api_token
 from ...services.errors import DomainError
 from .schemas import (
@@ -160,6 +161,7 @@ def authenticate() -> Response | None:
     if token is None:
         return unauthorized()
     g.api_token = token
+    reject_hostile_input()
     return None
 
 
