@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ROOT, load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .logs import redact_logs
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -27,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.testing = True
     load_config(app, config)
 
+    redact_logs(app)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

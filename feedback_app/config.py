@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 class DefaultConfig:
     # Database: SQLite in instance/ unless DATABASE_URL says otherwise (filled in by load_config).
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: an error message never carries SQL parameters (comments, fingerprints) into a log.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
 
     SECRET_KEY: str | None = None
     # QR posters are signed with their own key so that SECRET_KEY can change without reprinting.
@@ -112,6 +113,8 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if overrides:
         app.config.update(overrides)
 
+    # Whatever engine options a deployment sets, SQL parameters stay out of error messages (issue 9.8).
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     uri = app.config["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{Path(app.instance_path) / 'suara_warga.db'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
     app.config["PUBLIC_BASE_URL"] = app.config["PUBLIC_BASE_URL"].rstrip("/")
