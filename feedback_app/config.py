@@ -58,6 +58,8 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Every form message is our own (Indonesian source, English catalogue); WTForms' catalogue is not needed.
     WTF_I18N_ENABLED = False
+    # A staff login ends after this many minutes without a request (the citizen's form token lives on: 8 hours).
+    SESSION_IDLE_MINUTES = 30
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..auth import any_role, public, units_in_scope
+from ..auth import any_role, end_every_session, public, start_session, units_in_scope
 from ..extensions import db, limiter
 from ..forms import ConfirmForm, LoginForm
 from ..models import User
@@ -30,7 +30,7 @@ def login() -> Response | tuple[str, int] | str:
         # Hash even for an unknown login, so the answer time does not tell which logins exist.
         password_ok = user.check_password(form.password.data) if user else check_password_hash(_DUMMY_HASH, "x")
         if user is not None and user.active and password_ok:
-            login_user(user)
+            start_session(user)
             return redirect(form.safe_next() or url_for("auth.home"))
         form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
     return render_template("auth/login.html", form=form), 400
@@ -41,7 +41,8 @@ def login() -> Response | tuple[str, int] | str:
 def logout() -> Response:
     form = ConfirmForm()
     if form.validate():
-        logout_user()
+        end_every_session(current_user)  # a session cookie copied before this logout stops working too
+        db.session.commit()
         flash(_("Anda sudah keluar."), "info")
     return redirect(url_for("auth.login"))
 
