@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, g, request
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ROOT, load_config
@@ -63,7 +63,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     init_security_headers(app)
     app.jinja_env.filters["local_time"] = local_time
-    app.jinja_env.globals["current_language"] = lambda: str(g.get("language", "id"))
+    # get_locale() runs the selector if nothing was translated yet (an error page's <html lang> comes first).
+    app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "id")
 
     from .cli import register_cli
 

@@ -99,6 +99,7 @@ def _translated(code: int, fallback: str) -> str:
         405: _("Metode HTTP ini tidak didukung di alamat ini."),
         413: _("Isi permintaan terlalu besar."),
         500: _("Terjadi kesalahan di sistem kami. Coba lagi beberapa saat lagi."),
+        503: _("Basis data sedang tidak dapat dihubungi; tidak ada yang disimpan. Kirim lagi setelah Retry-After."),
     }
     return messages.get(code, fallback)
 
