@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from ...auth import public
 from ...extensions import csrf
 from ...headers import allow_own_scripts
-from ...request_guard import reject_hostile_input
+from ...request_guard import NulInJson, reject_hostile_input
 from ...services.api_tokens import verify_api_token
 from ...services.errors import DomainError
 from .schemas import (
@@ -170,6 +170,12 @@ def authenticate() -> Response | None:
 def invalid_input(error: ValidationError) -> Response:
     field, message = first_error(error.messages)
     return error_response(422, message, field=field, errors=error.messages)
+
+
+@bp.errorhandler(NulInJson)
+def nul_in_json(error: NulInJson) -> Response:
+    message = _("Teks tidak boleh memuat karakter NUL (kode 0).")
+    return error_response(422, message, field=error.field or None, errors={error.field or "_schema": [message]})
 
 
 @bp.errorhandler(DomainError)
