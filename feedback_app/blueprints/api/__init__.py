@@ -104,15 +104,21 @@ def _translated(code: int, fallback: str) -> str:
     return messages.get(code, fallback)
 
 
-def plain_text(value: Any) -> Any:
-    """Lazy translations and nested messages as plain JSON values."""
-    if isinstance(value, dict):
-        return {str(key): plain_text(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain_text(item) for item in value]
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    return str(value)
+def field_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's messages as the document promises them: ``{field: [message, ...]}``, nested fields dotted
+    (``events.0.at``). A message given as one (lazy) string, not a list, becomes a list of one."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            flat.update(field_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(messages, (list, tuple)) and any(isinstance(item, dict) for item in messages):
+        flat = {}
+        for item in messages:
+            flat.update(field_errors(item, prefix))
+        return flat
+    items = messages if isinstance(messages, (list, tuple)) else [messages]
+    return {prefix or "_schema": [str(item) for item in items]}
 
 
 def first_error(messages: Any) -> tuple[str | None, str]:
@@ -134,7 +140,7 @@ def error_response(
     if field is not None:
         body["field"] = field
     if errors:
-        body["errors"] = plain_text(errors)
+        body["errors"] = field_errors(errors)
     response = jsonify(body)
     response.status_code = code
     for name, value in (headers or {}).items():
