@@ -16,9 +16,9 @@ run: install translations instance/config.py
 	$(FLASK) db upgrade
 	$(FLASK) demo-data --if-empty
 	$(FLASK) welcome
-	@# One process with threads: the default in-memory rate limits are then shared by every request. No access
-	@# log: it would keep citizens' IP addresses and the ticket-survey links.
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 "wsgi:app"
+	@# One process with threads: the default in-memory rate limits are then shared by every request. Logging
+	@# (no access log, an error log without addresses or tokens) is set in gunicorn.conf.py.
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers 1 --threads 8 "wsgi:app"
 
 # Everything (CI runs this), with the 15 slowest tests printed at the end.
 test: install-dev translations system-deps

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, g, request
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ROOT, load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .logs import redact_logs
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -27,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.testing = True
     load_config(app, config)
 
+    redact_logs(app)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -42,6 +44,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .services import jobs
 
     jobs.init_app(app)
+    from .request_guard import init_request_guard
+
+    init_request_guard(app)  # before the views' own hooks see the request
 
     from . import auth  # noqa: F401  (registers the user loader)
     from .blueprints import admin, console, hr, public, staff, supervisor, survey
@@ -57,8 +62,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     init_api(app)  # after the HTML error pages: errors under /api/v1 become JSON, the rest stay pages
     app.after_request(remember_language)
+    from .headers import init_security_headers
+
+    init_security_headers(app)
     app.jinja_env.filters["local_time"] = local_time
-    app.jinja_env.globals["current_language"] = lambda: str(g.get("language", "id"))
+    # get_locale() runs the selector if nothing was translated yet (an error page's <html lang> comes first).
+    app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "id")
 
     from .cli import register_cli
 

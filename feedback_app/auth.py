@@ -10,12 +10,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask import abort, current_app, session
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from .clock import now
 from .extensions import db, login_manager
+from .i18n import lazy_gettext as _l
 from .models import ROLES, Counter, Unit, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -25,9 +26,38 @@ login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
 login_manager.login_message_category = "info"
 
 
+#: Where a staff session keeps the instant of its last request (Unix seconds, from the app clock).
+LAST_SEEN = "_seen"
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The account of a session, if it is still valid: same session epoch (no logout, new password or deactivation
+    since), active, and not idle longer than ``SESSION_IDLE_MINUTES``. Each valid request restarts the idle clock."""
+    account, _, epoch = user_id.partition(":")
+    if not (account.isdigit() and epoch.isdigit()) or len(account) > 9:
+        return None
+    at = now().timestamp()
+    seen = session.get(LAST_SEEN)
+    if not isinstance(seen, int | float) or at - seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
+        return None
+    user = db.session.get(User, int(account))
+    if user is None or not user.active or user.session_epoch != int(epoch):
+        return None
+    session[LAST_SEEN] = int(at)
+    return user
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in on this browser (the idle clock starts now)."""
+    session[LAST_SEEN] = int(now().timestamp())
+    login_user(user)
+
+
+def end_every_session(user: User) -> None:
+    """Log out here and on every other browser of this account (the caller commits)."""
+    user.end_sessions()
+    logout_user()
 
 
 def public(view: F) -> F:

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 class DefaultConfig:
     # Database: SQLite in instance/ unless DATABASE_URL says otherwise (filled in by load_config).
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: an error message never carries SQL parameters (comments, fingerprints) into a log.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
 
     SECRET_KEY: str | None = None
     # QR posters are signed with their own key so that SECRET_KEY can change without reprinting.
@@ -32,6 +33,11 @@ class DefaultConfig:
     # Ballot-stuffing defences on the public survey (see README, "Rate limits").
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
+    # Redis down: count in this process's memory (one warning logged), never refuse a citizen's answer with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that hangs instead of refusing must not hold every request for long.
+    RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     SURVEY_LIMIT_PER_BROWSER = "10 per minute;30 per day"
     SURVEY_LIMIT_PER_IP = "300 per hour"
     SURVEY_DUPLICATE_WINDOW_MINUTES = 30
@@ -69,6 +75,8 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Every form message is our own (Indonesian source, English catalogue); WTForms' catalogue is not needed.
     WTF_I18N_ENABLED = False
+    # A staff login ends after this many minutes without a request (the citizen's form token lives on: 8 hours).
+    SESSION_IDLE_MINUTES = 30
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -133,6 +141,8 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if overrides:
         app.config.update(overrides)
 
+    # Whatever engine options a deployment sets, SQL parameters stay out of error messages (issue 9.8).
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     uri = app.config["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{Path(app.instance_path) / 'suara_warga.db'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
     app.config["PUBLIC_BASE_URL"] = app.config["PUBLIC_BASE_URL"].rstrip("/")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
+from .i18n import lazy_gettext as _l
 from .models import COMMENT_MAX_CHARS
 from .survey_text import PROFILE_LABELS, UNSUR
 
@@ -118,6 +118,23 @@ class LoginForm(FlaskForm):
         """Only same-site paths, never an open redirect."""
         target = self.next.data or ""
         return target if re.fullmatch(r"/(?!/)[\w\-./?=&%]*", target) else None
+
+
+#: The largest value of an INTEGER column (PostgreSQL's int4, the type of every id): a larger number names no row.
+MAX_ID = 2**31 - 1
+
+
+class IdField(HiddenField):
+    """The id of a row, sent back by a page: its ``data`` is an int within the database's range, else the form is
+    invalid (never an out-of-range query, which PostgreSQL answers with an error)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        raw = valuelist[0] if valuelist else ""
+        self.data = int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID else None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is None:
+            raise ValidationError(str(CHOICE_INVALID))
 
 
 class ConfirmForm(FlaskForm):

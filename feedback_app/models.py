@@ -230,6 +230,9 @@ class User(UserMixin, db.Model):
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # Part of every session's user id ("<id>:<epoch>"): raising it ends every session of the account at once
+    # (logout, a new password, deactivation), including a session cookie copied elsewhere.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     unit: Mapped[Unit | None] = relationship()
@@ -250,7 +253,23 @@ class User(UserMixin, db.Model):
         return bool(self.roles & set(roles))
 
     def set_password(self, password: str) -> None:
+        """A new password; every session opened with the old one ends."""
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """End every session of this account (the caller commits)."""
+        self.session_epoch = (self.session_epoch or 0) + 1
+
+    @validates("active")
+    def _deactivation_ends_sessions(self, _key: str, active: bool) -> bool:
+        if self.active and not active:
+            self.end_sessions()
+        return active
+
+    def get_id(self) -> str:
+        """The session's user id: the account and its session epoch (see ``auth.load_user``)."""
+        return f"{self.id}:{self.session_epoch or 0}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

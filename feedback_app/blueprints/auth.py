@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, after_this_request, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
-from ..auth import any_role, public, units_in_scope
+from ..auth import any_role, end_every_session, public, start_session, units_in_scope
 from ..clock import now
 from ..extensions import db, limiter
 from ..forms import ConfirmForm, LoginForm
@@ -55,7 +55,7 @@ def login() -> Response | tuple[str, int] | str:
         # Hash even for an unknown login, so the answer time does not tell which logins exist.
         password_ok = user.check_password(form.password.data) if user else check_password_hash(_DUMMY_HASH, "x")
         if user is not None and user.active and password_ok:
-            login_user(user)
+            start_session(user)
             _mark_this_browser(user)
             db.session.commit()
             return ensure_browser_cookie(redirect(form.safe_next() or url_for("auth.home")))
@@ -68,7 +68,8 @@ def login() -> Response | tuple[str, int] | str:
 def logout() -> Response:
     form = ConfirmForm()
     if form.validate():
-        logout_user()
+        end_every_session(current_user)  # a session cookie copied before this logout stops working too
+        db.session.commit()
         flash(_("Anda sudah keluar."), "info")
     return redirect(url_for("auth.login"))
 

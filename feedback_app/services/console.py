@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import ConsoleAction, Counter, CounterAssignment, Employee, EmployeeAssignment, Ticket, Unit, User
 from .attribution import oldest_counting_sign_in, sign_in_lifetime
 from .errors import DomainError

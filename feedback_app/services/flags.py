@@ -29,13 +29,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import FLAG_REASONS, StaffBrowserMark, SurveyResponse, Ticket, Unit
 from .audit import changed_fields, record_audit
 from .errors import DomainError

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import Counter, CounterAssignment, Employee, EmployeeAssignment, Unit
 from .audit import record_audit
 from .errors import DomainError

@@ -20,8 +20,7 @@ from decimal import Decimal
 from typing import Any
 from zipfile import BadZipFile
 
-from flask_babel import lazy_gettext as _l
-
+from ..i18n import lazy_gettext as _l
 from ..identifiers import InvalidNIP, validate_nip
 from .errors import DomainError
 
@@ -38,7 +37,7 @@ class TableError(DomainError):
 
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code  # "legacy_xls", "bad_workbook", "empty_workbook"
+        self.code = code  # "legacy_xls", "bad_workbook", "empty_workbook", "not_text"
         self.detail = detail
 
     @property
@@ -56,6 +55,9 @@ _MESSAGES = {
         "Berkas ini tidak dapat dibuka sebagai buku kerja Excel (.xlsx). Simpan ulang lalu unggah lagi."
     ),
     "empty_workbook": _l("Buku kerja ini tidak punya lembar kerja."),
+    "not_text": _l(
+        "Berkas ini bukan teks CSV (berisi karakter biner). Simpan sebagai CSV atau .xlsx lalu unggah lagi."
+    ),
 }
 
 
@@ -81,7 +83,10 @@ def upload_text(data: bytes) -> str:
         return _workbook_text(data)
     if data.startswith(_OLE2):
         raise TableError("legacy_xls")
-    return decode_text(data)
+    text = decode_text(data)
+    if "\x00" in text:  # binary, not the text of a CSV export (and PostgreSQL refuses NUL in text)
+        raise TableError("not_text")
+    return text
 
 
 def decode_text(data: bytes) -> str:

@@ -309,3 +309,15 @@ def test_unknown_paths_and_methods_under_the_api_answer_json(world, client):
     # The rest of the site keeps its HTML error pages.
     page = client.get("/tidak-ada")
     assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+def test_error_messages_are_lists_per_field_as_the_document_says(world, post):
+    """Issue 9.9: a 422 gave `errors` as strings ({"counter": "Wajib diisi."}) where the schema says arrays."""
+    item = event(world, "A101", "issued", 0)
+    del item["counter"]
+    single = post(item).get_json()
+    assert single["errors"] == {"counter": ["Wajib diisi."]}
+    [result] = post({"events": [item]}).get_json()["results"]
+    assert result["errors"] == {"counter": ["Wajib diisi."]}
+    envelope = post({"events": "x"}).get_json()
+    assert envelope["errors"] == {"events": ["Harus berupa daftar kejadian."]}

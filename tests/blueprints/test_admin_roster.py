@@ -167,3 +167,12 @@ def test_another_units_employee_is_an_error_on_its_line_and_their_name_is_not_sh
     )
     assert "Andi Kassi" not in html and "/jadwal/terapkan" not in html
     assert count() == 0
+
+
+def test_a_script_in_a_csv_cell_is_shown_as_text_not_run(admin, clock):
+    """Issue 9.3: the "Keterangan" messages are lazy translations; the values they quote must be escaped."""
+    response = upload(admin, f"nip,counter,date,start,end\n{NIP},<script>alert(1)</script>,2026-10-14,08:00,15:00\n")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422  # a file with an error is refused whole
+    assert "<script>" not in html.lower()
+    assert "Loket &lt;SCRIPT&gt;ALERT(1)&lt;/SCRIPT&gt; tidak ada di unit ini." in html

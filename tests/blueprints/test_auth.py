@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -182,6 +184,22 @@ def test_guessing_passwords_is_slowed_down(client, build):
     assert codes == [400] * 20 + [429]
 
 
+@pytest.mark.config(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6390/2")
+def test_with_redis_down_staff_still_log_in_and_guessing_is_still_slowed(client, build, caplog):
+    """Issue 9.4: with Redis stopped every login answered 500."""
+    from feedback_app.extensions import limiter
+
+    user = build.user("siti")
+    db.session.commit()
+    try:
+        login(client, user)  # a 302 to the account page, not a 500
+        form = login_form(client)
+        codes = {client.post("/masuk", data={**form, "password": f"tebakan-{i}"}).status_code for i in range(21)}
+        assert codes == {400, 429}  # counted in this process's memory meanwhile
+    finally:
+        limiter._storage_dead = False  # the limiter is shared by every app of the test run
+
+
 def test_account_page_shows_roles_and_unit(client, build):
     unit = build.unit(name="Disdukcapil Kota Makassar", timezone="Asia/Makassar")
     user = build.user("ani", {"admin", "hr"}, unit=unit)
@@ -206,3 +224,61 @@ def test_account_page_of_staff_without_unit(client, build):
     assert "Budi Santoso" in html and f"NIP {employee.nip}" in html
     assert "Semua unit" in html
     assert "/admin/" not in html  # no link to pages a staff account cannot open
+
+
+# --- sessions end (issue 9.7) -----------------------------------------------------------------------------------
+
+
+def copy_of(app, client):
+    """A second browser holding a copy of ``client``'s session cookie (as stolen from a shared PC)."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def logged_in_pair(app, client, build):
+    user = build.user("siti", {"hr"})
+    db.session.commit()
+    login(client, user)
+    thief = copy_of(app, client)
+    assert is_logged_in(thief)
+    return user, thief
+
+
+def test_logout_ends_a_copied_session_cookie_too(app, client, build):
+    _user, thief = logged_in_pair(app, client, build)
+    token = hidden_fields(client.get("/akun").get_data(as_text=True))["csrf_token"]
+    assert client.post("/keluar", data={"csrf_token": token}).status_code == 302
+    assert not is_logged_in(thief)
+    assert not is_logged_in(client)
+
+
+def test_a_new_password_ends_every_session(app, client, build):
+    user, thief = logged_in_pair(app, client, build)
+    user.set_password("a-brand-new-password")
+    db.session.commit()
+    assert not is_logged_in(thief) and not is_logged_in(client)
+    login(client, user, "a-brand-new-password")
+    assert is_logged_in(client)
+
+
+def test_deactivation_ends_every_session_even_after_reactivation(app, client, build):
+    user, thief = logged_in_pair(app, client, build)
+    user.active = False
+    db.session.commit()
+    assert not is_logged_in(thief)
+    user.active = True
+    db.session.commit()
+    assert not is_logged_in(thief) and not is_logged_in(client)
+
+
+def test_a_session_ends_after_30_idle_minutes(client, build, clock):
+    user = build.user("siti", {"hr"})
+    db.session.commit()
+    login(client, user)
+    clock.advance(timedelta(minutes=29))
+    assert is_logged_in(client)  # each request restarts the idle clock
+    clock.advance(timedelta(minutes=29))
+    assert is_logged_in(client)
+    clock.advance(timedelta(minutes=31))
+    assert not is_logged_in(client)

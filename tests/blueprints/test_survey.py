@@ -408,3 +408,37 @@ def test_an_answer_costs_three_statements(app, build, clock):
     with counting_queries() as statements:
         assert client.post(path_of(counter), data={**form, **ALL_GOOD}).status_code == 303
     assert len(statements) == 3, statements
+
+
+#: A Redis address where nothing listens: the rate-limit store is down.
+DEAD_REDIS = "redis://127.0.0.1:6390/2"
+
+
+@pytest.fixture
+def limiter_reset():
+    """The limiter object is shared by every app of the test run; forget this test's dead store afterwards."""
+    from feedback_app.extensions import limiter
+
+    yield limiter
+    limiter._storage_dead = False
+
+
+@pytest.mark.config(
+    RATELIMIT_ENABLED=True,
+    RATELIMIT_STORAGE_URI=DEAD_REDIS,
+    SURVEY_LIMIT_PER_BROWSER="2 per minute",
+    SURVEY_DUPLICATE_WINDOW_MINUTES=0,
+)
+def test_with_redis_down_answers_are_stored_and_limited_in_memory(app, build, clock, caplog, limiter_reset):
+    """Issue 9.4: with Redis stopped every survey POST answered 500 and the answer was lost."""
+    counter = build.counter()
+    db.session.commit()
+    browser = app.test_client()
+    with caplog.at_level("WARNING", logger="flask-limiter"):
+        codes = [submit(browser, counter).status_code for _ in range(3)]
+    assert codes == [303, 303, 429]  # the limit still holds, counted in this process's memory
+    assert len(stored()) == 2
+    warnings = [record for record in caplog.records if record.levelname == "WARNING"]
+    assert [record.getMessage() for record in warnings] == [
+        "Rate limit storage unreachable - falling back to in-memory storage"
+    ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -14,6 +13,7 @@ from wtforms import HiddenField
 from ...auth import get_unit_or_404, roles_required
 from ...clock import now
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Unit
 from ...services.roster import (
     HEADER,

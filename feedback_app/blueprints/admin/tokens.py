@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, StringField
-from wtforms.validators import InputRequired, Length, Regexp
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
 
 from ...auth import get_unit_or_404, roles_required
 from ...extensions import db
+from ...forms import IdField
+from ...i18n import lazy_gettext as _l
 from ...models import ApiToken, Unit
 from ...services import api_tokens
 from ...services.errors import DomainError
@@ -29,7 +30,7 @@ class ApiTokenCreateForm(FlaskForm):
 
 
 class ApiTokenRevokeForm(FlaskForm):
-    token_id = HiddenField(validators=[InputRequired(), Regexp(r"^\d{1,12}$")])
+    token_id = IdField()
 
 
 def _page(unit: Unit, *, new_token: str | None = None, form: ApiTokenCreateForm | None = None) -> Response:
@@ -83,7 +84,7 @@ def revoke_api_token(slug: str) -> Response:
     if not form.validate():
         flash(_("Token yang akan dicabut tidak dikenali. Muat ulang halaman lalu coba lagi."), "error")
         return redirect(url_for("admin.list_api_tokens", slug=unit.slug))
-    row = db.session.get(ApiToken, int(form.token_id.data))
+    row = db.session.get(ApiToken, form.token_id.data)
     if row is None or row.unit_id != unit.id:
         abort(404)
     if api_tokens.revoke_api_token(row):

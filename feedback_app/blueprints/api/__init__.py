@@ -13,7 +13,7 @@ from http import HTTPStatus
 from typing import Any
 
 import swagger_ui_bundle
-from flask import Flask, Response, g, jsonify, request, send_from_directory
+from flask import Flask, Response, g, jsonify, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_smorest import Api, Blueprint
 from marshmallow import ValidationError
@@ -21,6 +21,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ...auth import public
 from ...extensions import csrf
+from ...headers import allow_own_scripts
+from ...request_guard import NulInJson, reject_hostile_input
 from ...services.api_tokens import verify_api_token
 from ...services.errors import DomainError
 from .schemas import (
@@ -97,19 +99,26 @@ def _translated(code: int, fallback: str) -> str:
         405: _("Metode HTTP ini tidak didukung di alamat ini."),
         413: _("Isi permintaan terlalu besar."),
         500: _("Terjadi kesalahan di sistem kami. Coba lagi beberapa saat lagi."),
+        503: _("Basis data sedang tidak dapat dihubungi; tidak ada yang disimpan. Kirim lagi setelah Retry-After."),
     }
     return messages.get(code, fallback)
 
 
-def plain_text(value: Any) -> Any:
-    """Lazy translations and nested messages as plain JSON values."""
-    if isinstance(value, dict):
-        return {str(key): plain_text(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain_text(item) for item in value]
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    return str(value)
+def field_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's messages as the document promises them: ``{field: [message, ...]}``, nested fields dotted
+    (``events.0.at``). A message given as one (lazy) string, not a list, becomes a list of one."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            flat.update(field_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(messages, (list, tuple)) and any(isinstance(item, dict) for item in messages):
+        flat = {}
+        for item in messages:
+            flat.update(field_errors(item, prefix))
+        return flat
+    items = messages if isinstance(messages, (list, tuple)) else [messages]
+    return {prefix or "_schema": [str(item) for item in items]}
 
 
 def first_error(messages: Any) -> tuple[str | None, str]:
@@ -131,7 +140,7 @@ def error_response(
     if field is not None:
         body["field"] = field
     if errors:
-        body["errors"] = plain_text(errors)
+        body["errors"] = field_errors(errors)
     response = jsonify(body)
     response.status_code = code
     for name, value in (headers or {}).items():
@@ -159,6 +168,7 @@ def authenticate() -> Response | None:
     if token is None:
         return unauthorized()
     g.api_token = token
+    reject_hostile_input()
     return None
 
 
@@ -166,6 +176,12 @@ def authenticate() -> Response | None:
 def invalid_input(error: ValidationError) -> Response:
     field, message = first_error(error.messages)
     return error_response(422, message, field=field, errors=error.messages)
+
+
+@bp.errorhandler(NulInJson)
+def nul_in_json(error: NulInJson) -> Response:
+    message = _("Teks tidak boleh memuat karakter NUL (kode 0).")
+    return error_response(422, message, field=error.field or None, errors={error.field or "_schema": [message]})
 
 
 @bp.errorhandler(DomainError)
@@ -190,7 +206,15 @@ class SuaraWargaApi(Api):
 
     @public
     def _openapi_swagger_ui(self) -> Any:
-        return super()._openapi_swagger_ui()
+        """Swagger UI with its start-up script under the page's CSP nonce (the only page that runs scripts)."""
+        allow_own_scripts()
+        return render_template(
+            "api/docs.html",
+            title=self.spec.title,
+            spec_url=url_for(f"{self._make_doc_blueprint_name()}.openapi_json"),
+            swagger_ui_url=self._swagger_ui_url,
+            swagger_ui_config=self.config.get("OPENAPI_SWAGGER_UI_CONFIG", {}),
+        )
 
     def _register_swagger_ui_rule(self, blueprint: Any) -> None:
         super()._register_swagger_ui_rule(blueprint)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from ...i18n import lazy_gettext as _l
 from ...models import TICKET_EVENTS, TICKET_OUTCOMES, Ticket
 from ...services.tickets import MAX_BATCH, ticket_survey_url
 
@@ -91,7 +91,7 @@ class TicketEventSchema(StrictSchema):
         metadata={
             "description": "NIP (or NI PPPK) of the employee who handled the event; the employee of the "
             "finished, else started, else called event is the one who served the ticket.",
-            "example": "198503152010011001",
+            "example": "199204212013072002",  # Siti Rahmawati of the demo data (petugas.bogor),
         },
     )
 
@@ -99,11 +99,13 @@ class TicketEventSchema(StrictSchema):
 class TicketEventBatchSchema(StrictSchema):
     """Up to 1,000 events in one request; each is stored or refused on its own."""
 
+    # Items are any JSON value here: each is checked against TicketEvent on its own, and one that fails is an
+    # `error` result of a 200 answer (the others are stored), not a refused request. The document says so.
     events = fields.List(
-        fields.Nested(TicketEventSchema),
+        fields.Raw(metadata={"description": "A `TicketEvent` object; an invalid item becomes an `error` result."}),
         required=True,
         validate=validate.Length(min=1, max=MAX_BATCH),
-        metadata={"description": f"1–{MAX_BATCH} events, in any order."},
+        metadata={"description": f"1–{MAX_BATCH} events (`TicketEvent` objects), in any order."},
     )
 
 

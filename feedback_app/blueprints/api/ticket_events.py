@@ -13,7 +13,7 @@ from ...clock import now
 from ...extensions import db
 from ...models import Unit
 from ...services.tickets import TicketEventInput, TicketEventResult, record_ticket_events
-from . import bp, error_response, first_error, plain_text
+from . import bp, error_response, field_errors, first_error
 from .schemas import (
     BatchEnvelopeSchema,
     TicketEventBatchResultSchema,
@@ -53,7 +53,7 @@ _REQUEST_BODY = {
                                 "service_type": "KTP-el",
                                 "event": "called",
                                 "at": "2026-10-14T09:41:00+07:00",
-                                "employee_nip": "198503152010011001",
+                                "employee_nip": "199204212013072002",
                             },
                             {
                                 "external_id": "2026-10-14-A012",
@@ -61,7 +61,7 @@ _REQUEST_BODY = {
                                 "service_type": "KTP-el",
                                 "event": "finished",
                                 "at": "2026-10-14T09:52:30+07:00",
-                                "employee_nip": "198503152010011001",
+                                "employee_nip": "199204212013072002",
                             },
                         ]
                     },
@@ -147,7 +147,7 @@ def _ingest(unit: Unit, raw_items: list[Any], *, with_ticket: Any) -> list[dict[
                 "code": 422,
                 "field": field,
                 "message": message,
-                "errors": plain_text(error.messages),
+                "errors": field_errors(error.messages),
             }
             continue
         accepted.append(

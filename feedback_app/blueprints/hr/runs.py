@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from scoring import Period, ScoringError, parse_period, period_containing
 from ...auth import roles_required, scope_unit_ids, units_in_scope
 from ...clock import now
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Counter, ScoreJob, ScoreRun, Unit
 from ...services.jobs import JobRefused, progress_done, start_score_jobs
 from . import bp
