@@ -263,6 +263,10 @@ def fuzz_form(browser: Browser, form: Form, *, examples: int, seed: int) -> Fuzz
         values=st.fixed_dictionaries(strategies), uploads=st.lists(csv_bytes, min_size=len(files), max_size=len(files))
     )
     def one_post(values: dict[str, str | None], uploads: list[bytes]) -> None:
+        if form.signature[1].startswith("/s/") and hasattr(browser, "cookies"):
+            # A new browser id per post: the per-browser survey limit (10 a minute) would otherwise answer 429
+            # to most posts and hide what the form's validation does with them.
+            browser.cookies.pop("sw_browser", None)
         fresh = current_form(browser, form) or form
         token = next((f.value for f in fresh.fields if f.name == "csrf_token"), "")
         sent = []

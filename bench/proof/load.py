@@ -253,7 +253,8 @@ class Verdict:
     requests: int = 0
     by_kind: dict[str, list[float]] = field(default_factory=dict)  # kind -> sorted latencies (ms) of answers
     statuses: Tally[str] = field(default_factory=Tally)  # "survey_post 303" -> n
-    server_errors: list[str] = field(default_factory=list)  # 5xx that count against the app
+    server_errors: list[str] = field(default_factory=list)  # 5xx that count against the app, one line each
+    server_error_kinds: Tally[str] = field(default_factory=Tally)  # "survey_post 500 during pg_down" -> n
     db_down_503: int = 0  # 503 answered while PostgreSQL itself was down (counted apart)
     bad_503: list[str] = field(default_factory=list)  # such a 503 without Retry-After or a clear body
     connection_errors: int = 0
@@ -315,8 +316,9 @@ def judge(run: LoadRun) -> Verdict:
             if why:
                 verdict.bad_503.append(f"{when}{answer.method} {_short(answer.path)}: {why}")
         elif answer.status >= 500:
-            context = f" during {'+'.join(during)}" if during else ""
+            context = f" during {'+'.join(during)}" if during else " outside any fault"
             verdict.server_errors.append(f"{when}{answer.method} {_short(answer.path)} -> {answer.status}{context}")
+            verdict.server_error_kinds[f"{record.kind} {answer.status}{context}"] += 1
         elif answer.status not in EXPECTED[record.kind]:
             verdict.unexpected[f"{record.kind} {answer.status}"] += 1
     for latencies in verdict.by_kind.values():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+from collections import Counter as Tally
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ class PhaseResult:
     surveys: Reconciliation
     events: Reconciliation
     recovery: list[tuple[str, str]] = field(default_factory=list)  # (fault, how the service came back)
-    logged: list[str] = field(default_factory=list)  # exceptions gunicorn logged meanwhile
+    logged: list[str] = field(default_factory=list)  # exception classes gunicorn logged meanwhile
 
     def failures(self, *, faults: bool) -> list[str]:
         found = []
@@ -161,13 +162,21 @@ def phase_lines(title: str, phase: PhaseResult, *, faults: bool) -> list[str]:
             out.append(f"| {window.kind.replace('_', ' ')} | {window.detail} | {recovery} |")
     if v.server_errors:
         out.append("")
-        out.append("5xx answers (first 6): " + "; ".join(f"`{e}`" for e in v.server_errors[:6]))
+        out.append(
+            "5xx answers: "
+            + "; ".join(f"{n}× {kind}" for kind, n in v.server_error_kinds.most_common())
+            + f" (first: `{v.server_errors[0]}`)"
+        )
     if v.bad_503:
         out.append("")
         out.append("Unclear 503s (first 3): " + "; ".join(f"`{e}`" for e in v.bad_503[:3]))
     if phase.logged:
         out.append("")
-        out.append("Exceptions gunicorn logged: " + "; ".join(f"`{line}`" for line in phase.logged[:5]))
+        logged = Tally(phase.logged)
+        out.append(
+            "Exceptions in gunicorn's log (chained ones included): "
+            + ", ".join(f"`{name}` ×{n}" for name, n in logged.most_common(6))
+        )
     out.append("")
     return out
 

@@ -168,7 +168,7 @@ def reconcile(run: LoadRun, ledger: Ledger, since_id: int, server: Gunicorn, log
     verdict = judge(run)
     surveys = reconcile_surveys(run.surveys, ledger.submission_keys(since_id))
     events = reconcile_events(run.batches, ledger.events(f"proof-{run.name}-"))
-    return PhaseResult(run, verdict, surveys, events, logged=server.tracebacks()[logged_before:])
+    return PhaseResult(run, verdict, surveys, events, logged=server.exceptions()[logged_before:])
 
 
 def recovery_of(run: LoadRun, window: Window) -> str:
@@ -244,13 +244,26 @@ def inject(kind: str, pg: PostgresCluster, redis: RedisServer, server: Gunicorn,
     return window
 
 
+def ticket_survey_path(port: int, token: str, run: LoadRun) -> str | None:
+    """The survey link of a ticket the load finished, as the API gives it to the queue machine."""
+    for batch in run.batches:
+        for external_id, event, _at in sorted(batch.acknowledged):
+            if event != "finished":
+                continue
+            answer = Browser(port).get(f"/api/v1/tickets/{external_id}", headers={"Authorization": f"Bearer {token}"})
+            url = (answer.json() or {}).get("survey_url") if answer.status == 200 else None
+            if url:
+                return "/" + url.split("/", 3)[3]
+    return None
+
+
 def fuzz_everything(
-    port: int, paths: dict[str, str], options: argparse.Namespace
+    port: int, paths: dict[str, str], options: argparse.Namespace, extra: list[str]
 ) -> tuple[list[Walk], list[FuzzResult]]:
-    """Walk as every demo role (and a visitor), then post generated values to each distinct form once per form."""
+    """Walk as every demo role (and a visitor, from ``extra`` too), then post generated values to each form."""
     walks, chosen = [], {}
     visitor = Browser(port, agent="suara-proof fuzz visitor")
-    start = ["/", "/masuk", *sorted(paths.values())[:2]]
+    start = ["/", "/masuk", *sorted(paths.values())[:2], *extra]
     walks.append(walk(visitor, "visitor", start, max_pages=options.max_pages))
     browsers = {"visitor": visitor}
     for login in ROLES:
@@ -266,7 +279,9 @@ def fuzz_everything(
                 continue
             chosen.setdefault(signature, (seen.role, form))
     results = []
-    for n, (_signature, (role, form)) in enumerate(sorted(chosen.items())):
+    # Revoking a poster makes the counter's QR links (and so its survey form) 404: such forms go last.
+    order = sorted(chosen.items(), key=lambda item: ("cabut" in item[0][1], item[0]))
+    for n, (_signature, (role, form)) in enumerate(order):
         result = fuzz_form(browsers[role], form, examples=options.examples, seed=options.seed + n)
         result.form += f" as {role}"
         results.append(result)
@@ -322,7 +337,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         failures += [f"load: {f}" for f in load.failures(faults=False)]
 
         log(f"[faults] {options.fault_seconds:.0f} s of load with {len(fault_schedule(options))} faults ...")
-        logged_before = len(server.tracebacks())
+        logged_before = len(server.exceptions())
         since = ledger.top_response_id()
         run = LoadRun("faults")
         driver = threading.Thread(
@@ -393,7 +408,8 @@ def main(argv: Iterable[str] | None = None) -> int:
             f"  schemathesis: {schema.operations} operations, {schema.cases} cases, {schema.server_errors} server "
             f"errors, {schema.conformance_failures} conformance failures {schema.error}"
         )
-        walks, fuzz = fuzz_everything(server.port, paths, options)
+        ticket_path = ticket_survey_path(server.port, token, load.run)
+        walks, fuzz = fuzz_everything(server.port, paths, options, [ticket_path] if ticket_path else [])
         hostile = Hostile(schema, walks, fuzz, scenarios)
         failures += [f"hostile: {f}" for f in hostile.failures()]
     except SetupError as error:

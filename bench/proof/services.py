@@ -11,6 +11,7 @@ import glob
 import http.client
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -190,6 +191,9 @@ class RedisServer:
             self.process = None
 
 
+_EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit)):? ")
+
+
 class Gunicorn:
     """``gunicorn wsgi:app`` with ``workers`` sync workers on one loopback port; its workers can be killed."""
 
@@ -263,25 +267,13 @@ class Gunicorn:
         except OSError:
             return "(no log)"
 
-    def tracebacks(self) -> list[str]:
-        """The last line of every traceback in the log (the exception), for the report."""
+    def exceptions(self) -> list[str]:
+        """The exception class of every traceback line in the log that names one (chained ones included)."""
         try:
             lines = self.log.read_text(errors="replace").splitlines()
         except OSError:
             return []
-        found, inside = [], False
-        for number, line in enumerate(lines):
-            if line.startswith("Traceback"):
-                inside = True
-            elif (
-                inside
-                and line
-                and not line.startswith((" ", "Traceback", "The above", "During handling"))
-                and (number + 1 == len(lines) or not lines[number + 1].startswith(" "))
-            ):
-                found.append(line.strip()[:200])
-                inside = False
-        return found
+        return [found.group(1) for line in lines if (found := _EXCEPTION.match(line))]
 
     def stop(self) -> None:
         if self.process is not None:
