@@ -7,8 +7,9 @@ What it runs (``python -m bench.proof [--quick]``, from the repository root)
     * **load**: a bounded mix of citizens (GET a survey, POST it), queue machines (ticket-event batches), staff
       pages and public pages; throughput, p50/p99 per kind, and every client's receipt reconciled against the
       database: 0 lost, 0 duplicated, 0 5xx;
-    * **faults**: the same load for a bounded time while PostgreSQL is restarted and then stopped (10 s; quick:
-      5 s), Redis is stopped, and gunicorn workers are killed. Clients retry with the same form or batch. While
+    * **faults**: the same load for a bounded time while PostgreSQL is restarted and then stopped for 10 s
+      (``-m immediate``, as if it crashed), Redis is stopped for 10 s, and gunicorn workers are killed (quick:
+      no restart, 5 s outages, one kill). Clients retry with the same form or batch. While
       PostgreSQL itself is down a 503 with ``Retry-After`` and a clear page or JSON body is counted apart; any
       other 5xx fails the run. Recovery after each fault is measured and nothing may be half-written;
     * **hostile input** (the real rate limits): scripted ballot stuffing and self-rating (counts of ``valid``,
