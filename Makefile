@@ -10,7 +10,7 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard feedback_app/translations/*/LC_MESSA
 
 export PUBLIC_BASE_URL
 
-.PHONY: run test test-fast lint install install-dev system-deps translations extract-messages bench db clean
+.PHONY: run test test-fast lint install install-dev system-deps translations extract-messages bench proof db clean
 
 run: install translations instance/config.py
 	$(FLASK) db upgrade
@@ -36,6 +36,11 @@ lint: install-dev
 
 bench: install-dev translations
 	$(BIN)/python -m bench.survey_load
+
+# Load, faults and hostile input against gunicorn + its own PostgreSQL and Redis (bench/proof/); not part of
+# `make test`. QUICK=1 is the short form CI runs (under 5 minutes); the full form is run by hand.
+proof: install-dev translations
+	$(BIN)/python -m bench.proof $(if $(filter 1 yes true,$(QUICK)),--quick)
 
 db: install instance/config.py
 	$(FLASK) db upgrade

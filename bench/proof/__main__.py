@@ -1,0 +1,7 @@
+"""``python -m bench.proof``: see the package's docstring."""
+
+import sys
+
+from .run import main
+
+sys.exit(main())
