@@ -6,13 +6,14 @@ editing this file: it fails (a) if it declares nothing, and (b) if its declarati
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask, url_for
 from sqlalchemy import select
 
 from feedback_app.extensions import db
-from feedback_app.models import ROLES, Counter, User
+from feedback_app.models import ROLES, Counter, EmployeeAssignment, EmployeeTarget, User
 from feedback_app.services.qr import counter_token
 from tests.helpers import PASSWORD, hidden_fields, login
 
@@ -75,11 +76,29 @@ def test_the_public_pages_are_the_expected_ones(app):
 
 
 def _world(build) -> dict[str, str]:
-    """One unit with one counter; the value each URL argument takes."""
+    """One unit with one counter, a supervisor (``team_lead``) and their team member with one SKP target; the value
+    each URL argument takes."""
     unit = build.unit(slug="kota-contoh", name="Disdukcapil Kota Contoh")
     counter = build.counter(unit, public_code="MTX1")
+    lead = build.employee(name="Atasan Matriks")
+    member = build.employee(name="Anggota Matriks")
+    db.session.add(
+        EmployeeAssignment(employee=member, unit=unit, position="Petugas", supervisor=lead, valid_from=date(2026, 1, 1))
+    )
+    db.session.flush()
+    target = EmployeeTarget(employee_id=member.id, period_id="2026-Q3", work_plan="Layanan", name="Berkas", target=10)
+    db.session.add(target)
     db.session.commit()
-    return {"code": counter.public_code, "slug": unit.slug, "fmt": "png", "token": counter_token(counter)}
+    return {
+        "code": counter.public_code,
+        "slug": unit.slug,
+        "fmt": "png",
+        "token": counter_token(counter),
+        "employee_id": str(member.id),
+        "period_id": "2026-Q3",
+        "target_id": str(target.id),
+        "team_lead": str(lead.id),
+    }
 
 
 def _url(app: Flask, endpoint: str, values: dict[str, str]) -> str:
@@ -134,6 +153,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(app, build, subtests):
 def test_each_role_reaches_exactly_the_views_declared_for_it(app, build, subtests):
     values = _world(build)
     users = {role: _user_with({role}) for role in ROLES} | {"no role": _user_with(set())}
+    users["supervisor"].employee_id = int(values["team_lead"])  # the appraisal desk: the member is in their team
     db.session.commit()
     clients = {}
 
@@ -154,7 +174,9 @@ def test_each_role_reaches_exactly_the_views_declared_for_it(app, build, subtest
                 if method != "GET":
                     clients.pop(label)  # the request may have changed the session (logging out does)
                 if allowed:
-                    assert response.status_code in (200, 302), f"{label} on {method} {url}: {response.status_code}"
+                    # A write with nothing but the CSRF token may be refused as incomplete (422): it got past access.
+                    expected = (200, 302) if method == "GET" else (200, 302, 422)
+                    assert response.status_code in expected, f"{label} on {method} {url}: {response.status_code}"
                     assert "next=" not in response.headers.get("Location", ""), f"{label} sent to log in on {url}"
                 else:
                     assert response.status_code == 403, (

@@ -33,6 +33,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..identifiers import InvalidNIP, validate_nip
 from ..models import Counter, CounterAssignment, Employee, Unit
+from .audit import record_audit
 from .errors import DomainError
 
 HEADER = ("nip", "counter", "date", "start", "end")
@@ -524,6 +525,12 @@ def apply_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
         ]
     )
     db.session.flush()
+    record_audit(
+        "roster.import",
+        entity="counter_assignment",
+        unit_id=unit_id,
+        after={"added": check.ok_count, "skipped": check.duplicate_count},
+    )
     return check
 
 

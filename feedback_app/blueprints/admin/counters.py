@@ -12,6 +12,7 @@ from ...auth import get_counter_or_404, get_unit_or_404, roles_required, units_i
 from ...extensions import db
 from ...forms import ConfirmForm, RevokePosterForm
 from ...models import Counter
+from ...services.audit import record_audit
 from ...services.qr import counter_survey_url, qr_png, qr_svg
 from . import bp
 
@@ -83,6 +84,16 @@ def revoke_poster(code: str) -> Response:
         if form.poster_version.data:
             bump = bump.where(Counter.poster_version == int(form.poster_version.data))
         revoked = db.session.execute(bump).rowcount
+        if revoked:
+            version = db.session.scalar(select(Counter.poster_version).where(Counter.id == counter.id))
+            record_audit(
+                "counter.rotate_qr",
+                entity="counter",
+                entity_id=counter.id,
+                unit_id=counter.unit_id,
+                before={"poster_version": version - 1},
+                after={"poster_version": version},
+            )
         db.session.commit()
         if revoked:
             flash(

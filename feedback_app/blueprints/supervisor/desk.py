@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 
 from scoring import PREDIKAT_MATRIX, Period, period_containing
 
@@ -115,20 +115,25 @@ PREDIKAT_CODE_MATRIX = {
 class TargetForm(FlaskForm):
     work_plan = StringField(_l("Rencana hasil kerja"))
     name = StringField(_l("Indikator kinerja individu"))
-    aspect = SelectField(_l("Aspek"), choices=[(a, ASPECT_LABELS[a]) for a in TARGET_ASPECTS], validate_choice=False)
+    aspect = SelectField(
+        _l("Aspek"), choices=[SelectChoice(a, ASPECT_LABELS[a]) for a in TARGET_ASPECTS], validate_choice=False
+    )
     target = StringField(_l("Target"))
     measure_unit = StringField(_l("Satuan"))
     realisation = StringField(_l("Realisasi"))
     lower_is_better = BooleanField(_l("Makin kecil makin baik (misalnya menit tunggu)"))
     indicator_code = SelectField(
         _l("Realisasi diisi dari perhitungan skor"),
-        choices=[("", _l("Tidak: diisi manual"))] + [(c, INDICATOR_LABELS[c]) for c in TARGET_INDICATOR_CODES],
+        choices=[SelectChoice("", _l("Tidak: diisi manual"))]
+        + [SelectChoice(c, INDICATOR_LABELS[c]) for c in TARGET_INDICATOR_CODES],
         validate_choice=False,
     )
 
 
 def _rating_field(label: object) -> RadioField:
-    return RadioField(label, choices=[(code, RATING_LABELS[code]) for code in RATING_LABELS], validate_choice=False)
+    return RadioField(
+        label, choices=[SelectChoice(code, RATING_LABELS[code]) for code in RATING_LABELS], validate_choice=False
+    )
 
 
 class AppraisalForm(FlaskForm):
