@@ -3,6 +3,8 @@ form (BerAKHLAK, suggested ratings confirmed or overridden, predikat). Superviso
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -151,6 +153,15 @@ class AppraisalForm(FlaskForm):
     hasil_reason = TextAreaField(_l("Alasan bila berbeda dari saran"))
     perilaku = _rating_field(_l("Rating perilaku kerja"))
     perilaku_reason = TextAreaField(_l("Alasan bila berbeda dari saran"))
+
+
+@bp.app_template_filter("desk_number")
+def desk_number(value: Decimal | None) -> str:
+    """A stored NUMERIC without its trailing zeros: 100.0000 → 100, 92.5000 → 92.5 (never 1E+2)."""
+    if value is None:
+        return "–"
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _default_period() -> Period:
@@ -307,7 +318,7 @@ def save_target_entry(employee_id: int, period_id: str) -> Response | tuple[str,
         return _evidence_page(assignment, period, target_form=form, error=_error_message(error), status=422)
     db.session.commit()
     flash(_("Target “%(name)s” disimpan.", name=target.name), "info")
-    return redirect(url_for("supervisor.show_evidence", employee_id=employee_id, period_id=period.id) + "#target")
+    return redirect(url_for("supervisor.show_evidence", employee_id=employee_id, period_id=period.id) + "#sasaran")
 
 
 @bp.post("/pegawai/<int:employee_id>/<period_id>/target/<int:target_id>/hapus")
@@ -325,7 +336,7 @@ def delete_target_entry(employee_id: int, period_id: str, target_id: int) -> Res
         return _evidence_page(assignment, period, error=_error_message(error), status=422)
     db.session.commit()
     flash(_("Target dihapus."), "info")
-    return redirect(url_for("supervisor.show_evidence", employee_id=employee_id, period_id=period.id) + "#target")
+    return redirect(url_for("supervisor.show_evidence", employee_id=employee_id, period_id=period.id) + "#sasaran")
 
 
 def _optional_int(text: str | None) -> int | None:
