@@ -9,8 +9,6 @@ and from fixtures in tests.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -34,6 +32,7 @@ from ..models import (
 from .audit import record_audit
 from .errors import DomainError
 from .scores import BERAKHLAK_NAMES, RATING_BY_CODE
+from .tabular import BrokenRecord, read_records
 
 #: The national SKP shape: rencana hasil kerja (work_plan), indikator kinerja individu (name), aspek, target, satuan
 #: (unit), realisasi, lower is better, and the run's indicator that fills realisasi where one measures it.
@@ -115,27 +114,31 @@ class ImportResult:
 
 
 def _rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) of a CSV text; ``;`` is accepted as the separator too (spreadsheets in Indonesia)."""
-    text = text.lstrip("\ufeff")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+    """(line number, row) of an uploaded table (``services/tabular``: CSV with ``,`` ``;`` or tab, or a workbook)."""
+    records = list(read_records(text))
+    broken = next((record for record in records if isinstance(record, BrokenRecord)), None)
+    if broken is not None:
+        raise AppraisalInputError([f"line {broken.line}: not readable as CSV ({broken.detail})"])
+    if not records:
+        raise AppraisalInputError(["the file has no data rows"])
+    header_record, *data = records
+    header = [name.lower() for name in header_record.cells]
     missing = [name for name in required if name not in header]
     unknown = [name for name in header if name not in columns]
     if missing or unknown:
         problems = []
         if missing:
-            problems.append(f"line 1: missing column(s) {', '.join(missing)}")
+            problems.append(f"line {header_record.line}: missing column(s) {', '.join(missing)}")
         if unknown:
-            problems.append(f"line 1: unknown column(s) {', '.join(unknown)}; the columns are {', '.join(columns)}")
+            problems.append(
+                f"line {header_record.line}: unknown column(s) {', '.join(unknown)}; "
+                f"the columns are {', '.join(columns)}"
+            )
         raise AppraisalInputError(problems)
-    reader.fieldnames = header
     rows = []
-    for row in reader:
-        values = {key: (value or "").strip() for key, value in row.items() if key is not None}
-        if any(values.values()):
-            rows.append((reader.line_num, values))
+    for record in data:
+        cells = list(record.cells) + [""] * (len(header) - len(record.cells))
+        rows.append((record.line, dict(zip(header, cells[: len(header)]))))
     if not rows:
         raise AppraisalInputError(["the file has no data rows"])
     return rows

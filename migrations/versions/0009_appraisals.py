@@ -1,7 +1,7 @@
 """appraisals, SKP targets in the national shape, acting supervisors (Plt/Plh)
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0012
 Create Date: 2026-12-01 19:40:00
 
 """
@@ -12,7 +12,7 @@ import feedback_app.models
 
 
 revision = '0009'
-down_revision = '0005'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
