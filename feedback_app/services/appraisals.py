@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -35,6 +35,7 @@ from scoring import (
     suggest_perilaku,
 )
 
+from ..auth import scope_unit_ids
 from ..clock import now
 from ..extensions import db
 from ..models import (
@@ -168,7 +169,8 @@ def team_assignments(user: User, day: date) -> list[EmployeeAssignment]:
     if user.has_role("supervisor") and user.employee_id is not None:
         conditions.append(EmployeeAssignment.supervisor_id == user.employee_id)
     if user.has_role("hr", "admin"):
-        conditions.append(EmployeeAssignment.unit_id == user.unit_id if user.unit_id is not None else True)
+        scope = scope_unit_ids(user)
+        conditions.append(EmployeeAssignment.unit_id.in_(sorted(scope)) if scope is not None else true())
     if not conditions:
         return []
     rows = list(db.session.scalars(query.where(or_(*conditions))).unique())
@@ -177,10 +179,14 @@ def team_assignments(user: User, day: date) -> list[EmployeeAssignment]:
 
 
 def may_read(user: User, assignment: EmployeeAssignment) -> bool:
-    """HR and admins of the employee's unit, and the employee's own supervisor, may read the evidence."""
+    """HR and admins whose scope holds the employee's unit (it and the units below it), and the employee's own
+    supervisor, may read the evidence."""
     if may_appraise(user, assignment):
         return True
-    return user.has_role("hr", "admin") and user.unit_id in (None, assignment.unit_id)
+    if not user.has_role("hr", "admin"):
+        return False
+    scope = scope_unit_ids(user)
+    return scope is None or assignment.unit_id in scope
 
 
 def may_appraise(user: User, assignment: EmployeeAssignment) -> bool:

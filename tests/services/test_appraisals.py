@@ -184,6 +184,16 @@ def test_who_may_read_and_who_may_appraise(team: Team) -> None:
     assert [a.employee.name for a in team_assignments(team.hr, last_day(Q3))] == ["Ani", "Budi", "Cici", "Sari", "Tono"]
 
 
+
+def test_hr_of_the_instansi_reads_the_units_below_it(team: Team, build) -> None:
+    instansi = build.unit(slug="pemkot", name="Pemerintah Kota Uji", kind="other")
+    team.unit.parent_id = instansi.id
+    hr = build.user("sdm-pemkot", {"hr"}, unit=instansi)
+    db.session.commit()
+    assert may_read(hr, team.assignment(team.ani)) and not may_read(hr, team.assignment(team.eka))
+    assert len(team_assignments(hr, last_day(Q3))) == 5
+
+
 # --- targets -----------------------------------------------------------------------------------------------------
 
 
