@@ -184,7 +184,6 @@ def test_who_may_read_and_who_may_appraise(team: Team) -> None:
     assert [a.employee.name for a in team_assignments(team.hr, last_day(Q3))] == ["Ani", "Budi", "Cici", "Sari", "Tono"]
 
 
-
 def test_hr_of_the_instansi_reads_the_units_below_it(team: Team, build) -> None:
     instansi = build.unit(slug="pemkot", name="Pemerintah Kota Uji", kind="other")
     team.unit.parent_id = instansi.id
