@@ -244,7 +244,7 @@ def test_targets_import_in_the_national_shape_and_leaves_one_audit_row(app, staf
     ]
     [audit] = db.session.scalars(select(AuditEvent)).all()
     assert (audit.action, audit.actor_kind, audit.after) == (
-        "target.import",
+        "appraisal.import_targets",
         "cli",
         {"created": 2, "updated": 0, "unchanged": 0},
     )

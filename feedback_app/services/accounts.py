@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ROLES, Employee, Unit, User
+from .audit import record_audit
 from .errors import AccountError
 
 MIN_PASSWORD_LENGTH = 10
@@ -48,5 +49,13 @@ def create_user(
     user.roles = set(roles)
     user.set_password(password)
     db.session.add(user)
+    db.session.flush()
+    record_audit(
+        "user.create",
+        entity="user",
+        entity_id=user.id,
+        unit_id=unit.id if unit else None,
+        after={"login": login, "roles": set(roles), "employee_id": employee.id if employee else None},
+    )
     db.session.flush()
     return user

@@ -50,7 +50,13 @@ def create_api_token(unit: Unit, name: str) -> tuple[ApiToken, str]:
     )
     db.session.add(row)
     db.session.flush()
-    record_audit("api_token.create", entity="api_token", entity_id=row.id, unit_id=unit.id, after={"name": name})
+    record_audit(
+        "api_token.create",
+        entity="api_token",
+        entity_id=row.id,
+        unit_id=unit.id,
+        after={"name": name, "prefix": row.prefix},
+    )
     return row, token
 
 
@@ -87,7 +93,14 @@ def revoke_api_token(row: ApiToken) -> bool:
         return False
     row.revoked_at = now()
     db.session.flush()
-    record_audit("api_token.revoke", entity="api_token", entity_id=row.id, unit_id=row.unit_id, after={"revoked": True})
+    record_audit(
+        "api_token.revoke",
+        entity="api_token",
+        entity_id=row.id,
+        unit_id=row.unit_id,
+        before={"revoked_at": None},
+        after={"revoked_at": row.revoked_at},
+    )
     return True
 
 

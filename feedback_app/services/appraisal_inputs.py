@@ -112,6 +112,9 @@ class ImportResult:
     updated: int
     unchanged: int
 
+    def counts(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
 
 def _rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) of an uploaded table (``services/tabular``: CSV with ``,`` ``;`` or tab, or a workbook)."""
@@ -261,12 +264,9 @@ def import_targets(text: str) -> ImportResult:
                 setattr(row, key, value)
             updated += 1
     db.session.flush()
-    record_audit(
-        "target.import",
-        entity="employee_target",
-        after={"created": created, "updated": updated, "unchanged": unchanged},
-    )
-    return ImportResult(created, updated, unchanged)
+    result = ImportResult(created, updated, unchanged)
+    record_audit("appraisal.import_targets", entity="employee_target", after=result.counts())
+    return result
 
 
 def _rating(text: str) -> str:
@@ -354,12 +354,9 @@ def import_ratings(text: str) -> ImportResult:
                 setattr(rating, key, value)
             updated += 1
     db.session.flush()
-    record_audit(
-        "behaviour_rating.import",
-        entity="behaviour_rating",
-        after={"created": created, "updated": updated, "unchanged": unchanged},
-    )
-    return ImportResult(created, updated, unchanged)
+    result = ImportResult(created, updated, unchanged)
+    record_audit("appraisal.import_ratings", entity="behaviour_rating", after=result.counts())
+    return result
 
 
 def add_holiday(day: date, name: str) -> bool:
@@ -371,9 +368,13 @@ def add_holiday(day: date, name: str) -> bool:
     if holiday is None:
         db.session.add(Holiday(day=day, name=name))
         db.session.flush()
+        record_audit("holiday.add", entity="holiday", entity_id=day.isoformat(), after={"name": name})
         return True
-    holiday.name = name
-    db.session.flush()
+    if holiday.name != name:
+        before = {"name": holiday.name}
+        holiday.name = name
+        db.session.flush()
+        record_audit("holiday.rename", entity="holiday", entity_id=day.isoformat(), before=before, after={"name": name})
     return False
 
 
@@ -395,6 +396,12 @@ def seed_national_holidays(year: int, include_cuti_bersama: bool = False) -> int
     added = [Holiday(day=day, name=name) for day, name in days if day not in known_days]
     db.session.add_all(added)
     db.session.flush()
+    if added:
+        record_audit(
+            "holiday.seed_national",
+            entity="holiday",
+            after={"year": year, "added": len(added), "cuti_bersama": include_cuti_bersama},
+        )
     return len(added)
 
 

@@ -453,9 +453,9 @@ def apply_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
     db.session.flush()
     record_audit(
         "roster.import",
-        entity="counter_assignment",
+        entity="roster",
         unit_id=unit_id,
-        after={"added": check.ok_count, "skipped": check.duplicate_count},
+        after={"added": check.ok_count, "skipped_duplicates": check.duplicate_count},
     )
     return check
 
