@@ -121,9 +121,10 @@ def _csrf_token(client) -> str:
 
 
 def _request(client, method: str, url: str):
+    # buffered: a streamed body (the audit CSV) is read inside the request's own context, as a server would.
     if method == "GET":
-        return client.get(url)
-    return client.open(url, method=method, data={"csrf_token": _csrf_token(client)})
+        return client.get(url, buffered=True)
+    return client.open(url, method=method, data={"csrf_token": _csrf_token(client)}, buffered=True)
 
 
 def _user_with(roles: set[str]) -> User:
