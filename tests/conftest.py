@@ -49,11 +49,12 @@ TEST_CONFIG = {
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``postgresql_only`` run on the PostgreSQL backend only (deselected on SQLite)."""
+    """Tests marked ``postgresql_only`` run on the PostgreSQL backend only: deselected on SQLite and without one."""
     keep, drop = [], []
     for item in items:
-        on_sqlite = getattr(item, "callspec", None) is not None and item.callspec.params.get("database_url") == "sqlite"
-        (drop if on_sqlite and item.get_closest_marker("postgresql_only") else keep).append(item)
+        callspec = getattr(item, "callspec", None)
+        on_postgresql = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        (drop if item.get_closest_marker("postgresql_only") and not on_postgresql else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -104,6 +105,8 @@ class IsolatedClient(FlaskClient):
     """Runs each request outside the test's own app context, as in production: fresh ``g``, own DB session."""
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        # Buffered: a streamed body (CSV exports) is read inside the request's own context, as a server would.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

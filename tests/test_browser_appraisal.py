@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import Appraisal, AuditEvent
-from feedback_app.services.scores import compute_score_run
+from feedback_app.services.score_runs import compute_score_run
 from scoring import PREDIKAT_MATRIX, Rating
 from tests.axe import assert_accessible
 from tests.browser_fixtures import browser, live_server, phone, tablet  # noqa: F401  (fixtures)

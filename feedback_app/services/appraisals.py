@@ -56,10 +56,10 @@ from ..models import (
     User,
 )
 from . import teams
-from .appraisal_inputs import _decimal
+from .appraisal_inputs import BERAKHLAK_NAMES, RATING_BY_CODE, _decimal
 from .audit import record_audit
 from .errors import DomainError
-from .scores import BERAKHLAK_NAMES, RATING_BY_CODE, current_run, unit_parameters
+from .score_runs import current_run, unit_parameters
 
 #: Stored predikat codes ↔ scoring's predikat.
 PREDIKAT_BY_CODE: Mapping[str, Predikat] = dict(zip(PREDIKAT_CODES, Predikat, strict=True))
@@ -98,7 +98,7 @@ class AppraisalError(DomainError):
 
 def _current_run(unit: Unit, period_id: str) -> ScoreRun | None:
     """The unit's newest run of the period that nothing has superseded (it may be provisional)."""
-    return current_run(unit, period_id)
+    return current_run(unit, period_id)  # services/score_runs/reading.py
 
 
 def _run_rows(run_ids: Iterable[int], employee_ids: Iterable[int] | None, codes: Iterable[str]) -> list[ScoreIndicator]:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import Appraisal, AuditEvent, BehaviourRating, EmployeeTarget
-from feedback_app.services.scores import compute_score_run
+from feedback_app.services.score_runs import compute_score_run
 from tests.helpers import counting_queries, hidden_fields, login
 from tests.services.test_appraisals import Q3, SEVEN, Team
 

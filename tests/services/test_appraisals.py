@@ -34,7 +34,7 @@ from feedback_app.services.appraisals import (
     team_assignments,
     unit_distribution,
 )
-from feedback_app.services.scores import compute_score_run, set_unit_parameters
+from feedback_app.services.score_runs import compute_score_run, set_unit_parameters
 from feedback_app.services.teams import team_of
 from scoring import PREDIKAT_MATRIX, Predikat, Rating, parse_period
 from tests.helpers import counting_queries
