@@ -48,6 +48,7 @@ FLAG_REASONS = ("burst", "fingerprint_many_counters", "self_rating", "short_visi
 CHANNELS = ("counter_qr", "ticket_qr")
 TICKET_EVENTS = ("issued", "called", "started", "finished", "returned", "no_show")
 TICKET_OUTCOMES = ("waiting", "called", "serving", "finished", "no_show")
+ACTING_KINDS = ("plt", "plh")
 SEXES = ("L", "P")
 AGE_BANDS = ("<=19", "20-29", "30-39", "40-49", "50-59", ">=60")
 EDUCATIONS = ("SD", "SMP", "SMA", "D1-D4", "S1", "S2+")
@@ -188,12 +189,18 @@ class Employee(db.Model):
 
 
 class EmployeeAssignment(db.Model):
-    """Where an employee works and who appraises them, for [valid_from, valid_until) in local dates."""
+    """Where an employee works and who appraises them, for [valid_from, valid_until) in local dates.
+
+    An acting supervisor (Plt: pelaksana tugas, Plh: pelaksana harian) is named in ``supervisor_id`` like a
+    definitive one, on assignments that run for as long as the acting appointment; ``supervisor_acting`` says so.
+    """
 
     __tablename__ = "employee_assignments"
     __table_args__ = (
         CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="valid_range"),
         CheckConstraint("supervisor_id IS NULL OR supervisor_id <> employee_id", name="not_own_supervisor"),
+        CheckConstraint(f"supervisor_acting IS NULL OR {_in('supervisor_acting', ACTING_KINDS)}", name="acting"),
+        CheckConstraint("supervisor_acting IS NULL OR supervisor_id IS NOT NULL", name="acting_needs_supervisor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -201,7 +208,9 @@ class EmployeeAssignment(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     position: Mapped[str] = mapped_column(String(120))
     # The pejabat penilai kinerja for this stretch of time.
-    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    # "plt" or "plh" when the supervisor named here is only acting in the post; NULL for the definitive holder.
+    supervisor_acting: Mapped[str | None] = mapped_column(String(3))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
 
@@ -474,23 +483,48 @@ class Holiday(db.Model):
     name: Mapped[str] = mapped_column(String(120))
 
 
+#: The aspects of an SKP target in the national form (PermenPANRB 6/2022): quantity, quality, time, cost.
+TARGET_ASPECTS = ("kuantitas", "kualitas", "waktu", "biaya")
+#: Codes of a score run's employee indicators that can fill a target's realisation (see services/appraisals.py).
+TARGET_INDICATOR_CODES = (
+    "tickets_finished",
+    "on_time_rate",
+    "tickets_per_working_day",
+    "ikp",
+    "wait_median_minutes",
+    "service_median_minutes",
+    "error_rate",
+)
+
+
 class EmployeeTarget(db.Model):
-    """One SKP target of an employee for a period, and its realisation (spec §3 capaian)."""
+    """One SKP target of an employee for a period in the national shape, and its realisation (spec §3 capaian).
+
+    ``work_plan`` is the rencana hasil kerja, ``name`` the indikator kinerja individu under it. Where a score
+    run measures the indicator (``indicator_code``), the appraisal desk fills the realisation from the run.
+    """
 
     __tablename__ = "employee_targets"
     __table_args__ = (
         UniqueConstraint("employee_id", "period_id", "name"),
         CheckConstraint("target <> 0", name="target_not_zero"),
+        CheckConstraint(_in("aspect", TARGET_ASPECTS), name="aspect"),
+        CheckConstraint(
+            f"indicator_code IS NULL OR {_in('indicator_code', TARGET_INDICATOR_CODES)}", name="indicator_code"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
     period_id: Mapped[str] = mapped_column(String(10))  # "2026-Q3", "2026"
-    name: Mapped[str] = mapped_column(String(200))
+    work_plan: Mapped[str | None] = mapped_column(String(300))  # rencana hasil kerja
+    name: Mapped[str] = mapped_column(String(200))  # indikator kinerja individu
+    aspect: Mapped[str] = mapped_column(String(10), default="kuantitas", server_default="kuantitas")
     target: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     realisation: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
     lower_is_better: Mapped[bool] = mapped_column(Boolean, default=False)
-    measure_unit: Mapped[str | None] = mapped_column(String(40))  # "berkas", "menit", "%"
+    measure_unit: Mapped[str | None] = mapped_column(String(40))  # satuan: "berkas", "menit", "%"
+    indicator_code: Mapped[str | None] = mapped_column(String(40))
 
 
 class Complaint(db.Model):
@@ -535,6 +569,69 @@ class BehaviourRating(db.Model):
     override_reason: Mapped[str | None] = mapped_column(Text)
     feedback: Mapped[str | None] = mapped_column(Text)  # umpan balik berkelanjutan
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+# --- Appraisals (spec §3): the supervisor's decision, with the evidence it was based on ---------------------------
+
+APPRAISAL_STATUSES = ("draft", "confirmed")
+#: Stored predikat codes → scoring's Predikat names.
+PREDIKAT_CODES = ("sangat_baik", "baik", "butuh_perbaikan", "kurang", "sangat_kurang")
+
+
+class Appraisal(db.Model):
+    """One employee's appraisal for one period by their pejabat penilai kinerja (spec §3, §7).
+
+    Suggested ratings are kept beside the confirmed ones; a confirmed rating that differs from its suggestion
+    carries the supervisor's reason. ``version`` rises with every save, so a form read before someone else saved
+    is refused instead of overwriting their work.
+    """
+
+    __tablename__ = "appraisals"
+    __table_args__ = (
+        UniqueConstraint("employee_id", "period_id"),
+        CheckConstraint(_in("status", APPRAISAL_STATUSES), name="status"),
+        *(
+            CheckConstraint(f"{column} IS NULL OR {_in(column, RATINGS)}", name=column)
+            for column in ("suggested_hasil", "confirmed_hasil", "suggested_perilaku", "confirmed_perilaku")
+        ),
+        CheckConstraint(f"predikat IS NULL OR {_in('predikat', PREDIKAT_CODES)}", name="predikat"),
+        CheckConstraint(
+            "status = 'draft' OR (confirmed_hasil IS NOT NULL AND confirmed_perilaku IS NOT NULL "
+            "AND predikat IS NOT NULL AND confirmed_at IS NOT NULL)",
+            name="confirmed_is_complete",
+        ),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_appraisals_unit_period", "unit_id", "period_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))  # the employee's unit at the period's end
+    period_id: Mapped[str] = mapped_column(String(10))
+    appraiser_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))  # who saved it last
+    # The score run whose evidence the supervisor saw; a newer run of the period makes the page warn.
+    score_run_id: Mapped[int | None] = mapped_column(ForeignKey("score_runs.id"))
+    suggested_hasil: Mapped[str | None] = mapped_column(String(8))
+    confirmed_hasil: Mapped[str | None] = mapped_column(String(8))
+    hasil_reason: Mapped[str | None] = mapped_column(Text)  # required when confirmed differs from suggested
+    average_capaian: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    suggested_perilaku: Mapped[str | None] = mapped_column(String(8))
+    confirmed_perilaku: Mapped[str | None] = mapped_column(String(8))
+    perilaku_reason: Mapped[str | None] = mapped_column(Text)
+    predikat: Mapped[str | None] = mapped_column(String(16))  # the matrix of the two confirmed ratings
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
+    appraiser: Mapped[Employee] = relationship(foreign_keys=[appraiser_id])
+    score_run: Mapped[ScoreRun | None] = relationship()
+
+    # Every save sets version + 1 itself; the UPDATE also requires the old version, so two saves racing on the
+    # same version cannot both land (the second raises StaleDataError).
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 # --- Score runs (spec §6): every computed indicator, kept with its explanation for audit ---------------------------

@@ -24,6 +24,7 @@ from feedback_app.clock import clock as app_clock
 from feedback_app.config import normalise_database_url
 from feedback_app.extensions import db
 from feedback_app.models import Counter, CounterAssignment, Employee, EmployeeAssignment, ServiceType, Unit, User
+from tests.audit_probe import AuditProbe
 from tests.helpers import IN_CI, PASSWORD
 
 settings.register_profile("ci", deadline=None, print_blob=True)
@@ -129,9 +130,12 @@ def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
     got_request_exception.connect(record_exception, application)
     context = application.app_context()
     context.push()
+    audit = AuditProbe(application)  # spec §7: each successful write by admin, supervisor or HR is audited once
+    audit.install()
     try:
         yield application
     finally:
+        audit.remove()
         db.session.rollback()
         _empty_tables()
         db.session.remove()
@@ -140,6 +144,7 @@ def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
         got_request_exception.disconnect(record_exception, application)
         app_clock.reset()
     assert not server_errors, f"requests ended in server errors: {server_errors}"
+    assert not audit.problems, "writes without exactly one audit row:\n" + "\n".join(audit.problems)
 
 
 @pytest.fixture

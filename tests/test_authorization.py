@@ -6,13 +6,14 @@ editing this file: it fails (a) if it declares nothing, and (b) if its declarati
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask, url_for
 from sqlalchemy import select
 
 from feedback_app.extensions import db
-from feedback_app.models import ROLES, Counter, User
+from feedback_app.models import ROLES, Counter, EmployeeAssignment, EmployeeTarget, User
 from feedback_app.services.qr import counter_token
 from tests.helpers import PASSWORD, hidden_fields, login
 
@@ -75,11 +76,29 @@ def test_the_public_pages_are_the_expected_ones(app):
 
 
 def _world(build) -> dict[str, str]:
-    """One unit with one counter; the value each URL argument takes."""
+    """One unit with one counter, a supervisor (``team_lead``) and their team member with one SKP target; the value
+    each URL argument takes."""
     unit = build.unit(slug="kota-contoh", name="Disdukcapil Kota Contoh")
     counter = build.counter(unit, public_code="MTX1")
+    lead = build.employee(name="Atasan Matriks")
+    member = build.employee(name="Anggota Matriks")
+    db.session.add(
+        EmployeeAssignment(employee=member, unit=unit, position="Petugas", supervisor=lead, valid_from=date(2026, 1, 1))
+    )
+    db.session.flush()
+    target = EmployeeTarget(employee_id=member.id, period_id="2026-Q3", work_plan="Layanan", name="Berkas", target=10)
+    db.session.add(target)
     db.session.commit()
-    return {"code": counter.public_code, "slug": unit.slug, "fmt": "png", "token": counter_token(counter)}
+    return {
+        "code": counter.public_code,
+        "slug": unit.slug,
+        "fmt": "png",
+        "token": counter_token(counter),
+        "employee_id": str(member.id),
+        "period_id": "2026-Q3",
+        "target_id": str(target.id),
+        "team_lead": str(lead.id),
+    }
 
 
 def _url(app: Flask, endpoint: str, values: dict[str, str]) -> str:
@@ -102,9 +121,10 @@ def _csrf_token(client) -> str:
 
 
 def _request(client, method: str, url: str):
+    # buffered: a streamed body (the audit CSV) is read inside the request's own context, as a server would.
     if method == "GET":
-        return client.get(url)
-    return client.open(url, method=method, data={"csrf_token": _csrf_token(client)})
+        return client.get(url, buffered=True)
+    return client.open(url, method=method, data={"csrf_token": _csrf_token(client)}, buffered=True)
 
 
 def _user_with(roles: set[str]) -> User:
@@ -134,6 +154,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(app, build, subtests):
 def test_each_role_reaches_exactly_the_views_declared_for_it(app, build, subtests):
     values = _world(build)
     users = {role: _user_with({role}) for role in ROLES} | {"no role": _user_with(set())}
+    users["supervisor"].employee_id = int(values["team_lead"])  # the appraisal desk: the member is in their team
     db.session.commit()
     clients = {}
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import BehaviourRating, EmployeeAssignment, EmployeeTarget, Holiday, Unit
@@ -224,6 +224,34 @@ def test_a_score_run_uses_the_imported_targets_and_ratings(app, staff, tmp_path,
     assert rows[ani, "perilaku"].explanation["result"] == "Sesuai Ekspektasi"
     assert rows[ani, "predikat"].explanation["result"] == "Butuh Perbaikan"
     assert rows[staff[NIP_BUDI].id, "predikat"].status == "not_available"
+
+
+def test_targets_import_in_the_national_shape_and_leaves_one_audit_row(app, staff, tmp_path) -> None:
+    from feedback_app.models import AuditEvent
+
+    text = (
+        "nip,period,work_plan,name,aspect,target,unit,realisation,lower_is_better,indicator_code\n"
+        f"{NIP_ANI},2026-Q3,Terlayaninya dokumen,Tepat waktu,waktu,90,%,,0,on_time_rate\n"
+        f"{NIP_ANI},2026-Q3,Terlayaninya dokumen,Berkas selesai,kuantitas,300,berkas,310,0,\n"
+    )
+    result = app.test_cli_runner().invoke(args=["appraisal", "import-targets", write(tmp_path, text)])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    rows = db.session.scalars(select(EmployeeTarget).order_by(EmployeeTarget.name)).all()
+    assert [(t.work_plan, t.name, t.aspect, t.indicator_code) for t in rows] == [
+        ("Terlayaninya dokumen", "Berkas selesai", "kuantitas", None),
+        ("Terlayaninya dokumen", "Tepat waktu", "waktu", "on_time_rate"),
+    ]
+    [audit] = db.session.scalars(select(AuditEvent)).all()
+    assert (audit.action, audit.actor_kind, audit.after) == (
+        "appraisal.import_targets",
+        "cli",
+        {"created": 2, "updated": 0, "unchanged": 0},
+    )
+    bad = text.replace(",waktu,", ",kecepatan,").replace(",on_time_rate", ",gaji")
+    refused = app.test_cli_runner().invoke(args=["appraisal", "import-targets", write(tmp_path, bad)])
+    assert refused.exit_code != 0 and "aspect must be one of" in refused.output
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
 
 
 def test_targets_come_from_a_workbook_too(app, staff, tmp_path) -> None:

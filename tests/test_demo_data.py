@@ -75,6 +75,19 @@ def test_demo_data_is_complete_realistic_and_idempotent(app, clock):
     ).all()
     assert max(m for _, m in means) - min(m for _, m in means) > 0.5
 
+    # The appraisal desk has content: targets, BerAKHLAK ratings, a confirmed and a draft appraisal per unit, for the
+    # last ended quarter, each pinned to a run of it, the confirmed one's predikat the matrix's (Sesuai × Di Atas).
+    from feedback_app.models import Appraisal, BehaviourRating, EmployeeTarget
+
+    appraisals = db.session.scalars(select(Appraisal).order_by(Appraisal.id)).all()
+    assert [(a.period_id, a.status, a.predikat) for a in appraisals] == [
+        ("2026-Q3", "confirmed", "baik"),
+        ("2026-Q3", "draft", "baik"),  # a draft shows the matrix's predikat too; only confirmed ones count
+    ] * 2
+    assert all(a.score_run_id is not None for a in appraisals)
+    assert db.session.scalar(select(func.count()).select_from(BehaviourRating)) == 4
+    assert db.session.scalar(select(func.count()).select_from(EmployeeTarget)) == 2 * 4 * 4
+
     counts = (
         db.session.scalar(select(func.count(SurveyResponse.id))),
         db.session.scalar(select(func.count(Ticket.id))),

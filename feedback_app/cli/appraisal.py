@@ -42,8 +42,10 @@ def appraisal() -> None:
 
 
 _TARGETS_HELP = (
-    f"Import SKP targets from a CSV or .xlsx FILE (- for standard input). Columns: {','.join(TARGET_COLUMNS)}; "
-    "realisation may be empty, lower_is_better is 1/0 or ya/tidak, unit is the measure (berkas, menit, %). "
+    f"Import SKP targets from a CSV or .xlsx FILE (- for standard input). Columns: {','.join(TARGET_COLUMNS)} "
+    "(nip, period, name and target required); work_plan is the rencana hasil kerja and name its indikator, aspect "
+    "is kuantitas/kualitas/waktu/biaya, realisation may be empty, lower_is_better is 1/0 or ya/tidak, unit is the "
+    "measure (berkas, menit, %), indicator_code the score run's indicator that fills realisation on the desk. "
     "All lines are checked first; any problem imports nothing. Re-importing updates the same target."
 )
 _RATINGS_HELP = (

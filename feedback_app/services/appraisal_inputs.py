@@ -20,7 +20,16 @@ from scoring import AppraisalTarget, BehaviourRatings, Rating, ScoringError, par
 from scoring.appraisal import BERAKHLAK
 
 from ..extensions import db
-from ..models import BERAKHLAK_VALUES, RATINGS, BehaviourRating, Employee, EmployeeTarget, Holiday
+from ..models import (
+    BERAKHLAK_VALUES,
+    RATINGS,
+    TARGET_ASPECTS,
+    TARGET_INDICATOR_CODES,
+    BehaviourRating,
+    Employee,
+    EmployeeTarget,
+    Holiday,
+)
 from .audit import record_audit
 from .errors import DomainError
 from .tabular import BrokenRecord, Record, read_records
@@ -34,7 +43,20 @@ RATING_BY_CODE: Mapping[str, Rating] = {
 #: Stored BerAKHLAK columns → the names scoring uses (the same order, spec §3).
 BERAKHLAK_NAMES: Mapping[str, str] = dict(zip(BERAKHLAK_VALUES, BERAKHLAK, strict=True))
 
-TARGET_COLUMNS = ("nip", "period", "name", "target", "realisation", "lower_is_better", "unit")
+#: The national SKP shape: rencana hasil kerja (work_plan), indikator kinerja individu (name), aspek, target, satuan
+#: (unit), realisasi, lower is better, and the run's indicator that fills realisasi where one measures it.
+TARGET_COLUMNS = (
+    "nip",
+    "period",
+    "work_plan",
+    "name",
+    "aspect",
+    "target",
+    "unit",
+    "realisation",
+    "lower_is_better",
+    "indicator_code",
+)
 TARGET_REQUIRED = ("nip", "period", "name", "target")
 RATING_COLUMNS = ("nip", "period", "supervisor_nip", *BERAKHLAK_VALUES, "overall", "override_reason", "feedback")
 RATING_REQUIRED = ("nip", "period", *BERAKHLAK_VALUES)
@@ -168,15 +190,17 @@ def _decimal(text: str, what: str) -> Decimal:
 
 
 def import_targets(text: str) -> ImportResult:
-    """Store SKP targets from CSV ``nip,period,name,target,realisation,lower_is_better,unit`` (spec §3).
+    """Store SKP targets from CSV in the national shape, the columns of :data:`TARGET_COLUMNS` (spec §3).
 
-    ``realisation`` may be empty (not reported yet); ``lower_is_better`` is 1/0, ya/tidak or yes/no (default no);
-    ``unit`` is the measure (berkas, menit, %). The caller commits.
+    Required: ``nip,period,name,target``. ``realisation`` may be empty (not reported yet); ``lower_is_better`` is
+    1/0, ya/tidak or yes/no (default no); ``unit`` is the measure (berkas, menit, %); ``aspect`` is kuantitas
+    (default), kualitas, waktu or biaya; ``indicator_code`` names the run's indicator that fills the realisation on
+    the appraisal desk. One audit row with the counts. The caller commits.
     """
     rows = _rows(text, TARGET_COLUMNS, TARGET_REQUIRED)
     employees = _employees({_nip(row["nip"]) for _, row in rows})
     problems: list[str] = []
-    parsed: dict[tuple[int, str, str], tuple[int, AppraisalTarget, str | None]] = {}
+    parsed: dict[tuple[int, str, str], tuple[int, AppraisalTarget, dict[str, str | None]]] = {}
     for line, row in rows:
         employee = employees.get(_nip(row["nip"]))
         if employee is None:
@@ -185,7 +209,21 @@ def import_targets(text: str) -> ImportResult:
         name = row["name"]
         measure = row.get("unit") or None
         flag = row.get("lower_is_better", "").lower()
+        shape = {
+            "work_plan": row.get("work_plan") or None,
+            "aspect": (row.get("aspect") or "kuantitas").lower(),
+            "indicator_code": row.get("indicator_code") or None,
+        }
         try:
+            if shape["work_plan"] is not None and len(shape["work_plan"]) > 300:
+                raise ValueError("work_plan must be at most 300 characters")
+            if shape["aspect"] not in TARGET_ASPECTS:
+                raise ValueError(f"aspect must be one of {', '.join(TARGET_ASPECTS)}; got {row['aspect']!r}")
+            if shape["indicator_code"] is not None and shape["indicator_code"] not in TARGET_INDICATOR_CODES:
+                raise ValueError(
+                    f"indicator_code must be empty or one of {', '.join(TARGET_INDICATOR_CODES)}; "
+                    f"got {row['indicator_code']!r}"
+                )
             if not name or len(name) > 200:
                 raise ValueError("name must be 1 to 200 characters")
             if measure is not None and len(measure) > 40:
@@ -204,7 +242,7 @@ def import_targets(text: str) -> ImportResult:
         if key in parsed:
             problems.append(f"line {line}: repeats the target {name!r} of NIP {employee.nip} for {period_id}")
             continue
-        parsed[key] = (line, checked, measure)
+        parsed[key] = (line, checked, {"measure_unit": measure, **shape})
     if problems:
         raise AppraisalInputError(problems)
 
@@ -218,12 +256,12 @@ def import_targets(text: str) -> ImportResult:
         )
     }
     created = updated = unchanged = 0
-    for (employee_id, period_id, name), (_, checked, measure) in parsed.items():
+    for (employee_id, period_id, name), (_, checked, shape) in parsed.items():
         columns = {
             "target": checked.target,
             "realisation": checked.realisation,
             "lower_is_better": checked.lower_is_better,
-            "measure_unit": measure,
+            **shape,
         }
         stored = existing.get((employee_id, period_id, name))
         if stored is None:

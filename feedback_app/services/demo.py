@@ -16,6 +16,7 @@ from scoring import last_n, period_containing
 from ..clock import now
 from ..extensions import db
 from ..models import (
+    BERAKHLAK_VALUES,
     Counter,
     CounterAssignment,
     Employee,
@@ -225,6 +226,73 @@ def load_demo_data(seed: int = 20261126) -> list[str]:
         )
     create_user("admin", DEMO_PASSWORD, {"admin"})
     create_user("sdm", DEMO_PASSWORD, {"hr"})
+    summary += load_demo_appraisals()
+    return summary
+
+
+#: SKP targets of the demo's front-line staff: (rencana hasil kerja, indikator, aspect, target, satuan,
+#: lower is better, indicator code that fills the realisation from the score run or None for a typed realisation).
+_SERVED = "Terlayaninya permohonan dokumen warga"
+DEMO_TARGETS = (
+    (_SERVED, "Permohonan selesai dilayani", "kuantitas", 250, "tiket", False, "tickets_finished"),
+    (_SERVED, "Layanan selesai dalam standar loket", "waktu", 85, "%", False, "on_time_rate"),
+    ("Meningkatnya kepuasan warga", "Indeks kepuasan pelaksana (IKP)", "kualitas", 80, "indeks", False, "ikp"),
+    ("Tertibnya administrasi loket", "Berkas dikembalikan untuk perbaikan", "kualitas", 5, "%", True, None),
+)
+
+
+def load_demo_appraisals() -> list[str]:
+    """Targets, BerAKHLAK ratings and appraisals for the last ended quarter of each demo unit: the first regular
+    employee's appraisal confirmed (with an override and its reason), the second's a draft (spec §3).
+
+    Uses the unit's current run of that quarter, computing one when there is none. Written through the appraisal
+    desk's own services, so every row is audited like a supervisor's. The caller commits.
+    """
+    from scoring import period_containing
+
+    from .appraisals import AppraisalInput, TargetInput, assignment_on, last_day, save_appraisal, save_target
+    from .score_runs import compute_score_run, current_run
+
+    summary = []
+    rng = random.Random(20261201)
+    for plan in UNITS:
+        unit = db.session.scalar(select(Unit).where(Unit.slug == plan.slug))
+        if unit is None:
+            continue
+        today = now().astimezone(unit.zone).date()
+        period = period_containing("quarter", today).previous()
+        run = current_run(unit, period.id) or compute_score_run(unit, period, "demo-data")
+        members = db.session.scalars(
+            select(EmployeeAssignment)
+            .where(EmployeeAssignment.unit_id == unit.id, EmployeeAssignment.supervisor_id.is_not(None))
+            .order_by(EmployeeAssignment.id)
+        ).all()
+        for member in members[:4]:
+            assignment = assignment_on(member.employee_id, last_day(period))
+            for work_plan, name, aspect, target, measure, lower, code in DEMO_TARGETS:
+                realisation = "" if code else str(rng.choice((3, 4, 6, 8)))
+                given = TargetInput(work_plan, name, aspect, str(target), measure, realisation, lower, code or "")
+                save_target(assignment, period, given)
+        values = ("sesuai", "di_atas", "sesuai", "sesuai", "di_atas", "sesuai", "sesuai")
+        for member, confirm in zip(members[:2], (True, False), strict=True):
+            assignment = assignment_on(member.employee_id, last_day(period))
+            save_appraisal(
+                assignment,
+                period,
+                member.supervisor,
+                AppraisalInput(
+                    version=None,
+                    run_id=run.id,
+                    berakhlak=dict(zip(BERAKHLAK_VALUES, values, strict=True)),
+                    feedback="Ramah dan teliti; pertahankan. Kurangi berkas yang kembali karena kurang lengkap.",
+                    hasil="sesuai",
+                    hasil_reason="Capaian dihitung dari target; disetujui setelah membaca bukti antrean dan warga.",
+                    perilaku="di_atas" if confirm else "sesuai",
+                    perilaku_reason="Membimbing dua pegawai baru di loket selama triwulan ini." if confirm else "",
+                    confirm=confirm,
+                ),
+            )
+        summary.append(f"{unit.name}: targets for 4 staff, appraisals for {period.id} (1 confirmed, 1 draft)")
     return summary
 
 
