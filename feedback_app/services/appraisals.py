@@ -175,7 +175,12 @@ def team_assignments(user: User, day: date) -> list[EmployeeAssignment]:
         return []
     rows = list(db.session.scalars(query.where(or_(*conditions))).unique())
     seen: set[int] = set()
-    return [row for row in rows if not (row.employee_id in seen or seen.add(row.employee_id))]
+    unique = []
+    for row in rows:  # the latest-starting assignment of each employee comes first
+        if row.employee_id not in seen:
+            seen.add(row.employee_id)
+            unique.append(row)
+    return unique
 
 
 def may_read(user: User, assignment: EmployeeAssignment) -> bool:
@@ -292,9 +297,9 @@ def read_desk(user: User, period: Period) -> Desk:
         }
     members = []
     for assignment in assignments:
-        run = runs.get(assignment.unit_id)
-        mine = figures.get((run.id, assignment.employee_id), {}) if run else {}
-        members.append(TeamMember(assignment, run, mine, appraisals.get(assignment.employee_id)))
+        member_run = runs.get(assignment.unit_id)
+        mine = figures.get((member_run.id, assignment.employee_id), {}) if member_run else {}
+        members.append(TeamMember(assignment, member_run, mine, appraisals.get(assignment.employee_id)))
     distributions = [unit_distribution(unit, period, runs.get(unit.id)) for unit in units.values()]
     return Desk(period, members, sorted(distributions, key=lambda d: d.unit.name))
 
@@ -307,7 +312,8 @@ def unit_distribution(unit: Unit, period: Period, run: ScoreRun | None = None) -
         .where(Appraisal.unit_id == unit.id, Appraisal.period_id == period.id, Appraisal.status == "confirmed")
         .group_by(Appraisal.predikat)
     ):
-        counts[code] = number
+        if code is not None:
+            counts[code] = number
     organisation = _run_parameters(run, unit).organisational_predikat
     check = None
     if organisation and sum(counts.values()):
@@ -702,8 +708,8 @@ def save_appraisal(
         if rating is None:
             db.session.add(BehaviourRating(employee_id=employee_id, period_id=period.id, **rating_values))
         else:
-            for key, value in rating_values.items():
-                setattr(rating, key, value)
+            for key, rating_value in rating_values.items():
+                setattr(rating, key, rating_value)
 
     at = now()
     new = {
@@ -738,8 +744,8 @@ def save_appraisal(
             key: _plain(getattr(appraisal, key)) for key in APPRAISAL_FIELDS if getattr(appraisal, key) != new[key]
         }
         after = {key: _plain(new[key]) for key in before}
-        for key, value in new.items():
-            setattr(appraisal, key, value)
+        for key, new_value in new.items():
+            setattr(appraisal, key, new_value)
         appraisal.appraiser_id = appraiser.id
         appraisal.updated_at = at
         appraisal.version = appraisal.version + 1

@@ -269,6 +269,7 @@ def load_demo_appraisals() -> list[str]:
         ).all()
         for member in members[:4]:
             assignment = assignment_on(member.employee_id, last_day(period))
+            assert assignment is not None  # the team was read from these very assignments
             for work_plan, name, aspect, target, measure, lower, code in DEMO_TARGETS:
                 realisation = "" if code else str(rng.choice((3, 4, 6, 8)))
                 given = TargetInput(work_plan, name, aspect, str(target), measure, realisation, lower, code or "")
@@ -276,6 +277,7 @@ def load_demo_appraisals() -> list[str]:
         values = ("sesuai", "di_atas", "sesuai", "sesuai", "di_atas", "sesuai", "sesuai")
         for member, confirm in zip(members[:2], (True, False), strict=True):
             assignment = assignment_on(member.employee_id, last_day(period))
+            assert assignment is not None and member.supervisor is not None
             save_appraisal(
                 assignment,
                 period,

@@ -12,7 +12,7 @@ import feedback_app.models
 
 
 revision = '0009'
-down_revision = '0012'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -18,6 +17,7 @@ from scoring import PREDIKAT_MATRIX, Period, period_containing
 from ...auth import roles_required
 from ...clock import now
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import BERAKHLAK_VALUES, TARGET_ASPECTS, TARGET_INDICATOR_CODES, EmployeeAssignment
 from ...services.appraisals import (
     CODE_BY_PREDIKAT,
@@ -368,7 +368,10 @@ def save_appraisal_entry(employee_id: int, period_id: str) -> Response | tuple[s
         return _evidence_page(assignment, period, appraisal_form=form, error=_error_message(error), status=422)
     db.session.commit()
     if appraisal.status == "confirmed":
-        flash(_("Penilaian dikonfirmasi: predikat %(predikat)s.", predikat=PREDIKAT_LABELS[appraisal.predikat]), "info")
+        flash(
+            _("Penilaian dikonfirmasi: predikat %(predikat)s.", predikat=PREDIKAT_LABELS[appraisal.predikat or ""]),
+            "info",
+        )
     else:
         flash(_("Draf penilaian disimpan."), "info")
     return redirect(url_for("supervisor.show_evidence", employee_id=employee_id, period_id=period.id) + "#penilaian")
