@@ -41,6 +41,10 @@ class DefaultConfig:
     SIGN_IN_MAX_HOURS = 12
     # How long the survey QR printed on a queue ticket stays valid.
     TICKET_SURVEY_MAX_AGE_DAYS = 7
+    # Complaint answers are mailed through this SMTP server when set (no authentication: a local relay).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_FROM = "suara-warga@localhost"
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
     TRUSTED_PROXIES = 0
 
@@ -69,12 +73,15 @@ _ENV_STRINGS = {
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "SURVEY_LIMIT_PER_BROWSER": "SURVEY_LIMIT_PER_BROWSER",
     "SURVEY_LIMIT_PER_IP": "SURVEY_LIMIT_PER_IP",
+    "MAIL_SERVER": "MAIL_SERVER",
+    "MAIL_FROM": "MAIL_FROM",
 }
 _ENV_INTS = {
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "SURVEY_DUPLICATE_WINDOW_MINUTES": "SURVEY_DUPLICATE_WINDOW_MINUTES",
     "SIGN_IN_MAX_HOURS": "SIGN_IN_MAX_HOURS",
     "TICKET_SURVEY_MAX_AGE_DAYS": "TICKET_SURVEY_MAX_AGE_DAYS",
+    "MAIL_PORT": "MAIL_PORT",
 }
 
 

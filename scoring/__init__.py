@@ -57,6 +57,7 @@ from scoring.indicators import (
     ServiceTimeIndicators,
     UnitIkmIndicator,
     complaint_indicators,
+    complaints_about_service_indicator,
     distribution_indicator,
     employee_indicators,
     hasil_kerja_indicator,
@@ -66,6 +67,7 @@ from scoring.indicators import (
     predikat_indicator,
     satisfaction_indicator,
     service_time_indicators,
+    settlement_indicator,
     unit_ikm_indicator,
 )
 from scoring.inputs import (
@@ -175,6 +177,7 @@ __all__ = [
     "check_answer",
     "check_counts",
     "complaint_indicators",
+    "complaints_about_service_indicator",
     "count_working_days",
     "distribution_check",
     "distribution_indicator",
@@ -202,6 +205,7 @@ __all__ = [
     "sample_adequacy",
     "satisfaction_indicator",
     "service_time_indicators",
+    "settlement_indicator",
     "shrink",
     "skm_summary",
     "suggest_hasil_kerja",

@@ -6,13 +6,15 @@ editing this file: it fails (a) if it declares nothing, and (b) if its declarati
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask, url_for
 from sqlalchemy import select
 
 from feedback_app.extensions import db
-from feedback_app.models import ROLES, Counter, User
+from feedback_app.models import ROLES, Counter, ScoreRun, User
+from feedback_app.services.complaints import file_complaint
 from feedback_app.services.qr import counter_token
 from tests.helpers import PASSWORD, hidden_fields, login
 
@@ -62,6 +64,14 @@ def test_the_public_pages_are_the_expected_ones(app):
         "survey.show_ticket_form",
         "survey.submit_ticket_form",
         "survey.ticket_thanks",
+        # Issue 13: the unit's public page and open data, and complaints by tracking code.
+        "public.unit_page",
+        "public.unit_json",
+        "public.unit_csv",
+        "public.complaint_form",
+        "public.submit_complaint",
+        "public.complaint_lookup",
+        "public.complaint_status",
         # The queue-machine API authenticates by bearer token (tests/api), not by login.
         "api.post_ticket_events",
         "api.get_ticket",
@@ -78,8 +88,28 @@ def _world(build) -> dict[str, str]:
     """One unit with one counter; the value each URL argument takes."""
     unit = build.unit(slug="kota-contoh", name="Disdukcapil Kota Contoh")
     counter = build.counter(unit, public_code="MTX1")
+    complaint = file_complaint(unit, kind="pengaduan", text="Antrean lama", counter=counter)
+    run = ScoreRun(
+        unit_id=unit.id,
+        period_id="2026-Q2",
+        period_start=date(2026, 4, 1),
+        period_end=date(2026, 7, 1),
+        parameters={},
+        code_version="t",
+        input_counts={},
+        created_by="t",
+    )
+    db.session.add(run)
     db.session.commit()
-    return {"code": counter.public_code, "slug": unit.slug, "fmt": "png", "token": counter_token(counter)}
+    return {
+        "code": counter.public_code,
+        "slug": unit.slug,
+        "fmt": "png",
+        "token": counter_token(counter),
+        "complaint_id": str(complaint.id),
+        "action": "verify",
+        "run_id": str(run.id),
+    }
 
 
 def _url(app: Flask, endpoint: str, values: dict[str, str]) -> str:

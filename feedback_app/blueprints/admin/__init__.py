@@ -6,6 +6,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from . import (  # noqa: E402  (route modules register on bp, so they come after it)
     counters,  # noqa: F401  (route modules register on bp)
+    publishing,  # noqa: F401
     roster,  # noqa: F401
     tokens,  # noqa: F401
 )
