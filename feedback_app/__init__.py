@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, g, request
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ROOT, load_config
@@ -64,7 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_api(app)  # after the HTML error pages: errors under /api/v1 become JSON, the rest stay pages
     app.after_request(remember_language)
     app.jinja_env.filters["local_time"] = local_time
-    app.jinja_env.globals["current_language"] = lambda: str(g.get("language", "id"))
+    app.jinja_env.globals["current_language"] = current_language
 
     from .cli import register_cli
 
@@ -78,6 +78,12 @@ def select_locale() -> str:
     chosen = request.args.get("lang") or request.cookies.get("lang")
     g.language = chosen if chosen in languages else "id"
     return g.language
+
+
+def current_language() -> str:
+    """The page's language. Asks Flask-Babel, so the choice is made even on a page that has translated nothing yet
+    (``<html lang>`` and the switch come first in every template)."""
+    return str(get_locale() or "id")
 
 
 def remember_language(response: Response) -> Response:
