@@ -228,7 +228,10 @@ def _ticket_for(token: str, *, answerable: bool = True) -> Ticket:
         if ticket_answered(ticket.id):
             # A second answer posted is refused (409); merely opening the page again is fine (200).
             status = 409 if request.method == "POST" else 200
-            abort(_ticket_page("survey/ticket_answered.html", status, ticket=ticket, unit=ticket.counter.unit))
+            page = _ticket_page(
+                "survey/ticket_answered.html", status, ticket=ticket, unit=ticket.counter.unit, posted=status == 409
+            )
+            abort(page)
         if ticket.outcome != "finished":
             abort(_ticket_page("survey/ticket_not_finished.html", 200, ticket=ticket, unit=ticket.counter.unit))
     return ticket
@@ -264,7 +267,7 @@ def submit_ticket_form(token: str) -> Response:
         )
     except TicketAlreadyAnswered:
         db.session.rollback()
-        return _ticket_page("survey/ticket_answered.html", 409, ticket=ticket, unit=ticket.counter.unit)
+        return _ticket_page("survey/ticket_answered.html", 409, ticket=ticket, unit=ticket.counter.unit, posted=True)
     db.session.commit()
     return redirect(url_for("survey.ticket_thanks", token=token, r=answer_reference(result.response_id)), code=303)
 
