@@ -135,6 +135,7 @@ class RevokePosterForm(FlaskForm):
     """Revoking a counter's posters; the version the page showed makes a double click revoke once."""
 
     poster_version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
+    confirm = HiddenField()  # "ya" only on the confirmation page: one click on the list never revokes
 
 
 COMPLAINT_KIND_LABELS = {

@@ -38,7 +38,7 @@ from ..security import (
     recent_fingerprints,
 )
 from ..services.attribution import NOBODY, duty_from_reference, sign_duty
-from ..services.qr import verify_counter_token
+from ..services.qr import is_retired_poster, verify_counter_token
 from ..services.survey import (
     Submission,
     SurveyCounter,
@@ -59,6 +59,9 @@ def _counter_for(code: str, token: str) -> SurveyCounter:
 
 
 def _checked(counter: SurveyCounter | None, token: str) -> SurveyCounter:
+    if counter is not None and not verify_counter_token(counter, token) and is_retired_poster(counter, token):
+        # A poster printed before "Cabut poster lama": say so, rather than a bare "not found".
+        abort(make_response(render_template("survey/retired_poster.html", counter=counter), 410))
     if counter is None or not verify_counter_token(counter, token):
         abort(404)
     if not counter.active:

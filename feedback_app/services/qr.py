@@ -53,6 +53,19 @@ def verify_counter_token(counter: Counter, token: str) -> bool:
     return hmac.compare_digest(expected, token[1:].lower())
 
 
+def is_retired_poster(counter: Counter, token: str) -> bool:
+    """Whether ``token`` was a genuine poster of this counter before its posters were revoked (an old print)."""
+    if len(token) != 1 + SIGNATURE_CHARS or not token.isascii():
+        return False
+    key = _keys().get(token[0])
+    if key is None:
+        return False
+    return any(
+        hmac.compare_digest(_signature(key, counter.public_code, version), token[1:].lower())
+        for version in range(1, counter.poster_version)
+    )
+
+
 def counter_survey_url(counter: Counter) -> str:
     """The absolute URL a citizen reaches by scanning the counter's poster."""
     return f"{current_app.config['PUBLIC_BASE_URL']}/s/{counter.public_code}/{counter_token(counter)}"
