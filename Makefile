@@ -15,7 +15,7 @@ export PUBLIC_BASE_URL
 run: install translations instance/config.py
 	$(FLASK) db upgrade
 	$(FLASK) demo-data --if-empty
-	$(FLASK) welcome
+	$(FLASK) welcome --record
 	@# One process with threads: the default in-memory rate limits are then shared by every request. No access
 	@# log: it would keep citizens' IP addresses and the ticket-survey links.
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 "wsgi:app"
