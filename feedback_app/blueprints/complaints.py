@@ -3,10 +3,13 @@ close; overdue complaints first (spec §2.4, §7). Only here is the citizen's co
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from ..auth import check_unit_scope, roles_required, units_in_scope
@@ -66,7 +69,7 @@ def _complaint_or_404(complaint_id: int) -> Complaint:
     return complaint
 
 
-def _forms(complaint: Complaint) -> dict[str, object]:
+def _forms(complaint: Complaint) -> dict[str, Any]:
     forward = ComplaintForwardForm(prefix="forward")
     forward.unit.choices = [SelectChoice(str(unit.id), unit.name) for unit in forward_targets(complaint.unit)]
     return {
@@ -78,7 +81,7 @@ def _forms(complaint: Complaint) -> dict[str, object]:
     }
 
 
-def _detail(complaint: Complaint, forms: dict[str, object] | None = None, status: int = 200) -> Response:
+def _detail(complaint: Complaint, forms: dict[str, Any] | None = None, status: int = 200) -> Response:
     response = make_response(
         render_template(
             "complaints/detail.html",
@@ -117,23 +120,23 @@ def act(complaint_id: int, action: str) -> Response:
         abort(404)
     forms = _forms(complaint)
     form = forms.get(action, forms["confirm"])
-    if not form.validate():  # type: ignore[attr-defined]
+    if not form.validate():
         return _detail(complaint, forms, 422)
     mailed_event = None
     try:
         if action == "verify":
             verify_complaint(complaint)
         elif action == "classify":
-            classify_complaint(complaint, forms["classify"].category.data)  # type: ignore[attr-defined]
+            classify_complaint(complaint, forms["classify"].category.data)
         elif action == "answer":
-            mailed_event = answer_complaint(complaint, forms["answer"].text.data)  # type: ignore[attr-defined]
+            mailed_event = answer_complaint(complaint, forms["answer"].text.data)
         elif action == "forward":
-            target = db.session.scalar(select(Unit).where(Unit.id == int(forms["forward"].unit.data)))  # type: ignore[attr-defined]
+            target = db.session.scalar(select(Unit).where(Unit.id == int(forms["forward"].unit.data)))
             if target is None:
                 abort(404)
             forward_complaint(complaint, target)
         elif action == "reject":
-            reject_complaint(complaint, forms["reject"].reason.data)  # type: ignore[attr-defined]
+            reject_complaint(complaint, forms["reject"].reason.data)
         else:
             close_complaint(complaint)
     except ComplaintError as error:

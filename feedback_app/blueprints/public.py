@@ -12,11 +12,12 @@ import hashlib
 import io
 import json
 
-from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from werkzeug.wrappers import Response
 
 from ..auth import public
 from ..clock import now

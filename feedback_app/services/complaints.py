@@ -290,9 +290,9 @@ def is_overdue(complaint: Complaint, today: date) -> bool:
     """A first response or a settlement whose last day (unit's zone) has passed without it."""
     if complaint.status not in OPEN_STATES:
         return False
-    late_answer = complaint.first_response_at is None and complaint.first_response_due is not None
-    late_answer = late_answer and complaint.first_response_due < today
-    late_settlement = complaint.settlement_due is not None and complaint.settlement_due < today
+    answer_due, settle_due = complaint.first_response_due, complaint.settlement_due
+    late_answer = complaint.first_response_at is None and answer_due is not None and answer_due < today
+    late_settlement = settle_due is not None and settle_due < today
     return late_answer or late_settlement
 
 

@@ -410,7 +410,9 @@ DEMO_COMPLAINTS = (
 )
 
 
-def demo_publishing_and_complaints(unit, parent, counters, regulars, rng, at):  # type: ignore[no-untyped-def]
+def demo_publishing_and_complaints(
+    unit: Unit, parent: Unit, counters: list[Counter], regulars: list[Employee], rng: random.Random, at: datetime
+) -> str:
     """Issue 13's demo content: the last two full quarters computed and published (with a follow-up plan), the
     unit's complaint handler and head, and complaints in every state of the lifecycle, one of them overdue."""
     from scoring import parse_period
@@ -443,7 +445,7 @@ def demo_publishing_and_complaints(unit, parent, counters, regulars, rng, at):  
 
     today = at.astimezone(unit.zone).date()
     quarter = _quarter_start(today)
-    published = []
+    published: list[str] = []
     for _ in range(2):
         quarter = _quarter_start(quarter - timedelta(days=1))
         period = parse_period(f"{quarter.year}-Q{(quarter.month - 1) // 3 + 1}")

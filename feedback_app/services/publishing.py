@@ -236,7 +236,8 @@ def _with_trend(periods: list[PublishedPeriod]) -> list[PublishedPeriod]:
     for index, period in enumerate(periods):
         kind = _kind(period.period_id)
         earlier = next((p for p in periods[index + 1 :] if _kind(p.period_id) == kind and p.ikm is not None), None)
-        trend = period.ikm - earlier.ikm if period.ikm is not None and earlier is not None else None
+        before = earlier.ikm if earlier is not None else None
+        trend = period.ikm - before if period.ikm is not None and before is not None else None
         result.append(PublishedPeriod(**{**period.__dict__, "trend": trend}))
     return result
 

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import io
+from typing import TYPE_CHECKING
 
 import qrcode
 import qrcode.image.svg
@@ -20,6 +21,9 @@ from flask import current_app
 from ..models import Counter
 
 SIGNATURE_CHARS = 8
+
+if TYPE_CHECKING:
+    from .survey import SurveyCounter
 
 
 def _keys() -> dict[str, str]:
@@ -53,7 +57,7 @@ def verify_counter_token(counter: Counter, token: str) -> bool:
     return hmac.compare_digest(expected, token[1:].lower())
 
 
-def is_retired_poster(counter: Counter, token: str) -> bool:
+def is_retired_poster(counter: Counter | SurveyCounter, token: str) -> bool:
     """Whether ``token`` was a genuine poster of this counter before its posters were revoked (an old print)."""
     if len(token) != 1 + SIGNATURE_CHARS or not token.isascii():
         return False

@@ -461,7 +461,11 @@ def settlement_seconds(unit: Unit, period: Period) -> list[int]:
             Complaint.settled_at.is_not(None),
         )
     )
-    return [int((settled - received).total_seconds()) for received, settled in rows if settled >= received]
+    return [
+        int((settled - received).total_seconds())
+        for received, settled in rows
+        if settled is not None and settled >= received
+    ]
 
 
 @dataclass(frozen=True)

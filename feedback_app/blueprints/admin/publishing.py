@@ -5,9 +5,10 @@ Open to the unit head (role ``head``) and admins, each within their unit scope.
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from ...auth import check_unit_scope, get_unit_or_404, roles_required, units_in_scope
 from ...extensions import db
