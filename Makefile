@@ -15,7 +15,7 @@ export PUBLIC_BASE_URL
 run: install translations instance/config.py
 	$(FLASK) db upgrade
 	$(FLASK) demo-data --if-empty
-	$(FLASK) welcome
+	$(FLASK) welcome --record
 	@# One process with threads: the default in-memory rate limits are then shared by every request. Logging
 	@# (no access log, an error log without addresses or tokens) is set in gunicorn.conf.py.
 	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers 1 --threads 8 "wsgi:app"

@@ -49,10 +49,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_request_guard(app)  # before the views' own hooks see the request
 
     from . import auth  # noqa: F401  (registers the user loader)
-    from .blueprints import admin, console, hr, public, staff, supervisor, survey
+    from .blueprints import admin, complaints, console, hr, public, staff, supervisor, survey
     from .blueprints import auth as auth_views
 
-    for blueprint in (public.bp, survey.bp, auth_views.bp, admin.bp, console.bp, staff.bp, supervisor.bp, hr.bp):
+    for blueprint in (
+        public.bp,
+        survey.bp,
+        auth_views.bp,
+        admin.bp,
+        console.bp,
+        staff.bp,
+        supervisor.bp,
+        hr.bp,
+        complaints.bp,
+    ):
         app.register_blueprint(blueprint)
 
     from .errors import register_error_handlers
@@ -66,8 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     init_security_headers(app)
     app.jinja_env.filters["local_time"] = local_time
-    # get_locale() runs the selector if nothing was translated yet (an error page's <html lang> comes first).
-    app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "id")
+    app.jinja_env.globals["current_language"] = current_language
 
     from .cli import register_cli
 
@@ -81,6 +90,12 @@ def select_locale() -> str:
     chosen = request.args.get("lang") or request.cookies.get("lang")
     g.language = chosen if chosen in languages else "id"
     return g.language
+
+
+def current_language() -> str:
+    """The page's language. Asks Flask-Babel, so the choice is made even on a page that has translated nothing yet
+    (``<html lang>`` and the switch come first in every template)."""
+    return str(get_locale() or "id")
 
 
 def remember_language(response: Response) -> Response:

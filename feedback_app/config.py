@@ -57,6 +57,10 @@ class DefaultConfig:
     SIGN_IN_MAX_HOURS = 12
     # How long the survey QR printed on a queue ticket stays valid.
     TICKET_SURVEY_MAX_AGE_DAYS = 7
+    # Complaint answers are mailed through this SMTP server when set (no authentication: a local relay).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_FROM = "suara-warga@localhost"
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
     TRUSTED_PROXIES = 0
 
@@ -96,6 +100,8 @@ _ENV_STRINGS = {
     "SURVEY_LIMIT_PER_IP": "SURVEY_LIMIT_PER_IP",
     "JOB_RUNNER": "JOB_RUNNER",
     "CELERY_BROKER_URL": "CELERY_BROKER_URL",
+    "MAIL_SERVER": "MAIL_SERVER",
+    "MAIL_FROM": "MAIL_FROM",
 }
 _ENV_INTS = {
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
@@ -109,6 +115,7 @@ _ENV_INTS = {
     "FLAG_BURST_FACTOR": "FLAG_BURST_FACTOR",
     "FLAG_BURST_BASELINE_DAYS": "FLAG_BURST_BASELINE_DAYS",
     "FLAG_BURST_SERVICE_HOURS_PER_DAY": "FLAG_BURST_SERVICE_HOURS_PER_DAY",
+    "MAIL_PORT": "MAIL_PORT",
 }
 
 

@@ -6,7 +6,16 @@ import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from .i18n import lazy_gettext as _l
@@ -145,3 +154,82 @@ class RevokePosterForm(FlaskForm):
     """Revoking a counter's posters; the version the page showed makes a double click revoke once."""
 
     poster_version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
+    confirm = HiddenField()  # "ya" only on the confirmation page: one click on the list never revokes
+
+
+COMPLAINT_KIND_LABELS = {
+    "pengaduan": _l("Pengaduan (keluhan atas pelayanan)"),
+    "saran": _l("Saran"),
+    "informasi": _l("Permintaan informasi"),
+}
+COMPLAINT_CATEGORY_LABELS = {
+    "information": _l("Informasi (jawaban 3 hari kerja, selesai 5 hari kerja)"),
+    "complaint": _l("Pengaduan (jawaban 3 hari kerja, selesai 5 hari kerja)"),
+    "dispute": _l("Sengketa yang perlu pemeriksaan (jawaban 14 hari kerja, selesai 60 hari kerja)"),
+}
+
+
+class ComplaintForm(FlaskForm):
+    """A citizen's complaint, suggestion or request; the contact is optional."""
+
+    kind = RadioField(
+        _l("Jenis"),
+        choices=[SelectChoice(value, label) for value, label in COMPLAINT_KIND_LABELS.items()],
+        default="pengaduan",
+        validators=[InputRequired(message=_l("Pilih jenisnya."))],
+    )
+    text = TextAreaField(
+        _l("Apa yang terjadi, atau apa yang Anda tanyakan?"),
+        validators=[
+            InputRequired(message=_l("Tuliskan pengaduan, saran, atau pertanyaan Anda.")),
+            Length(max=COMMENT_MAX_CHARS, message=_l("Paling panjang %(max)d karakter.")),
+        ],
+    )
+    contact = StringField(
+        _l("Nomor HP atau e-mail untuk jawaban (boleh dikosongkan)"),
+        validators=[Optional(), Length(max=120, message=_l("Paling panjang %(max)d karakter."))],
+    )
+    answer_ref = HiddenField()
+
+
+class TrackingLookupForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that only reads
+
+    kode = StringField(_l("Kode pelacakan"), validators=[InputRequired(message=_l("Isi kode pelacakan."))])
+
+
+class ComplaintAnswerForm(FlaskForm):
+    text = TextAreaField(
+        _l("Jawaban untuk warga"),
+        validators=[InputRequired(message=_l("Tuliskan jawabannya.")), Length(max=4000)],
+    )
+
+
+class ComplaintRejectForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Alasan penolakan (ditampilkan kepada warga)"),
+        validators=[InputRequired(message=_l("Tuliskan alasannya.")), Length(max=4000)],
+    )
+
+
+class ComplaintClassifyForm(FlaskForm):
+    category = RadioField(
+        _l("Klasifikasi"),
+        choices=[SelectChoice(value, label) for value, label in COMPLAINT_CATEGORY_LABELS.items()],
+        validators=[InputRequired(message=_l("Pilih klasifikasinya."))],
+    )
+
+
+class ComplaintForwardForm(FlaskForm):
+    unit = SelectField(_l("Teruskan ke unit"), validators=[InputRequired(message=_l("Pilih unitnya."))])
+
+
+class PublishRunForm(FlaskForm):
+    follow_up_plan = TextAreaField(
+        _l("Rencana tindak lanjut (boleh dikosongkan)"), validators=[Optional(), Length(max=4000)]
+    )
+
+
+class PublicRatingsForm(FlaskForm):
+    enabled = BooleanField(_l("Tampilkan IKP per petugas di halaman publik (hanya bila n ≥ ambang publikasi)"))

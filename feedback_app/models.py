@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -94,6 +95,8 @@ class Unit(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     # Days after a period ends before its runs are computed by themselves; None = PERIOD_CLOSE_GRACE_DAYS (3).
     period_close_grace_days: Mapped[int | None] = mapped_column(Integer)
+    # The unit head's choice: show each employee's published ikp on the public unit page (n >= threshold only).
+    public_employee_ratings: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id])
     counters: Mapped[list[Counter]] = relationship(back_populates="unit", order_by="Counter.public_code")
@@ -472,6 +475,10 @@ class ConsoleAction(db.Model):
 BERAKHLAK_VALUES = ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif")
 RATINGS = ("di_bawah", "sesuai", "di_atas")
 COMPLAINT_CATEGORIES = ("information", "complaint", "dispute")
+COMPLAINT_KINDS = ("pengaduan", "saran", "informasi")  # what the citizen chose when filing
+# spec §7: diterima → diverifikasi → ditindaklanjuti → dijawab → selesai, plus diteruskan and ditolak.
+COMPLAINT_STATES = ("diterima", "diverifikasi", "ditindaklanjuti", "dijawab", "selesai", "diteruskan", "ditolak")
+COMPLAINT_STEPS = ("received", "verified", "classified", "answered", "forwarded", "rejected", "closed")
 
 
 class Holiday(db.Model):
@@ -528,20 +535,68 @@ class EmployeeTarget(db.Model):
 
 
 class Complaint(db.Model):
-    """A complaint raised from a survey comment (SP4N-LAPOR rules, spec §2.4)."""
+    """A citizen's complaint, suggestion or request for information, tracked by code (spec §2.4, §7 lifecycle).
+
+    ``category`` is the desk's classification (it sets the due dates); ``kind`` is what the citizen chose. The
+    contact is shown unmasked only to the unit's complaint handlers and erased 90 days after ``selesai``.
+    """
 
     __tablename__ = "complaints"
-    __table_args__ = (CheckConstraint(_in("category", COMPLAINT_CATEGORIES), name="category"),)
+    __table_args__ = (
+        CheckConstraint(_in("category", COMPLAINT_CATEGORIES), name="category"),
+        CheckConstraint(_in("kind", COMPLAINT_KINDS), name="kind"),
+        CheckConstraint(_in("status", COMPLAINT_STATES), name="status"),
+        CheckConstraint("settled_at IS NULL OR status = 'selesai'", name="settled_iff_done"),
+        Index("ix_complaints_unit_status", "unit_id", "status", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)  # canonical, no dashes; see complaints.py
     survey_response_id: Mapped[int | None] = mapped_column(ForeignKey("survey_responses.id"), unique=True)
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    kind: Mapped[str] = mapped_column(String(12), default="pengaduan", server_default="pengaduan")
     category: Mapped[str] = mapped_column(String(12), default="complaint")
+    status: Mapped[str] = mapped_column(String(16), default="diterima", server_default="diterima")
+    text: Mapped[str | None] = mapped_column(Text)  # the citizen's words; masked on every page but the desk's
+    # A phone number or e-mail address for the reply (optional); NULL again once erased.
+    contact: Mapped[str | None] = mapped_column(String(120))
+    contact_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locale: Mapped[str] = mapped_column(String(5), default="id", server_default="id")  # the language mails go out in
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Local dates in the unit's zone, from received_at and the category (SP4N-LAPOR working days, spec §2.4).
+    first_response_due: Mapped[date | None] = mapped_column(Date)
+    settlement_due: Mapped[date | None] = mapped_column(Date)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the first answer the citizen sees
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    forwarded_from_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # the desk it came from
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    forwarded_from: Mapped[Unit | None] = relationship(foreign_keys=[forwarded_from_unit_id])
+    employee: Mapped[Employee | None] = relationship()
+    counter: Mapped[Counter | None] = relationship()
+    events: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class ComplaintEvent(db.Model):
+    """One step of a complaint's timeline; ``public`` steps (and their text) are shown on the status page."""
+
+    __tablename__ = "complaint_events"
+    __table_args__ = (CheckConstraint(_in("step", COMPLAINT_STEPS), name="step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    step: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(16))  # the complaint's status after this step
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    text: Mapped[str | None] = mapped_column(Text)  # an answer, a reason, the unit it went to
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
 
 
 class BehaviourRating(db.Model):
@@ -665,6 +720,10 @@ class ScoreRun(db.Model):
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("score_runs.id"))
+    # Set when the unit head or an admin publishes a final run; the public page shows only these (spec §7).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by: Mapped[str | None] = mapped_column(String(80))  # the login at the time
+    follow_up_plan: Mapped[str | None] = mapped_column(Text)  # rencana tindak lanjut, shown with the published run
 
     unit: Mapped[Unit] = relationship()
     indicators: Mapped[list[ScoreIndicator]] = relationship(back_populates="run", cascade="all, delete-orphan")

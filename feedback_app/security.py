@@ -13,7 +13,7 @@ import secrets
 from datetime import date, timedelta
 
 from flask import current_app, request
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -130,3 +130,24 @@ def hashed_client_ip() -> str:
 def browser_limit_key() -> str:
     """Rate-limit key for one browser."""
     return "browser:" + fingerprint(client_identity())[:20]
+
+
+#: How long the thank-you page's "turn this into a complaint" link stays valid.
+ANSWER_REFERENCE_MAX_AGE = 24 * 3600
+
+
+def answer_reference(response_id: int) -> str:
+    """A signed, expiring reference to a just-stored survey answer, for the thank-you page's complaint link."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="complaint-from-answer").dumps(response_id)
+
+
+def answer_from_reference(token: str | None) -> int | None:
+    """The answer id of a reference made by :func:`answer_reference`; None when missing, altered or expired."""
+    if not token:
+        return None
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="complaint-from-answer")
+    try:
+        value = serializer.loads(token, max_age=ANSWER_REFERENCE_MAX_AGE)
+    except BadSignature:  # SignatureExpired is a BadSignature
+        return None
+    return value if isinstance(value, int) else None

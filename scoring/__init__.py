@@ -56,6 +56,7 @@ from scoring.indicators import (
     ServiceTimeIndicators,
     UnitIkmIndicator,
     complaint_indicators,
+    complaints_about_service_indicator,
     distribution_indicator,
     hasil_kerja_indicator,
     ikm_indicator,
@@ -64,6 +65,7 @@ from scoring.indicators import (
     predikat_indicator,
     satisfaction_indicator,
     service_time_indicators,
+    settlement_indicator,
     unit_ikm_indicator,
 )
 from scoring.inputs import (
@@ -171,6 +173,7 @@ __all__ = [
     "check_answer",
     "check_counts",
     "complaint_indicators",
+    "complaints_about_service_indicator",
     "distribution_check",
     "distribution_indicator",
     "first_response_due",
@@ -196,6 +199,7 @@ __all__ = [
     "sample_adequacy",
     "satisfaction_indicator",
     "service_time_indicators",
+    "settlement_indicator",
     "shrink",
     "skm_summary",
     "suggest_hasil_kerja",

@@ -13,7 +13,8 @@ from flask import Flask, url_for
 from sqlalchemy import select
 
 from feedback_app.extensions import db
-from feedback_app.models import ROLES, Counter, EmployeeAssignment, EmployeeTarget, User
+from feedback_app.models import ROLES, Counter, EmployeeAssignment, EmployeeTarget, ScoreRun, User
+from feedback_app.services.complaints import file_complaint
 from feedback_app.services.qr import counter_token
 from tests.helpers import PASSWORD, hidden_fields, login
 
@@ -63,6 +64,14 @@ def test_the_public_pages_are_the_expected_ones(app):
         "survey.show_ticket_form",
         "survey.submit_ticket_form",
         "survey.ticket_thanks",
+        # Issue 13: the unit's public page and open data, and complaints by tracking code.
+        "public.unit_page",
+        "public.unit_json",
+        "public.unit_csv",
+        "public.complaint_form",
+        "public.submit_complaint",
+        "public.complaint_lookup",
+        "public.complaint_status",
         # The queue-machine API authenticates by bearer token (tests/api), not by login.
         "api.post_ticket_events",
         "api.get_ticket",
@@ -88,6 +97,18 @@ def _world(build) -> dict[str, str]:
     db.session.flush()
     target = EmployeeTarget(employee_id=member.id, period_id="2026-Q3", work_plan="Layanan", name="Berkas", target=10)
     db.session.add(target)
+    complaint = file_complaint(unit, kind="pengaduan", text="Antrean lama", counter=counter)
+    run = ScoreRun(
+        unit_id=unit.id,
+        period_id="2026-Q2",
+        period_start=date(2026, 4, 1),
+        period_end=date(2026, 7, 1),
+        parameters={},
+        code_version="t",
+        input_counts={},
+        created_by="t",
+    )
+    db.session.add(run)
     db.session.commit()
     return {
         "code": counter.public_code,
@@ -98,6 +119,9 @@ def _world(build) -> dict[str, str]:
         "period_id": "2026-Q3",
         "target_id": str(target.id),
         "team_lead": str(lead.id),
+        "complaint_id": str(complaint.id),
+        "action": "verify",
+        "run_id": str(run.id),
     }
 
 

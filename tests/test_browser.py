@@ -43,7 +43,7 @@ def test_citizen_answers_survey_on_a_phone(app, build, live_server, browser, tmp
     page.get_by_label("Saran dan masukan (boleh dikosongkan)").fill("Terima kasih, cepat sekali.")
     page.screenshot(path=str(tmp_path / "survey.png"), full_page=True)
     page.get_by_role("button", name="Kirim jawaban").click()
-    page.wait_for_url("**/terima-kasih")
+    page.wait_for_url("**/terima-kasih?r=*")  # the signed reference lets the citizen turn the comment into a complaint
     assert "Terima kasih!" in page.content()
 
     [row] = db.session.scalars(select(SurveyResponse)).all()

@@ -76,7 +76,7 @@ def test_console_path_ends_in_a_ticket_survey_answered_on_a_phone(app, build, cl
     ):
         citizen.locator("fieldset").nth(index).get_by_text(label, exact=True).click()
     citizen.get_by_role("button", name="Kirim jawaban").click()
-    citizen.wait_for_url("**/terima-kasih")
+    citizen.wait_for_url("**/terima-kasih?r=*")
     assert "Terima kasih!" in citizen.content()
 
     db.session.expire_all()

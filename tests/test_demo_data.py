@@ -6,11 +6,23 @@ from collections import Counter as Tally
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from feedback_app.extensions import db
 from feedback_app.identifiers import validate_nip
-from feedback_app.models import Counter, Employee, EmployeeAssignment, SurveyResponse, Ticket, Unit, User
+from feedback_app.models import (
+    COMPLAINT_STATES,
+    Complaint,
+    Counter,
+    Employee,
+    EmployeeAssignment,
+    ScoreRun,
+    SurveyResponse,
+    Ticket,
+    Unit,
+    User,
+)
+from feedback_app.services.complaints import desk_complaints
 
 
 def test_demo_data_is_complete_realistic_and_idempotent(app, clock):
@@ -39,7 +51,21 @@ def test_demo_data_is_complete_realistic_and_idempotent(app, clock):
         assert any(a.supervisor_id for e in staff for a in e.assignments)
 
     roles = set().union(*(u.roles for u in db.session.scalars(select(User))))
-    assert roles == {"admin", "hr", "supervisor", "staff"}
+    assert roles == {"admin", "hr", "supervisor", "staff", "complaints", "head"}
+
+    # Issue 13: published final runs, and complaints in every state with one overdue.
+    for unit in units.values():
+        published = db.session.scalars(
+            select(ScoreRun.period_id).where(ScoreRun.unit_id == unit.id, ScoreRun.published_at.is_not(None))
+        ).all()
+        assert sorted(published) == ["2026-Q2", "2026-Q3"]
+        assert {
+            c.status
+            for c in db.session.scalars(
+                select(Complaint).where(or_(Complaint.unit_id == unit.id, Complaint.forwarded_from_unit_id == unit.id))
+            )
+        } == set(COMPLAINT_STATES)
+        assert [row.overdue for row in desk_complaints([unit])].count(True) == 1
 
     # Two full quarters before today's quarter, plus this quarter so far.
     first_answer, last_answer = db.session.execute(

@@ -29,9 +29,17 @@ from ..clock import now
 from ..extensions import csrf, db, limiter
 from ..forms import SurveyForm
 from ..models import Counter, Ticket
-from ..security import browser_id, browser_limit_key, client_identity, ensure_browser_cookie, recent_fingerprints
+from ..security import (
+    answer_from_reference,
+    answer_reference,
+    browser_id,
+    browser_limit_key,
+    client_identity,
+    ensure_browser_cookie,
+    recent_fingerprints,
+)
 from ..services.attribution import NOBODY, duty_from_reference, sign_duty
-from ..services.qr import verify_counter_token
+from ..services.qr import is_retired_poster, verify_counter_token
 from ..services.survey import (
     Submission,
     SurveyCounter,
@@ -52,6 +60,9 @@ def _counter_for(code: str, token: str) -> SurveyCounter:
 
 
 def _checked(counter: SurveyCounter | None, token: str) -> SurveyCounter:
+    if counter is not None and not verify_counter_token(counter, token) and is_retired_poster(counter, token):
+        # A poster printed before "Cabut poster lama": say so, rather than a bare "not found".
+        abort(make_response(render_template("survey/retired_poster.html", counter=counter), 410))
     if counter is None or not verify_counter_token(counter, token):
         abort(404)
     if not counter.active:
@@ -165,7 +176,7 @@ def submit_form(code: str, token: str) -> Response:
         duty = duty_from_reference(form.duty.data, counter.id, at)
         return _render(counter, duty.employee_name, service_choices=service_choices, form=form, status=400)
     submission = _submission(form)
-    submit_response(
+    result = submit_response(
         counter,
         submission,
         duty=duty_from_reference(form.duty.data, counter.id, at),
@@ -173,7 +184,7 @@ def submit_form(code: str, token: str) -> Response:
         browser_id=browser_id(),
         at=at,
     )
-    thanks_url = url_for("survey.thanks", code=counter.public_code, token=token)
+    thanks_url = url_for("survey.thanks", code=counter.public_code, token=token, r=answer_reference(result.response_id))
     db.session.commit()
     return redirect(thanks_url, code=303)
 
@@ -182,7 +193,16 @@ def submit_form(code: str, token: str) -> Response:
 @public
 def thanks(code: str, token: str) -> str:
     counter = _counter_for(code, token)
-    return render_template("survey/thanks.html", counter=counter, unit=counter.unit)
+    return _thanks(counter)
+
+
+def _thanks(counter: Counter | SurveyCounter) -> str:
+    """The thank-you page; with the signed reference of the answer it offers to turn it into a complaint."""
+    reference = request.args.get("r")
+    complaint_url = None
+    if answer_from_reference(reference) is not None:
+        complaint_url = url_for("public.complaint_form", slug=counter.unit.slug, r=reference)
+    return render_template("survey/thanks.html", counter=counter, unit=counter.unit, complaint_url=complaint_url)
 
 
 # --- the ticket's QR code ----------------------------------------------------------------------------------------
@@ -213,7 +233,10 @@ def _ticket_for(token: str, *, answerable: bool = True) -> Ticket:
         if ticket_answered(ticket.id):
             # A second answer posted is refused (409); merely opening the page again is fine (200).
             status = 409 if request.method == "POST" else 200
-            abort(_ticket_page("survey/ticket_answered.html", status, ticket=ticket, unit=ticket.counter.unit))
+            page = _ticket_page(
+                "survey/ticket_answered.html", status, ticket=ticket, unit=ticket.counter.unit, posted=status == 409
+            )
+            abort(page)
         if ticket.outcome != "finished":
             abort(_ticket_page("survey/ticket_not_finished.html", 200, ticket=ticket, unit=ticket.counter.unit))
     return ticket
@@ -244,7 +267,7 @@ def submit_ticket_form(token: str) -> Response:
         )
     submission = _submission(form)
     try:
-        submit_response(
+        result = submit_response(
             ticket.counter,
             submission,
             fingerprints=recent_fingerprints(client_identity()),
@@ -254,13 +277,13 @@ def submit_ticket_form(token: str) -> Response:
         )
     except TicketAlreadyAnswered:
         db.session.rollback()
-        return _ticket_page("survey/ticket_answered.html", 409, ticket=ticket, unit=ticket.counter.unit)
+        return _ticket_page("survey/ticket_answered.html", 409, ticket=ticket, unit=ticket.counter.unit, posted=True)
     db.session.commit()
-    return redirect(url_for("survey.ticket_thanks", token=token), code=303)
+    return redirect(url_for("survey.ticket_thanks", token=token, r=answer_reference(result.response_id)), code=303)
 
 
 @bp.get("/t/<token>/terima-kasih")
 @public
 def ticket_thanks(token: str) -> str:
     ticket = _ticket_for(token, answerable=False)
-    return render_template("survey/thanks.html", counter=ticket.counter, unit=ticket.counter.unit)
+    return _thanks(ticket.counter)

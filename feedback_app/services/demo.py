@@ -219,6 +219,7 @@ def load_demo_data(seed: int = 20261126) -> list[str]:
             )
         )
         _demo_users(plan, unit, supervisor, regulars[0])
+        summary.append(demo_publishing_and_complaints(unit, parent, counters, regulars, rng, at))
         summary.append(
             f"{unit.name}: {len(counters)} counters, {len(employees)} employees, "
             f"{counts[0]} roster shifts, {counts[1]} tickets, {counts[2]} survey responses "
@@ -459,4 +460,90 @@ def _response(rng, unit_id, counter_id, service_id, employee_id, ticket_id, fini
         submitted_at=submitted,
         counted_at=finished if by_ticket else submitted,
         **{code: _answer(rng, mean) for code, mean in means.items()},
+    )
+
+
+#: What demo citizens wrote; each becomes a complaint in one state of the lifecycle (spec §7).
+DEMO_COMPLAINTS = (
+    ("pengaduan", "Antrean lama sekali, lebih dari satu jam, dan tidak ada petugas di meja informasi."),
+    ("informasi", "Apa saja syarat membuat akta kelahiran untuk anak yang lahir di luar kota?"),
+    ("pengaduan", "Petugas meminta fotokopi yang tidak ada di daftar persyaratan."),
+    ("saran", "Mohon disediakan kursi tambahan dan kipas angin di ruang tunggu."),
+    ("pengaduan", "Berkas saya dikembalikan dua kali tanpa penjelasan yang jelas."),
+    ("pengaduan", "Saya diarahkan ke loket yang salah; mohon papan petunjuk diperjelas."),
+    ("saran", "Tolong buka layanan pada hari Sabtu."),
+)
+
+
+def demo_publishing_and_complaints(
+    unit: Unit, parent: Unit, counters: list[Counter], regulars: list[Employee], rng: random.Random, at: datetime
+) -> str:
+    """Issue 13's demo content: the last two full quarters computed and published (with a follow-up plan), the
+    unit's complaint handler and head, and complaints in every state of the lifecycle, one of them overdue."""
+
+    from .complaints import (
+        answer_complaint,
+        classify_complaint,
+        close_complaint,
+        file_complaint,
+        forward_complaint,
+        reject_complaint,
+        verify_complaint,
+    )
+    from .publishing import publish_run
+    from .score_runs import compute_score_run
+
+    short = unit.slug.split("-")[-1]
+    create_user(f"pengaduan.{short}", DEMO_PASSWORD, {"complaints"}, unit_slug=unit.slug)
+    create_user(f"kepala.{short}", DEMO_PASSWORD, {"head"}, unit_slug=unit.slug)
+    # A sibling office of the same instansi, so a complaint can be forwarded (it serves no counter itself).
+    sibling = Unit(
+        name=f"Sekretariat {parent.name}",
+        slug=f"sekretariat-{parent.slug}",
+        kind="other",
+        timezone=unit.timezone,
+        parent=parent,
+    )
+    db.session.add(sibling)
+    db.session.flush()
+
+    today = at.astimezone(unit.zone).date()
+    period = period_containing("quarter", today)
+    published: list[str] = []
+    for _ in range(2):  # the last two whole quarters, newest first
+        period = period.previous()
+        run = compute_score_run(unit, period, "demo-data")
+        plan = "Menambah satu loket pada jam sibuk dan memperjelas daftar persyaratan di papan informasi."
+        publish_run(run, by=f"kepala.{short}", follow_up_plan=plan if not published else None)
+        published.append(period.id)
+
+    complaints = []
+    for index, (kind, text) in enumerate(DEMO_COMPLAINTS):
+        received = at - timedelta(days=10 if index == 0 else 1 + index % 3, hours=rng.randint(0, 5))
+        counter = counters[index % len(counters)]
+        complaint = file_complaint(
+            unit,
+            kind=kind,
+            text=text,
+            contact=f"warga{index + 1}@contoh.id" if index % 2 == 0 else f"0812{rng.randint(10000000, 99999999)}",
+            counter=counter,
+            employee_id=regulars[index % len(regulars)].id,
+            at=received,
+        )
+        complaints.append(complaint)
+    overdue, verified, handled, answered, settled, rejected, forwarded = complaints
+    # ``overdue`` stays diterima: received ten days ago, its first answer is late.
+    verify_complaint(verified)
+    for complaint in (handled, answered, settled):
+        verify_complaint(complaint)
+        classify_complaint(complaint, "complaint" if complaint.kind == "pengaduan" else "information")
+    answer_complaint(answered, "Terima kasih. Persyaratan yang berlaku hanya yang tercantum di papan informasi.")
+    answer_complaint(settled, "Kursi tambahan sudah kami sediakan mulai minggu ini. Terima kasih atas sarannya.")
+    close_complaint(settled)
+    reject_complaint(rejected, "Keluhan ini tentang layanan instansi lain; silakan hubungi kantor kecamatan.")
+    forward_complaint(forwarded, sibling)
+    db.session.flush()
+    return (
+        f"{unit.name}: published {', '.join(sorted(published))}; {len(complaints)} complaints "
+        f"(one per state, {overdue.tracking_code} overdue)"
     )

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 SIGNATURE_CHARS = 8
 
+if TYPE_CHECKING:
+    from .survey import SurveyCounter
+
 
 def revoke_posters(counter: Counter, shown_version: int | None) -> bool:
     """Raise the counter's poster version, so every poster printed before stops working; the caller commits.
@@ -84,6 +87,19 @@ def verify_counter_token(counter: Counter | SurveyCounter, token: str) -> bool:
         return False
     expected = _signature(key, counter.public_code, counter.poster_version)
     return hmac.compare_digest(expected, token[1:].lower())
+
+
+def is_retired_poster(counter: Counter | SurveyCounter, token: str) -> bool:
+    """Whether ``token`` was a genuine poster of this counter before its posters were revoked (an old print)."""
+    if len(token) != 1 + SIGNATURE_CHARS or not token.isascii():
+        return False
+    key = _keys().get(token[0])
+    if key is None:
+        return False
+    return any(
+        hmac.compare_digest(_signature(key, counter.public_code, version), token[1:].lower())
+        for version in range(1, counter.poster_version)
+    )
 
 
 def counter_survey_url(counter: Counter) -> str:

@@ -87,6 +87,7 @@ def _check_answers(submission: Submission) -> None:
 class SurveyUnit:
     name: str
     timezone: str
+    slug: str
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ _COUNTER_BY_CODE = (
         Counter.poster_version,
         Unit.name.label("unit_name"),
         Unit.timezone,
+        Unit.slug.label("unit_slug"),
         ServiceType.id.label("service_id"),
         ServiceType.name.label("service_name"),
     )
@@ -189,7 +191,7 @@ def _survey_counter(rows: Sequence[Row[*tuple[Any, ...]]]) -> SurveyCounter:
         name=first.name,
         active=first.active,
         poster_version=first.poster_version,
-        unit=SurveyUnit(first.unit_name, first.timezone),
+        unit=SurveyUnit(first.unit_name, first.timezone, first.unit_slug),
         service_types=tuple(SurveyService(service_id, name) for service_id, name in services.items()),
     )
 

@@ -21,7 +21,12 @@ from scoring.indicators.appraisal import (
     perilaku_indicator,
     predikat_indicator,
 )
-from scoring.indicators.complaints import ComplaintIndicators, complaint_indicators
+from scoring.indicators.complaints import (
+    ComplaintIndicators,
+    complaint_indicators,
+    complaints_about_service_indicator,
+    settlement_indicator,
+)
 from scoring.indicators.explanation import Explanation, Indicator, IndicatorStatus
 from scoring.indicators.satisfaction import SatisfactionIndicator, ikm_indicator, ikp_indicator, satisfaction_indicator
 from scoring.indicators.service_times import ServiceTimeIndicators, service_time_indicators
@@ -37,6 +42,7 @@ __all__ = [
     "ServiceTimeIndicators",
     "UnitIkmIndicator",
     "complaint_indicators",
+    "complaints_about_service_indicator",
     "distribution_indicator",
     "hasil_kerja_indicator",
     "ikm_indicator",
@@ -45,5 +51,6 @@ __all__ = [
     "predikat_indicator",
     "satisfaction_indicator",
     "service_time_indicators",
+    "settlement_indicator",
     "unit_ikm_indicator",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from scoring.indicators.explanation import Indicator, _indicator, _not_available, _ratio
@@ -11,6 +13,8 @@ from scoring.inputs import ComplaintStats
 __all__ = [
     "ComplaintIndicators",
     "complaint_indicators",
+    "complaints_about_service_indicator",
+    "settlement_indicator",
 ]
 
 
@@ -71,3 +75,50 @@ def complaint_indicators(stats: ComplaintStats | None) -> ComplaintIndicators:
         "No complaints: not available.",
     )
     return ComplaintIndicators(median, share)
+
+
+def complaints_about_service_indicator(complaints: int | None) -> Indicator:
+    """An employee's complaint figure: how many complaints about their service were received (spec §2.4).
+
+    Response and settlement times are the complaint desk's doing, so they are unit figures only.
+
+    >>> complaints_about_service_indicator(2).value, complaints_about_service_indicator(None).status.value
+    (Decimal('2'), 'not_available')
+    """
+    expression = "number of complaints received in the period that name this employee's service"
+    value = None if complaints is None else Decimal(complaints)
+    return _indicator(
+        "complaints_received",
+        "complaints",
+        "§2.4",
+        "count",
+        expression,
+        value,
+        complaints or 0,
+        {"complaints": complaints},
+        {},
+        "No complaints source for this period: not available.",
+    )
+
+
+def settlement_indicator(settled_seconds: Sequence[int] | None) -> Indicator:
+    """A unit's median settlement hours (received → selesai) over the complaints settled so far (spec §2.4, §7).
+
+    >>> settlement_indicator([3600, 7200, 90000]).value, settlement_indicator([]).status.value
+    (Decimal('2.00'), 'not_available')
+    """
+    expression = "median of (selesai − received), exact nearest rank on whole seconds, ÷ 3600"
+    ordered = sorted(int(seconds) for seconds in settled_seconds or ())
+    median = ordered[(len(ordered) + 1) // 2 - 1] if ordered else None  # nearest rank, like the other medians
+    return _indicator(
+        "settlement_median_hours",
+        "hours",
+        "§2.4",
+        "nearest_rank_median",
+        expression,
+        _ratio(median, 3600),
+        len(ordered),
+        {"settled": len(ordered), "settlement_median_seconds": median},
+        {"settlement_working_days": 5},
+        "No complaint has been settled: not available.",
+    )

@@ -41,11 +41,16 @@ def version_of(code: str) -> int:
 
 
 def revoke_form(client, code: str) -> dict[str, str]:
-    """The hidden fields of the revoke button of counter ``code`` on the list page."""
+    """The fields of the confirmation form that the list's revoke button leads to (a step, never one click)."""
     html = client.get("/admin/").get_data(as_text=True)
-    match = re.search(rf'<form[^>]*action="/admin/loket/{code}/cabut-poster"[^>]*>(.*?)</form>', html, re.S)
-    assert match, f"no revoke button for {code}"
-    return hidden_fields(match.group(1))
+    button = re.search(rf'<form[^>]*method="get"[^>]*action="/admin/loket/{code}/cabut-poster"[^>]*>', html)
+    assert button, f"no revoke button for {code}"
+    page = client.get(f"/admin/loket/{code}/cabut-poster").get_data(as_text=True)
+    match = re.search(
+        rf'<form[^>]*method="post"[^>]*action="/admin/loket/{code}/cabut-poster"[^>]*>(.*?)</form>', page, re.S
+    )
+    assert match, f"no confirmation form for {code}"
+    return {**hidden_fields(match.group(1)), "confirm": "ya"}
 
 
 def test_counter_list_links_each_active_counters_posters(admin, build, unit):
@@ -64,7 +69,7 @@ def test_counter_list_links_each_active_counters_posters(admin, build, unit):
         "/admin/unit/kota-bogor/poster",
     ):
         assert f'href="{link}"' in html, link
-    assert "cabut poster lama (versi 1)" in html
+    assert "Cabut poster lama (versi 1)" in html
     # An inactive counter is listed as such, without posters to print.
     assert "tidak aktif" in html
     assert "/admin/loket/BGR02/" not in html and counter_survey_url(closed) not in html
@@ -161,11 +166,12 @@ def test_revoking_a_poster_retires_its_link_and_issues_a_new_one(admin, build, u
     assert version_of("BGR01") == 2
     page = admin.get("/admin/").get_data(as_text=True)
     assert "Poster lama loket BGR01 tidak berlaku lagi. Cetak poster baru." in page
-    assert "cabut poster lama (versi 2)" in page
+    assert "Cabut poster lama (versi 2)" in page
     db.session.refresh(counter)
     new = path_of(counter)
     assert new != old
-    assert admin.get(old).status_code == 404
+    retired = admin.get(old)
+    assert retired.status_code == 410 and "tanyakan kepada petugas di loket" in retired.get_data(as_text=True)
     assert admin.get(new).status_code == 200
     poster = admin.get("/admin/loket/BGR01/poster").get_data(as_text=True)
     assert f"http://survey.test{new}" in poster and f"http://survey.test{old}" not in poster
@@ -191,8 +197,28 @@ def test_a_double_click_on_revoke_revokes_once(app, build):
     client = app.test_client()
     login(client, admin)
     page = client.get("/admin/").get_data(as_text=True)
-    form = {"csrf_token": hidden_fields(page)["csrf_token"], "poster_version": "1"}
+    form = {"csrf_token": hidden_fields(page)["csrf_token"], "poster_version": "1", "confirm": "ya"}
     for _ in range(2):
         assert client.post(f"/admin/loket/{counter.public_code}/cabut-poster", data=form).status_code == 302
     db.session.expire_all()
     assert db.session.get(type(counter), counter.id).poster_version == 2
+
+
+def test_revoking_takes_a_confirmation_step_and_one_click_changes_nothing(admin, build, unit):
+    build.counter(unit, public_code="BGR01")
+    db.session.commit()
+    html = admin.get("/admin/").get_data(as_text=True)
+    assert 'class="link" type="submit">cabut' not in html  # a button that looks like one, not like a link
+    page = admin.get("/admin/loket/BGR01/cabut-poster")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "tidak berlaku lagi" in text and "versi 1" in text
+    one_click = admin.post("/admin/loket/BGR01/cabut-poster", data={"csrf_token": hidden_fields(text)["csrf_token"]})
+    assert one_click.status_code == 302 and one_click.headers["Location"] == "/admin/loket/BGR01/cabut-poster"
+    assert version_of("BGR01") == 1
+
+
+def test_a_forged_or_unknown_poster_is_still_not_found(admin, build, unit):
+    counter = build.counter(unit, public_code="BGR01")
+    db.session.commit()
+    assert admin.get(path_of(counter)[:-2] + "zz").status_code == 404
+    assert admin.get("/s/NOPE1/1abcdefgh").status_code == 404

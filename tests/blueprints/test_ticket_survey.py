@@ -197,3 +197,13 @@ def test_a_counter_whose_code_is_t_keeps_its_poster_survey(client, world, build)
     page = client.get(path)
     assert page.status_code == 200 and counter.name in page.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
+
+
+def test_reopening_an_answered_ticket_says_it_was_rated_and_not_that_an_answer_was_refused(app, client, world):
+    path = path_of(served_ticket(world))
+    assert answer(client, path).status_code == 303
+    html = app.test_client().get(path).get_data(as_text=True)
+    assert "Tiket ini sudah dinilai" in html
+    assert "tidak disimpan" not in html  # nothing was sent, so nothing was refused
+    refused = app.test_client().post(path, data={**ALL_GOOD, "submission_key": "a" * 32})
+    assert refused.status_code == 409 and "tidak disimpan lagi" in refused.get_data(as_text=True)

@@ -71,18 +71,30 @@ def unit_posters(slug: str) -> str:
     )
 
 
+@bp.get("/loket/<code>/cabut-poster")
+@roles_required("admin")
+def confirm_revoke_poster(code: str) -> str:
+    """The confirmation step: what revoking does, and the one button that does it."""
+    counter = get_counter_or_404(code)
+    return render_template("admin/revoke_poster.html", counter=counter, form=RevokePosterForm(formdata=None))
+
+
 @bp.post("/loket/<code>/cabut-poster")
 @roles_required("admin")
 def revoke_poster(code: str) -> BaseResponse:
-    """Invalidate every printed poster of a counter (e.g. one was copied and misused); print the new one."""
+    """Invalidate every printed poster of a counter (e.g. one was copied and misused); print the new one.
+
+    Only from the confirmation page (``confirm=ya``); anything else is sent there and changes nothing.
+    """
     counter = get_counter_or_404(code)
     form = RevokePosterForm()
-    if form.validate():
-        shown = int(form.poster_version.data) if form.poster_version.data else None
-        revoked = revoke_posters(counter, shown)
-        db.session.commit()
-        if revoked:
-            flash(
-                _("Poster lama loket %(code)s tidak berlaku lagi. Cetak poster baru.", code=counter.public_code), "info"
-            )
+    if not form.validate():
+        return redirect(url_for("admin.list_counters"))
+    if form.confirm.data != "ya":
+        return redirect(url_for("admin.confirm_revoke_poster", code=counter.public_code))
+    shown = int(form.poster_version.data) if form.poster_version.data else None
+    revoked = revoke_posters(counter, shown)
+    db.session.commit()
+    if revoked:
+        flash(_("Poster lama loket %(code)s tidak berlaku lagi. Cetak poster baru.", code=counter.public_code), "info")
     return redirect(url_for("admin.list_counters"))

@@ -20,6 +20,7 @@ from scoring import (
     ScoringParameters,
     ServiceTimeStats,
     complaint_indicators,
+    complaints_about_service_indicator,
     distribution_indicator,
     hasil_kerja_indicator,
     ikm_indicator,
@@ -27,18 +28,29 @@ from scoring import (
     perilaku_indicator,
     predikat_indicator,
     service_time_indicators,
+    settlement_indicator,
     unit_ikm_indicator,
 )
 
 from ...clock import now
 from ...extensions import db
-from ...models import BehaviourRating, Counter, EmployeeAssignment, EmployeeTarget, ScoreIndicator, ScoreRun, Unit
+from ...models import (
+    BehaviourRating,
+    Complaint,
+    Counter,
+    EmployeeAssignment,
+    EmployeeTarget,
+    ScoreIndicator,
+    ScoreRun,
+    Unit,
+)
 from ...version import code_version
 from ..appraisal_inputs import behaviour_ratings
 from ..statistics import (
     complaint_stats,
     employee_and_unit_service_times,
     holidays_between,
+    period_window,
     response_status_counts,
     satisfaction_stats,
 )
@@ -152,6 +164,8 @@ def compute_score_run(
     targets = _targets(unit, period, employee_ids, assigned)
     ratings = _ratings(unit, period, employee_ids, assigned)
     holidays = holidays_between(period.start, period.end)
+    population = unit_service.tickets_finished if unit_service and unit_service.tickets_finished else None
+    settled = settlement_seconds(unit, period) if unit_complaints is not None else None
     step(SCORE_RUN_STEPS[1])
 
     run = ScoreRun(
@@ -173,6 +187,9 @@ def compute_score_run(
             "ratings": len(ratings),
             "holidays": len(holidays),
             "employees": len(employee_ids),
+            # Krejcie–Morgan's N (spec §7): the unit's finished tickets where it has tickets; otherwise unknown.
+            "population": population,
+            "population_source": "tickets_finished" if population is not None else None,
         },
         created_by=created_by,
         created_at=now(),
@@ -186,7 +203,15 @@ def compute_score_run(
     nobody = SatisfactionStats.from_responses([], parameters.ikp_unsur) if surveyed else None
     predikat_counts: Tally[str] = Tally()
     inputs = _EmployeeInputs(
-        parameters, satisfaction, nobody, surveyed, service, complaints, targets, ratings, _missing_rows(parameters)
+        parameters,
+        satisfaction,
+        nobody,
+        surveyed,
+        service,
+        complaints if unit_complaints is not None else None,
+        targets,
+        ratings,
+        _missing_rows(parameters),
     )
     try:
         with IndicatorRows(run.id) as rows:
@@ -195,7 +220,6 @@ def compute_score_run(
                 rows.add_rows(employee_id, employee_rows)
                 if predikat:
                     predikat_counts[predikat] += 1
-            population = unit_service.tickets_finished if unit_service and unit_service.tickets_finished else None
             rows.add_all(
                 None,
                 [
@@ -203,6 +227,7 @@ def compute_score_run(
                     ikp_indicator(surveyed, surveyed, parameters),
                     *_group(service_time_indicators(unit_service, parameters)),
                     *_group(complaint_indicators(unit_complaints)),
+                    settlement_indicator(settled),
                     distribution_indicator(predikat_counts, parameters),
                 ],
             )
@@ -229,6 +254,27 @@ def compute_score_run(
     return run
 
 
+def settlement_seconds(unit: Unit, period: Period) -> list[int]:
+    """Whole seconds from receipt to ``selesai`` of the unit's complaints received in the period and settled.
+
+    Read as a list: a unit settles tens of complaints a period, not millions (the median is taken in scoring).
+    """
+    window = period_window(unit, period)
+    rows = db.session.execute(
+        select(Complaint.received_at, Complaint.settled_at).where(
+            Complaint.unit_id == unit.id,
+            Complaint.received_at >= window.start,
+            Complaint.received_at < window.end,
+            Complaint.settled_at.is_not(None),
+        )
+    )
+    return [
+        int((settled - received).total_seconds())
+        for received, settled in rows
+        if settled is not None and settled >= received
+    ]
+
+
 @dataclass(frozen=True)
 class _EmployeeInputs:
     """Everything a run scores its employees from: the statistics per employee and the unit's, read once."""
@@ -238,7 +284,7 @@ class _EmployeeInputs:
     nobody: SatisfactionStats | None  # the statistics of an employee nobody answered about
     surveyed: SatisfactionStats | None  # the unit's, or None when the unit has no valid answer at all
     service: Mapping[int, ServiceTimeStats]
-    complaints: Mapping[int, ComplaintStats]
+    complaints: Mapping[int, ComplaintStats] | None  # None: the unit received no complaint in the period
     targets: Mapping[int, list[AppraisalTarget]]
     ratings: Mapping[int, BehaviourRatings]
     missing_rows: Mapping[str, list[IndicatorRow]]
@@ -254,7 +300,7 @@ def _missing_rows(parameters: ScoringParameters) -> dict[str, list[IndicatorRow]
             indicator_row(perilaku),
             indicator_row(predikat_indicator(hasil, perilaku)),
         ],
-        "complaints": [indicator_row(indicator) for indicator in _group(complaint_indicators(None))],
+        "complaints": [indicator_row(complaints_about_service_indicator(None))],
     }
 
 
@@ -271,11 +317,13 @@ def _employee_rows(inputs: _EmployeeInputs, employee_id: int) -> tuple[list[Indi
         ikp_indicator(mine, inputs.surveyed, parameters),
         *_group(service_time_indicators(inputs.service.get(employee_id), parameters)),
     ]
-    complaints = inputs.complaints.get(employee_id)
-    if complaints is not None:
-        indicators += _group(complaint_indicators(complaints))
+    # An employee's complaint figure is the number about their service; response and settlement times are the
+    # desk's doing, so they are unit figures only (spec §2.4).
+    if inputs.complaints is not None:
+        about = inputs.complaints.get(employee_id)
+        indicators.append(complaints_about_service_indicator(0 if about is None else about.complaints))
     rows = [indicator_row(indicator) for indicator in indicators]
-    if complaints is None:
+    if inputs.complaints is None:
         rows += inputs.missing_rows["complaints"]
     if employee_id not in inputs.targets and employee_id not in inputs.ratings:
         return rows + inputs.missing_rows["appraisal"], None  # a predikat needs both ratings: not available

@@ -191,8 +191,9 @@ def test_the_units_on_time_rule_decides_the_on_time_rate_and_is_stored(office: O
 def test_missing_sources_are_not_available_never_zero(office: Office) -> None:
     office.answers(40)
     rows = stored(compute_score_run(office.unit, Q3, "t"))
-    for who in (None, office.ani.id):
-        for code in [*SERVICE_CODES, "first_response_median_hours", "answered_within_3_working_days_rate"]:
+    unit_codes = ["first_response_median_hours", "answered_within_3_working_days_rate", "settlement_median_hours"]
+    for who, codes in ((None, [*SERVICE_CODES, *unit_codes]), (office.ani.id, [*SERVICE_CODES, "complaints_received"])):
+        for code in codes:
             assert (rows[who, code].status, rows[who, code].value) == ("not_available", None), (who, code)
     for code in ("hasil_kerja", "perilaku", "predikat"):
         assert (rows[office.ani.id, code].status, rows[office.ani.id, code].value) == ("not_available", None)
@@ -287,7 +288,10 @@ def test_targets_ratings_tickets_and_complaints_are_used_when_present(office: Of
     # One Sangat Baik out of one employee with a predikat: more than 70% for an Istimewa organisation.
     assert rows[None, "predikat_distribution"].explanation["result"] == "failed"
     assert rows[office.ani.id, "wait_median_minutes"].value == Decimal(4)
-    assert rows[office.ani.id, "first_response_median_hours"].value == Decimal(2)
+    # The employee's complaint figure is how many were about their service; the answer time is the unit's.
+    assert rows[office.ani.id, "complaints_received"].value == Decimal(1)
+    assert (office.ani.id, "first_response_median_hours") not in rows
+    assert rows[None, "first_response_median_hours"].value == Decimal(2)
     assert rows[None, "on_time_rate"].value == Decimal(100)
     assert run.input_counts | {"responses_by_status": None} == {
         "responses_by_status": None,
@@ -300,6 +304,8 @@ def test_targets_ratings_tickets_and_complaints_are_used_when_present(office: Of
         "ratings": 1,
         "holidays": 0,
         "employees": 3,
+        "population": 1,
+        "population_source": "tickets_finished",
     }
 
 
