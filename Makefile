@@ -64,11 +64,18 @@ instance/config.py:
 	@echo "Wrote $@ with fresh random keys."
 
 # Headless Chromium (browser tests) and zbar (QR decoding tests) come from Debian; installed when missing.
+# axe-core (accessibility checks in the browser tests) comes from the npm registry, pinned, into tests/.node.
+AXE_CORE_VERSION := 4.14.1
 system-deps:
 	@if command -v chromium >/dev/null && command -v zbarimg >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium zbar-tools >/dev/null; \
 	else echo "Install chromium and zbar-tools (Debian: apt-get install chromium zbar-tools) for the browser and QR tests."; fi
+	@if [ ! -f tests/.node/node_modules/axe-core/axe.min.js ] || \
+		! grep -q '"version": "$(AXE_CORE_VERSION)"' tests/.node/node_modules/axe-core/package.json; then \
+		if command -v npm >/dev/null; then \
+			npm install --silent --no-save --no-audit --no-fund --prefix tests/.node axe-core@$(AXE_CORE_VERSION) >/dev/null; \
+		else echo "Install npm (Node.js) for the accessibility checks of the browser tests."; fi; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -33,7 +33,9 @@ from .extensions import db
 from .identifiers import validate_nip
 
 UNSUR_CODES = tuple(f"u{i}" for i in range(1, 10))
-ROLES = ("admin", "hr", "supervisor", "staff")
+# spec §7: complaints handles the unit's complaints; head (kepala unit) reads the inbox, publishes runs, signs reports.
+ROLES = ("admin", "hr", "supervisor", "staff", "complaints", "head")
+AUDIT_ACTOR_KINDS = ("user", "cli", "token", "system", "citizen")
 EMPLOYMENT_TYPES = ("PNS", "PPPK", "non-ASN")
 UNIT_KINDS = ("dukcapil", "puskesmas", "other")
 ZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
@@ -565,6 +567,38 @@ class DailySecret(db.Model):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     secret: Mapped[str] = mapped_column(String(64))
+
+
+# --- The audit trail (spec §7): one append-only row per write by a person, a machine or the system ------------------
+
+
+class AuditEvent(db.Model):
+    """One action that changed something, written in the same transaction as the change (services/audit.py).
+
+    On PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE (migration 0005), so the trail is append-only.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        CheckConstraint(_in("actor_kind", AUDIT_ACTOR_KINDS), name="actor_kind"),
+        Index("ix_audit_events_unit_at", "unit_id", "at"),
+        Index("ix_audit_events_entity", "entity", "entity_id"),
+        Index("ix_audit_events_actor", "actor_kind", "actor_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    actor_kind: Mapped[str] = mapped_column(String(10))
+    actor_id: Mapped[int | None] = mapped_column(Integer)  # users.id or api_tokens.id; no FK, the trail outlives them
+    actor_login: Mapped[str | None] = mapped_column(String(80))  # the login (or token prefix) at the time
+    unit_id: Mapped[int | None] = mapped_column(Integer)  # no FK either: an audit row must never block a change
+    action: Mapped[str] = mapped_column(String(60))  # a dotted verb: appraisal.override, counter.rotate_qr
+    entity: Mapped[str] = mapped_column(String(40))  # what was changed: appraisal, counter, response ...
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[dict | None] = mapped_column(JSON)  # the changed fields only, personal data masked
+    after: Mapped[dict | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(32))  # ties the rows of one HTTP request or CLI call
 
 
 # --- Staff: appeals, development suggestions and account safety (issue 12) ---------------------------------------

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from feedback_app.extensions import db
 from feedback_app.models import SurveyResponse
 from feedback_app.services.qr import counter_survey_url
+from tests.axe import assert_accessible
 from tests.browser_fixtures import browser, live_server, phone  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -24,6 +25,7 @@ def test_citizen_answers_survey_on_a_phone(app, build, live_server, browser, tmp
     page.goto(counter_survey_url(counter))
     assert page.locator("h1").inner_text() == "Survei Kepuasan Masyarakat"
     assert page.get_by_text("Petugas: Dewi Lestari").is_visible()
+    assert_accessible(page)
     for index, label in enumerate(
         [
             "Sangat sesuai",

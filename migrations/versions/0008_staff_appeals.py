@@ -1,7 +1,7 @@
 """staff appeals, training topics, login throttles and password resets (issue 12)
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 19:23:08.525210
 
 """
@@ -12,7 +12,7 @@ import feedback_app.models
 
 
 revision = '0008'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
