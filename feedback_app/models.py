@@ -644,6 +644,9 @@ class Appeal(db.Model):
     score_run_id: Mapped[int | None] = mapped_column(ForeignKey("score_runs.id"))
     indicator_code: Mapped[str | None] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(10), default="open")
+    # Who decides, fixed when it is filed: the supervisor (of the supervisor, for a predikat) on the subject's
+    # date; NULL means an admin of the unit (no supervisor, and comments, which are moderated).
+    decider_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
     filed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -652,7 +655,8 @@ class Appeal(db.Model):
     # What an accepted shift appeal changed (the re-attributed answers and who they named), kept for audit.
     effect: Mapped[dict | None] = mapped_column(JSON)
 
-    employee: Mapped[Employee] = relationship()
+    employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
+    decider: Mapped[Employee | None] = relationship(foreign_keys=[decider_id])
     unit: Mapped[Unit] = relationship()
     counter_assignment: Mapped[CounterAssignment | None] = relationship()
     score_run: Mapped[ScoreRun | None] = relationship()

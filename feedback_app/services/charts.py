@@ -56,17 +56,15 @@ def _table(
     labels: Sequence[str], series: Sequence[Series], label_header: str, missing: str
 ) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     headers = (label_header, *(s.name for s in series))
-    rows = tuple(
-        (label, *(_format(s.values[i], missing) for s in series)) for i, label in enumerate(labels)
-    )
+    rows = tuple((label, *(_format(s.values[i], missing) for s in series)) for i, label in enumerate(labels))
     return headers, rows
 
 
 def _describe(title: str, labels: Sequence[str], series: Sequence[Series], missing: str) -> str:
-    parts = [
-        f"{s.name}: " + ", ".join(f"{label} {_format(value, missing)}" for label, value in zip(labels, s.values, strict=True))
-        for s in series
-    ]
+    parts = []
+    for s in series:
+        values = zip(labels, s.values, strict=True)
+        parts.append(f"{s.name}: " + ", ".join(f"{label} {_format(value, missing)}" for label, value in values))
     return f"{title}. " + "; ".join(parts) + "."
 
 
@@ -94,7 +92,7 @@ def _frame(
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
-        f'aria-labelledby="{cid}-t {cid}-d" class="chart" font-family="sans-serif" font-size="12">',
+        f'aria-labelledby="{cid}-t {cid}-d" class="chart" font-family="sans-serif" font-size="16">',
         f'<title id="{cid}-t">{escape(title)}</title><desc id="{cid}-d">{escape(description)}</desc>',
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
     ]

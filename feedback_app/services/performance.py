@@ -147,6 +147,7 @@ class UnsurComparison:
 class ShownComment:
     week: str  # "2026-W42": the ISO week of the local date, never the time
     text: str
+    response_id: int  # for the appeal form only (sent as an opaque token, never shown)
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ def recent_comments(employee: Employee, unit: Unit, period: Period) -> tuple[Sho
     """The employee's recent valid comments in the period, masked, by week; None below :data:`MIN_COMMENTS`."""
     window = period_window(unit, period)
     rows = db.session.execute(
-        select(SurveyResponse.comment, SurveyResponse.counted_at)
+        select(SurveyResponse.comment, SurveyResponse.counted_at, SurveyResponse.id)
         .where(
             SurveyResponse.employee_id == employee.id,
             SurveyResponse.status == "valid",
@@ -210,7 +211,7 @@ def recent_comments(employee: Employee, unit: Unit, period: Period) -> tuple[Sho
     ).all()
     if len(rows) < MIN_COMMENTS:
         return None
-    shown = [ShownComment(week_label(unit, at), mask_personal_data(text)) for text, at in rows]
+    shown = [ShownComment(week_label(unit, at), mask_personal_data(text), id_) for text, at, id_ in rows]
     # Within a week the order says nothing about the time: weeks newest first, texts alphabetically.
     shown.sort(key=lambda c: c.text)
     shown.sort(key=lambda c: c.week, reverse=True)
@@ -283,8 +284,7 @@ def _trend(employee: Employee, unit: Unit, period: Period) -> tuple[TrendPoint, 
         found[(period_id, employee_id is None)] = value
         provisional[period_id] = is_provisional
     return tuple(
-        TrendPoint(p, found.get((p.id, False)), found.get((p.id, True)), provisional.get(p.id, False))
-        for p in periods
+        TrendPoint(p, found.get((p.id, False)), found.get((p.id, True)), provisional.get(p.id, False)) for p in periods
     )
 
 

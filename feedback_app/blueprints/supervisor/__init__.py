@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("supervisor", __name__, url_prefix="/atasan")
+
+from . import appeals  # noqa: E402, F401  (route modules register on bp, so they come after it)
