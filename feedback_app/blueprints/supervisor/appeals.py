@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, Regexp
 
 from ...auth import roles_required
@@ -22,7 +22,7 @@ class DecideAppealForm(FlaskForm):
     appeal_id = HiddenField(validators=[InputRequired(), Regexp(r"^\d{1,12}$")])
     decision = RadioField(
         _l("Keputusan"),
-        choices=[("accept", _l("Terima")), ("reject", _l("Tolak"))],
+        choices=[SelectChoice("accept", _l("Terima")), SelectChoice("reject", _l("Tolak"))],
         validators=[InputRequired(message=_l("Pilih terima atau tolak."))],
     )
     reason = TextAreaField(
