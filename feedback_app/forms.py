@@ -126,3 +126,18 @@ class RevokePosterForm(FlaskForm):
     """Revoking a counter's posters; the version the page showed makes a double click revoke once."""
 
     poster_version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
+
+
+def _password(label: Any, autocomplete_message: Any) -> PasswordField:
+    return PasswordField(label, validators=[InputRequired(message=autocomplete_message), Length(max=200)])
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice (an admin's reset link)."""
+
+    new = _password(_l("Kata sandi baru"), _l("Isi kata sandi baru."))
+    repeat = _password(_l("Ulangi kata sandi baru"), _l("Ulangi kata sandi baru."))
+
+
+class PasswordChangeForm(NewPasswordForm):
+    current = _password(_l("Kata sandi sekarang"), _l("Isi kata sandi sekarang."))

@@ -8,4 +8,5 @@ from . import (  # noqa: E402  (route modules register on bp, so they come after
     counters,  # noqa: F401  (route modules register on bp)
     roster,  # noqa: F401
     tokens,  # noqa: F401
+    users,  # noqa: F401
 )
