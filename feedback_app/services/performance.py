@@ -309,3 +309,38 @@ def period_choices(unit: Unit) -> list[Period]:
 
 def first_day_before(period: Period) -> date:
     return period.end - timedelta(days=1)
+
+
+TOPIC_MAX = 300
+
+
+def set_training_topics(unit: Unit, topics: Mapping[str, str]) -> bool:
+    """Store the unit's development suggestions (an empty text goes back to the default); one audit row when
+    anything changed. Returns whether it did. The caller commits."""
+    from .audit import changed_fields, record_audit
+    from .errors import DomainError
+
+    unknown = set(topics) - set(STAFF_UNSUR)
+    if unknown:
+        raise DomainError(f"unknown unsur {', '.join(sorted(unknown))}")
+    old = training_topics(unit)
+    rows = {row.unsur: row for row in db.session.scalars(select(TrainingTopic).where(TrainingTopic.unit_id == unit.id))}
+    for code, text in topics.items():
+        text = " ".join(text.split())
+        if len(text) > TOPIC_MAX:
+            raise DomainError(f"{code}: at most {TOPIC_MAX} characters")
+        if not text or text == DEFAULT_TRAINING_TOPICS[code]:
+            if code in rows:
+                db.session.delete(rows[code])
+        elif code in rows:
+            rows[code].topic, rows[code].updated_at = text, now()
+        else:
+            db.session.add(TrainingTopic(unit_id=unit.id, unsur=code, topic=text, updated_at=now()))
+    db.session.flush()
+    before, after = changed_fields(old, training_topics(unit))
+    if not after:
+        return False
+    record_audit(
+        "training_topics.update", entity="unit", entity_id=unit.id, unit_id=unit.id, before=before, after=after
+    )
+    return True

@@ -222,3 +222,23 @@ def test_filing_from_the_pages_and_seeing_the_decision(app, client, world):
     # A supervisor outside the team (Kepala supervises Sari, not Ani) cannot decide it, even knowing its id.
     login(client, world.users["kepala"])
     assert "Saya dinas luar." not in client.get("/atasan/keberatan").get_data(as_text=True)
+
+
+def test_the_unit_admin_edits_the_development_suggestions_with_one_audit_row(app, client, world):
+    world.answers(30, world.ani, scores={"u3": 1, "u6": 2, "u7": 4})
+    world.run()
+    login(client, world.users["admin"])
+    form = client.get("/admin/unit/uji/topik-pelatihan")
+    assert "Manajemen waktu" in form.get_data(as_text=True)  # the seeded default
+    token = hidden_fields(form.get_data(as_text=True))["csrf_token"]
+    data = {"csrf_token": token, "U3": "Kelas singkat alur loket KTP-el", "U6": "", "U7": ""}
+    assert client.post("/admin/unit/uji/topik-pelatihan", data=data).status_code == 303
+    assert client.post("/admin/unit/uji/topik-pelatihan", data=data).status_code == 303  # unchanged: no new row
+    too_long = client.post("/admin/unit/uji/topik-pelatihan", data={**data, "U6": "x" * 301})
+    assert too_long.status_code == 422 and "Paling panjang 300 karakter." in too_long.get_data(as_text=True)
+    [event] = db.session.scalars(select(AuditEvent)).all()
+    assert (event.action, event.after) == ("training_topics.update", {"U3": "Kelas singkat alur loket KTP-el"})
+    login(client, world.users["ani"])
+    page = _page(client)
+    assert "Kelas singkat alur loket KTP-el" in page and "Penguasaan prosedur" in page  # U3 and U6 are weakest
+    assert "Pelayanan prima" not in page

@@ -8,5 +8,6 @@ from . import (  # noqa: E402  (route modules register on bp, so they come after
     counters,  # noqa: F401  (route modules register on bp)
     roster,  # noqa: F401
     tokens,  # noqa: F401
+    topics,  # noqa: F401
     users,  # noqa: F401
 )
