@@ -10,7 +10,18 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.identifiers import validate_nip
-from feedback_app.models import Counter, Employee, EmployeeAssignment, SurveyResponse, Ticket, Unit, User
+from feedback_app.models import (
+    Appeal,
+    Counter,
+    Employee,
+    EmployeeAssignment,
+    ScoreIndicator,
+    ScoreRun,
+    SurveyResponse,
+    Ticket,
+    Unit,
+    User,
+)
 
 
 def test_demo_data_is_complete_realistic_and_idempotent(app, clock):
@@ -74,6 +85,17 @@ def test_demo_data_is_complete_realistic_and_idempotent(app, clock):
         .where(SurveyResponse.employee_id.is_not(None))
     ).all()
     assert max(m for _, m in means) - min(m for _, m in means) > 0.5
+
+    # "Kinerja saya" and the appeal pages have content: runs for the last periods, an accepted and an open appeal.
+    periods = {period for (period,) in db.session.execute(select(ScoreRun.period_id).distinct())}
+    assert {"2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-Q3", "2026-Q4"} <= periods
+    appeals = db.session.scalars(select(Appeal).order_by(Appeal.id)).all()
+    assert [a.state for a in appeals] == ["accepted", "open"] * 2
+    accepted = appeals[0]
+    named = db.session.scalars(
+        select(ScoreIndicator).where(ScoreIndicator.employee_id == accepted.employee_id, ScoreIndicator.code == "ikp")
+    ).all()
+    assert any(a["appeal_id"] == accepted.id for row in named for a in row.explanation.get("appeals", []))
 
     counts = (
         db.session.scalar(select(func.count(SurveyResponse.id))),

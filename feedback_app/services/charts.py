@@ -17,7 +17,7 @@ from html import escape
 
 from markupsafe import Markup
 
-WIDTH, HEIGHT = 640, 260
+WIDTH, HEIGHT = 420, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 48
 #: Per series: stroke colour, dash pattern, marker (colour is never the only difference).
 STYLES = (("#0b4a85", "", "circle"), ("#a4001d", "6 4", "square"), ("#2e6b2e", "2 3", "diamond"))
@@ -92,7 +92,7 @@ def _frame(
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
-        f'aria-labelledby="{cid}-t {cid}-d" class="chart" font-family="sans-serif" font-size="16">',
+        f'aria-labelledby="{cid}-t {cid}-d" class="chart" font-family="sans-serif" font-size="14">',
         f'<title id="{cid}-t">{escape(title)}</title><desc id="{cid}-d">{escape(description)}</desc>',
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
     ]
@@ -125,7 +125,7 @@ def _legend(series: Sequence[Series]) -> list[str]:
             + _marker(marker, x + 12, y - 4, colour)
             + f'<text x="{x + 30}" y="{y}" fill="#1a1a1a">{escape(s.name)}</text>'
         )
-        x += 30 + 8 * len(s.name) + 24
+        x += 30 + 8 * len(s.name) + 16
     return parts
 
 

@@ -81,13 +81,13 @@ def current_period_run(unit: Unit, period_id: str) -> ScoreRun | None:
 
 
 def latest_run_period(unit: Unit, kind_ids: Sequence[str]) -> str | None:
-    """The newest period among ``kind_ids`` that has a current run, to open the page on."""
+    """The newest period among ``kind_ids`` with a final run (else a provisional one), to open the page on."""
     if not kind_ids:
         return None
     return db.session.scalar(
         select(ScoreRun.period_id)
         .where(ScoreRun.unit_id == unit.id, ScoreRun.period_id.in_(kind_ids), ScoreRun.superseded_by_id.is_(None))
-        .order_by(ScoreRun.period_end.desc(), ScoreRun.id.desc())
+        .order_by(ScoreRun.provisional, ScoreRun.period_end.desc(), ScoreRun.id.desc())
         .limit(1)
     )
 

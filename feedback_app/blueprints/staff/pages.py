@@ -139,7 +139,7 @@ def _charts(page: performance.Performance) -> dict[str, object]:
     )
     unsur = bar_chart(
         _("Nilai rata-rata unsur (NRR, 1–4) dibanding unit"),
-        [str(UNSUR_NAMES[u.code]) for u in page.unsur],
+        [u.code for u in page.unsur],
         [
             Series(_("Saya"), [_two(u.mine) for u in page.unsur]),
             Series(_("Rata-rata unit"), [_two(u.unit) for u in page.unsur]),
