@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from feedback_app.extensions import db
 from feedback_app.models import (
@@ -19,6 +19,7 @@ from feedback_app.models import (
     CounterAssignment,
     Employee,
     EmployeeAssignment,
+    ScoreIndicator,
     SurveyResponse,
     Unit,
     User,
@@ -79,6 +80,16 @@ class Office:
             )
         db.session.execute(insert(SurveyResponse), rows)
         db.session.commit()
+
+    def run_value(self, run, code: str, employee: Employee | None = None) -> str:  # type: ignore[no-untyped-def]
+        """The stored headline figure of ``employee`` (default Ani) in ``run``, as pages print it."""
+        employee = employee or self.ani
+        value = db.session.scalar(
+            select(ScoreIndicator.value).where(
+                ScoreIndicator.run_id == run.id, ScoreIndicator.employee_id == employee.id, ScoreIndicator.code == code
+            )
+        )
+        return f"{value:.2f}"
 
     def run(self, period=SEPTEMBER):  # type: ignore[no-untyped-def]
         run = compute_score_run(self.unit, period, "test")
