@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from scoring import Period, last_n
 from scoring._exact import round_half_up
@@ -50,6 +50,7 @@ SERVICE_CODES = (
     "error_rate",
 )
 COMPLAINT_CODE = "answered_within_3_working_days_rate"  # its n is the number of complaints about the employee
+UNIT_CODES = ("ikp", "ikm", *SERVICE_CODES)
 
 #: Development suggestions per weak staff-attributable unsur, until the unit admin writes its own.
 DEFAULT_TRAINING_TOPICS: Mapping[str, str] = {
@@ -229,7 +230,11 @@ def staff_performance(employee: Employee, unit: Unit, period: Period) -> Perform
         for row in db.session.scalars(
             select(ScoreIndicator).where(
                 ScoreIndicator.run_id == run.id,
-                or_(ScoreIndicator.employee_id == employee.id, ScoreIndicator.employee_id.is_(None)),
+                or_(
+                    ScoreIndicator.employee_id == employee.id,
+                    # The unit's rows the page compares with (not its distribution, whose explanation is long).
+                    and_(ScoreIndicator.employee_id.is_(None), ScoreIndicator.code.in_(UNIT_CODES)),
+                ),
             )
         ):
             (mine if row.employee_id == employee.id else unit_rows)[row.code] = row
@@ -266,7 +271,13 @@ def _trend(employee: Employee, unit: Unit, period: Period) -> tuple[TrendPoint, 
     """The published ikp of the employee and of the unit over the last six periods of the same kind (one query)."""
     periods = last_n(period, TREND_PERIODS)
     rows = db.session.execute(
-        select(ScoreRun.period_id, ScoreRun.provisional, ScoreIndicator.employee_id, ScoreIndicator)
+        select(
+            ScoreRun.period_id,
+            ScoreRun.provisional,
+            ScoreIndicator.employee_id,
+            ScoreIndicator.status,
+            ScoreIndicator.value,
+        )
         .join(ScoreIndicator, ScoreIndicator.run_id == ScoreRun.id)
         .where(
             ScoreRun.unit_id == unit.id,
@@ -279,8 +290,8 @@ def _trend(employee: Employee, unit: Unit, period: Period) -> tuple[TrendPoint, 
     ).all()
     found: dict[tuple[str, bool], Any] = {}
     provisional: dict[str, bool] = {}
-    for period_id, is_provisional, employee_id, row in rows:
-        value = headline_value(row) if row.status == "ok" else None
+    for period_id, is_provisional, employee_id, status, stored in rows:
+        value = stored if status == "ok" else None  # the stored headline figure; explanations are not read
         found[(period_id, employee_id is None)] = value
         provisional[period_id] = is_provisional
     return tuple(
