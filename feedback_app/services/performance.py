@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, union_all
 
 from scoring import Period, last_n
 from scoring._exact import round_half_up
@@ -227,17 +227,20 @@ def staff_performance(employee: Employee, unit: Unit, period: Period) -> Perform
     unit_rows: dict[str, ScoreIndicator] = {}
     if run is not None:
         headline = str(run.parameters.get("headline_estimate", "shrunk"))
+        # Two statements, each on the whole (run_id, employee_id) index: an OR of both would read the run's rows
+        # of every employee on PostgreSQL. The unit's rows are only those the page compares with.
+        for row in db.session.scalars(
+            select(ScoreIndicator).where(ScoreIndicator.run_id == run.id, ScoreIndicator.employee_id == employee.id)
+        ):
+            mine[row.code] = row
         for row in db.session.scalars(
             select(ScoreIndicator).where(
                 ScoreIndicator.run_id == run.id,
-                or_(
-                    ScoreIndicator.employee_id == employee.id,
-                    # The unit's rows the page compares with (not its distribution, whose explanation is long).
-                    and_(ScoreIndicator.employee_id.is_(None), ScoreIndicator.code.in_(UNIT_CODES)),
-                ),
+                ScoreIndicator.employee_id.is_(None),
+                ScoreIndicator.code.in_(UNIT_CODES),
             )
         ):
-            (mine if row.employee_id == employee.id else unit_rows)[row.code] = row
+            unit_rows[row.code] = row
 
     trend = _trend(employee, unit, period)
     unsur = tuple(
@@ -270,24 +273,30 @@ def staff_performance(employee: Employee, unit: Unit, period: Period) -> Perform
 def _trend(employee: Employee, unit: Unit, period: Period) -> tuple[TrendPoint, ...]:
     """The published ikp of the employee and of the unit over the last six periods of the same kind (one query)."""
     periods = last_n(period, TREND_PERIODS)
-    rows = db.session.execute(
-        select(
-            ScoreRun.period_id,
-            ScoreRun.provisional,
-            ScoreIndicator.employee_id,
-            ScoreIndicator.status,
-            ScoreIndicator.value,
+
+    def rows_of(whose: Any) -> Any:
+        return (
+            select(
+                ScoreRun.id,
+                ScoreRun.period_id,
+                ScoreRun.provisional,
+                ScoreIndicator.employee_id,
+                ScoreIndicator.status,
+                ScoreIndicator.value,
+            )
+            .join(ScoreIndicator, ScoreIndicator.run_id == ScoreRun.id)
+            .where(
+                ScoreRun.unit_id == unit.id,
+                ScoreRun.period_id.in_([p.id for p in periods]),
+                ScoreRun.superseded_by_id.is_(None),
+                ScoreIndicator.code == "ikp",
+                whose,
+            )
         )
-        .join(ScoreIndicator, ScoreIndicator.run_id == ScoreRun.id)
-        .where(
-            ScoreRun.unit_id == unit.id,
-            ScoreRun.period_id.in_([p.id for p in periods]),
-            ScoreRun.superseded_by_id.is_(None),
-            ScoreIndicator.code == "ikp",
-            or_(ScoreIndicator.employee_id == employee.id, ScoreIndicator.employee_id.is_(None)),
-        )
-        .order_by(ScoreRun.id)
-    ).all()
+
+    # One statement; each half uses the whole (run_id, employee_id) index (an OR would not, see above).
+    both = union_all(rows_of(ScoreIndicator.employee_id == employee.id), rows_of(ScoreIndicator.employee_id.is_(None)))
+    rows = [row[1:] for row in sorted(db.session.execute(both).all(), key=lambda row: row[0])]
     found: dict[tuple[str, bool], Any] = {}
     provisional: dict[str, bool] = {}
     for period_id, is_provisional, employee_id, status, stored in rows:
