@@ -31,6 +31,7 @@ from scoring import InvalidPeriod, parse_period
 
 from ..clock import now
 from ..extensions import db
+from ..identifiers import mask_personal_data
 from ..models import (
     Appeal,
     CounterAssignment,
@@ -437,3 +438,14 @@ def name_appeals_in_run(run: ScoreRun, notes: dict[tuple[int, str], list]) -> in
         changed += 1
     db.session.flush()
     return changed
+
+
+def contested_comments(items: Sequence[Appeal]) -> dict[int, str]:
+    """Appeal id → the contested comment, masked (NIK, phone, e-mail), for the moderator's decision (one query)."""
+    wanted = {a.survey_response_id: a.id for a in items if a.kind == "comment" and a.survey_response_id}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(SurveyResponse.id, SurveyResponse.comment).where(SurveyResponse.id.in_(sorted(wanted)))
+    )
+    return {wanted[response_id]: mask_personal_data(text or "") for response_id, text in rows}

@@ -242,3 +242,17 @@ def test_the_unit_admin_edits_the_development_suggestions_with_one_audit_row(app
     page = _page(client)
     assert "Kelas singkat alur loket KTP-el" in page and "Penguasaan prosedur" in page  # U3 and U6 are weakest
     assert "Pelayanan prima" not in page
+
+
+def test_the_moderator_sees_the_contested_comment_masked(app, client, world):
+    from feedback_app.services.appeals import comment_token
+
+    world.answers(1, world.ani, comment="Petugas lamban! Telepon saya 081234567890")
+    response_id = db.session.scalar(select(SurveyResponse.id))
+    login(client, world.users["ani"])
+    token = hidden_fields(client.get("/kinerja/keberatan").get_data(as_text=True))["csrf_token"]
+    data = {"csrf_token": token, "kind": "comment", "subject": comment_token(response_id), "statement": "Kasar."}
+    assert client.post("/kinerja/keberatan", data=data).status_code == 303
+    login(client, world.users["admin"])
+    desk = html.unescape(client.get("/atasan/keberatan").get_data(as_text=True))
+    assert "Petugas lamban! Telepon saya 08*******890" in desk and "081234567890" not in desk

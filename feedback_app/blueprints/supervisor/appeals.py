@@ -37,9 +37,11 @@ class DecideAppealForm(FlaskForm):
 @bp.get("/keberatan")
 @roles_required("supervisor", "admin")
 def list_appeals() -> str:
+    open_appeals = appeals.appeals_to_decide(current_user)
     return render_template(
         "supervisor/appeals.html",
-        open_appeals=appeals.appeals_to_decide(current_user),
+        open_appeals=open_appeals,
+        comments=appeals.contested_comments(open_appeals),
         decided=appeals.appeals_to_decide(current_user, state="decided", limit=20),
         form=DecideAppealForm(formdata=None),
         kinds=KIND_LABELS,
