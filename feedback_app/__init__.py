@@ -39,12 +39,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app, locale_selector=select_locale, default_translation_directories=str(ROOT / "feedback_app" / "translations")
     )
     limiter.init_app(app)
+    from .services import jobs
+
+    jobs.init_app(app)
 
     from . import auth  # noqa: F401  (registers the user loader)
-    from .blueprints import admin, console, public, staff, supervisor, survey
+    from .blueprints import admin, console, hr, public, staff, supervisor, survey
     from .blueprints import auth as auth_views
 
-    for blueprint in (public.bp, survey.bp, auth_views.bp, admin.bp, console.bp, staff.bp, supervisor.bp):
+    for blueprint in (public.bp, survey.bp, auth_views.bp, admin.bp, console.bp, staff.bp, supervisor.bp, hr.bp):
         app.register_blueprint(blueprint)
 
     from .errors import register_error_handlers

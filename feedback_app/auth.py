@@ -62,16 +62,36 @@ def any_role(view: F) -> F:
     return roles_required(*ROLES)(view)
 
 
+def scope_unit_ids(user: User) -> set[int] | None:
+    """The ids of the units a user's scope covers: their unit and every unit below it in the instansi tree.
+
+    ``None`` means every unit (an account without a unit). One query over the units' parent links.
+    """
+    if user.unit_id is None:
+        return None
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in db.session.execute(select(Unit.id, Unit.parent_id)):
+        children.setdefault(parent_id, []).append(unit_id)
+    scope, frontier = {user.unit_id}, [user.unit_id]
+    while frontier:
+        below = [child for parent in frontier for child in children.get(parent, ()) if child not in scope]
+        scope.update(below)
+        frontier = below
+    return scope
+
+
 def units_in_scope(user: User) -> list[Unit]:
-    """The units this user may manage: their own unit, or every unit for an account without one."""
+    """The units this user may manage, by name: their unit and the units below it, or every unit without one."""
     query = select(Unit).order_by(Unit.name)
-    if user.unit_id is not None:
-        query = query.where(Unit.id == user.unit_id)
+    ids = scope_unit_ids(user)
+    if ids is not None:
+        query = query.where(Unit.id.in_(sorted(ids)))
     return list(db.session.scalars(query))
 
 
 def check_unit_scope(user: User, unit_id: int) -> None:
-    if user.unit_id is not None and user.unit_id != unit_id:
+    ids = scope_unit_ids(user)
+    if ids is not None and unit_id not in ids:
         abort(403)
 
 

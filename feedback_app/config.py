@@ -44,6 +44,13 @@ class DefaultConfig:
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
     TRUSTED_PROXIES = 0
 
+    # Background jobs (score runs): "thread" runs them inside this process (make run, tests); "celery" sends them to
+    # Celery workers over CELERY_BROKER_URL (production: Redis). See feedback_app/services/jobs.py.
+    JOB_RUNNER = "thread"
+    CELERY_BROKER_URL = "redis://127.0.0.1:6379/1"
+    # Days after a period ends before its runs are computed automatically (a unit parameter may say otherwise).
+    PERIOD_CLOSE_GRACE_DAYS = 3
+
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = ("id", "en")
@@ -69,12 +76,15 @@ _ENV_STRINGS = {
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "SURVEY_LIMIT_PER_BROWSER": "SURVEY_LIMIT_PER_BROWSER",
     "SURVEY_LIMIT_PER_IP": "SURVEY_LIMIT_PER_IP",
+    "JOB_RUNNER": "JOB_RUNNER",
+    "CELERY_BROKER_URL": "CELERY_BROKER_URL",
 }
 _ENV_INTS = {
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "SURVEY_DUPLICATE_WINDOW_MINUTES": "SURVEY_DUPLICATE_WINDOW_MINUTES",
     "SIGN_IN_MAX_HOURS": "SIGN_IN_MAX_HOURS",
     "TICKET_SURVEY_MAX_AGE_DAYS": "TICKET_SURVEY_MAX_AGE_DAYS",
+    "PERIOD_CLOSE_GRACE_DAYS": "PERIOD_CLOSE_GRACE_DAYS",
 }
 
 

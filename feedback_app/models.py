@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -35,6 +36,7 @@ from .identifiers import validate_nip
 UNSUR_CODES = tuple(f"u{i}" for i in range(1, 10))
 # spec §7: complaints handles the unit's complaints; head (kepala unit) reads the inbox, publishes runs, signs reports.
 ROLES = ("admin", "hr", "supervisor", "staff", "complaints", "head")
+JOB_STATES = ("queued", "running", "done", "failed")
 AUDIT_ACTOR_KINDS = ("user", "cli", "token", "system", "citizen")
 EMPLOYMENT_TYPES = ("PNS", "PPPK", "non-ASN")
 UNIT_KINDS = ("dukcapil", "puskesmas", "other")
@@ -87,6 +89,8 @@ class Unit(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     timezone: Mapped[str] = mapped_column(String(40))  # IANA name, e.g. Asia/Makassar
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # Days after a period ends before its runs are computed by themselves; None = PERIOD_CLOSE_GRACE_DAYS (3).
+    period_close_grace_days: Mapped[int | None] = mapped_column(Integer)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id])
     counters: Mapped[list[Counter]] = relationship(back_populates="unit", order_by="Counter.public_code")
@@ -599,6 +603,50 @@ class AuditEvent(db.Model):
     after: Mapped[dict | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(32))  # ties the rows of one HTTP request or CLI call
+
+
+# --- Background jobs (spec §7): score runs per unit, run by Celery in production or a thread in make run/tests -----
+
+
+class ScoreJob(db.Model):
+    """One unit's score run for one period, queued from the HR page or a period close, with its progress.
+
+    The partial unique index over queued and running jobs is what refuses a second start of the same unit and period.
+    """
+
+    __tablename__ = "score_jobs"
+    __table_args__ = (
+        CheckConstraint(_in("state", JOB_STATES), name="state"),
+        CheckConstraint("done >= 0 AND total >= done", name="progress"),
+        Index(
+            "uq_score_jobs_active",
+            "unit_id",
+            "period_id",
+            unique=True,
+            sqlite_where=text("state IN ('queued', 'running')"),
+            postgresql_where=text("state IN ('queued', 'running')"),
+        ),
+        Index("ix_score_jobs_requested", "requested_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    period_id: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    done: Mapped[int] = mapped_column(Integer, default=0)  # steps of the run completed
+    total: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("score_runs.id"))
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(80))  # a login, "cli:<user>" or "system:period-close"
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the instant the run is computed as of
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The worker's last sign of life; a running job whose heartbeat is old belonged to a dead worker.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    unit: Mapped[Unit] = relationship()
+    run: Mapped[ScoreRun | None] = relationship()
 
 
 # --- Staff: appeals, development suggestions and account safety (issue 12) ---------------------------------------

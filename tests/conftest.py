@@ -103,6 +103,8 @@ class IsolatedClient(FlaskClient):
     """Runs each request outside the test's own app context, as in production: fresh ``g``, own DB session."""
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        # Buffered: a streamed body (CSV exports) is read inside the request's own context, as a server would.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -224,3 +224,25 @@ def test_a_score_run_uses_the_imported_targets_and_ratings(app, staff, tmp_path,
     assert rows[ani, "perilaku"].explanation["result"] == "Sesuai Ekspektasi"
     assert rows[ani, "predikat"].explanation["result"] == "Butuh Perbaikan"
     assert rows[staff[NIP_BUDI].id, "predikat"].status == "not_available"
+
+
+def test_targets_come_from_a_workbook_too(app, staff, tmp_path) -> None:
+    """One reader for every import: an .xlsx workbook imports like its CSV export; a NIP Excel made a number is
+    refused with a clear message (its last digits are gone), a NIP kept as text is read exactly."""
+    from openpyxl import Workbook
+
+    def workbook_file(nip: object) -> str:
+        workbook = Workbook()
+        workbook.active.append(["nip", "period", "name", "target"])
+        workbook.active.append([nip, "2026-Q3", "Dokumen selesai", 120])
+        path = tmp_path / "targets.xlsx"
+        workbook.save(path)
+        return str(path)
+
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["appraisal", "import-targets", workbook_file(int(NIP_ANI))])
+    assert refused.exit_code == 1 and "1.98503152010012E+17" in refused.output and "as text" in refused.output
+    assert targets() == []
+    result = runner.invoke(args=["appraisal", "import-targets", workbook_file(NIP_ANI)])
+    assert result.exit_code == 0, result.output
+    assert targets() == [(staff[NIP_ANI].id, "2026-Q3", "Dokumen selesai", Decimal(120), None, False, None)]

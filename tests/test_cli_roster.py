@@ -93,9 +93,22 @@ def test_unit_option_limits_the_counters(unit, run, roster_file):
     assert unknown.exit_code != 0 and "Tidak ada unit dengan slug tidak-ada" in unknown.output
 
 
-def test_a_workbook_is_refused_with_a_hint(unit, run, tmp_path):
+def test_a_broken_workbook_is_refused_with_a_hint(unit, run, tmp_path):
     path = tmp_path / "jadwal.xlsx"
     path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
     result = run(str(path))
     assert result.exit_code == 1
-    assert "Berkas ini buku kerja Excel, bukan CSV." in result.output
+    assert "tidak dapat dibuka sebagai buku kerja Excel (.xlsx)" in result.output
+
+
+def test_a_workbook_roster_is_applied(unit, run, tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["nip", "counter", "date", "start", "end"])
+    workbook.active.append([NIP, "BGR01", "2026-10-14", "08:00", "15:00"])
+    path = tmp_path / "jadwal.xlsx"
+    workbook.save(path)
+    result = run(str(path), "--apply")
+    assert result.exit_code == 0, result.output
+    assert "1 jadwal ditambahkan" in result.output

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TextIO
+from typing import BinaryIO
 
 import click
 
@@ -23,11 +23,12 @@ from ..services.appraisal_inputs import (
     seed_national_holidays,
 )
 from ..services.errors import DomainError
+from ..services.tabular import upload_text
 
 
-def _run_import(importer: Callable[[str], ImportResult], handle: TextIO, what: str) -> None:
+def _run_import(importer: Callable[[str], ImportResult], handle: BinaryIO, what: str) -> None:
     try:
-        result = importer(handle.read())
+        result = importer(upload_text(handle.read()))
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(f"nothing imported from {handle.name}:\n{error}") from None
@@ -41,26 +42,26 @@ def appraisal() -> None:
 
 
 _TARGETS_HELP = (
-    f"Import SKP targets from a CSV FILE (- for standard input). Columns: {','.join(TARGET_COLUMNS)}; "
+    f"Import SKP targets from a CSV or .xlsx FILE (- for standard input). Columns: {','.join(TARGET_COLUMNS)}; "
     "realisation may be empty, lower_is_better is 1/0 or ya/tidak, unit is the measure (berkas, menit, %). "
     "All lines are checked first; any problem imports nothing. Re-importing updates the same target."
 )
 _RATINGS_HELP = (
-    f"Import supervisors' BerAKHLAK ratings from a CSV FILE (- for standard input). Columns: "
+    f"Import supervisors' BerAKHLAK ratings from a CSV or .xlsx FILE (- for standard input). Columns: "
     f"{','.join(RATING_COLUMNS)}; each value is di_bawah, sesuai or di_atas; overall may be empty, and needs an "
     "override_reason when it differs from the median of the seven. Any problem imports nothing."
 )
 
 
 @appraisal.command("import-targets", help=_TARGETS_HELP)
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
-def import_targets_command(file: TextIO) -> None:
+@click.argument("file", type=click.File("rb"))
+def import_targets_command(file: BinaryIO) -> None:
     _run_import(import_targets, file, "targets")
 
 
 @appraisal.command("import-ratings", help=_RATINGS_HELP)
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
-def import_ratings_command(file: TextIO) -> None:
+@click.argument("file", type=click.File("rb"))
+def import_ratings_command(file: BinaryIO) -> None:
     _run_import(import_ratings, file, "ratings")
 
 

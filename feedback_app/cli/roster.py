@@ -12,13 +12,12 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Unit
 from ..services.roster import (
-    NotACsvFile,
     RosterCheck,
     RosterRejected,
     apply_roster,
     check_roster,
-    decode_roster_file,
 )
+from ..services.tabular import TableError, upload_text
 
 
 @click.group(help="Planned counter rosters (who is rostered on which counter when).")
@@ -58,8 +57,8 @@ def import_command(file: Path, apply_: bool, unit_slug: str | None, lang: str) -
             if unit_id is None:
                 raise click.ClickException(_("Tidak ada unit dengan slug %(slug)s.", slug=unit_slug))
         try:
-            text = decode_roster_file(file.read_bytes())
-        except NotACsvFile as error:
+            text = upload_text(file.read_bytes())
+        except TableError as error:
             raise click.ClickException(str(error.message)) from None
         if not apply_:
             check = check_roster(text, unit_id=unit_id)

@@ -10,6 +10,7 @@ import click
 
 from ..extensions import db
 from ..models import ScoreIndicator, ScoreRun, Unit
+from ..services.audit import record_audit
 from ..services.errors import DomainError
 from ..services.scores import (
     SCORE_RUN_STEPS,
@@ -81,6 +82,14 @@ def compute(period_code: str, unit_slug: str | None, created_by: str | None, pro
         for unit in units:
             try:
                 run = compute_score_run(unit, period, author, progress=lambda step, unit=unit: report(unit, step))
+                db.session.flush()
+                record_audit(
+                    "score_run.compute",
+                    entity="score_run",
+                    entity_id=run.id,
+                    unit_id=unit.id,
+                    after={"period_id": period.id, "provisional": run.provisional},
+                )
                 db.session.commit()
             except DomainError as error:
                 db.session.rollback()

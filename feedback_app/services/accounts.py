@@ -56,6 +56,14 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    record_audit(
+        "user.create",
+        entity="user",
+        entity_id=user.id,
+        unit_id=unit.id if unit else None,
+        after={"login": login, "roles": set(roles), "employee_id": employee.id if employee else None},
+    )
+    db.session.flush()
     return user
 
 

@@ -19,6 +19,7 @@ from ..clock import now
 from ..extensions import db
 from ..i18n import translate as _
 from ..models import ApiToken, Unit
+from .audit import record_audit
 from .errors import DomainError
 
 TOKEN_PREFIX = "sw_"  # noqa: S105  (the public prefix of every token, not a secret)
@@ -49,6 +50,13 @@ def create_api_token(unit: Unit, name: str) -> tuple[ApiToken, str]:
     )
     db.session.add(row)
     db.session.flush()
+    record_audit(
+        "api_token.create",
+        entity="api_token",
+        entity_id=row.id,
+        unit_id=unit.id,
+        after={"name": name, "prefix": row.prefix},
+    )
     return row, token
 
 
@@ -85,6 +93,14 @@ def revoke_api_token(row: ApiToken) -> bool:
         return False
     row.revoked_at = now()
     db.session.flush()
+    record_audit(
+        "api_token.revoke",
+        entity="api_token",
+        entity_id=row.id,
+        unit_id=row.unit_id,
+        before={"revoked_at": None},
+        after={"revoked_at": row.revoked_at},
+    )
     return True
 
 

@@ -9,8 +9,6 @@ and from fixtures in tests.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -22,8 +20,10 @@ from scoring import AppraisalTarget, ScoringError, parse_period, suggest_perilak
 
 from ..extensions import db
 from ..models import BERAKHLAK_VALUES, RATINGS, BehaviourRating, Employee, EmployeeTarget, Holiday
+from .audit import record_audit
 from .errors import DomainError
 from .scores import BERAKHLAK_NAMES, RATING_BY_CODE
+from .tabular import BrokenRecord, read_records
 
 TARGET_COLUMNS = ("nip", "period", "name", "target", "realisation", "lower_is_better", "unit")
 TARGET_REQUIRED = ("nip", "period", "name", "target")
@@ -90,29 +90,36 @@ class ImportResult:
     updated: int
     unchanged: int
 
+    def counts(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
 
 def _rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) of a CSV text; ``;`` is accepted as the separator too (spreadsheets in Indonesia)."""
-    text = text.lstrip("\ufeff")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+    """(line number, row) of an uploaded table (``services/tabular``: CSV with ``,`` ``;`` or tab, or a workbook)."""
+    records = list(read_records(text))
+    broken = next((record for record in records if isinstance(record, BrokenRecord)), None)
+    if broken is not None:
+        raise AppraisalInputError([f"line {broken.line}: not readable as CSV ({broken.detail})"])
+    if not records:
+        raise AppraisalInputError(["the file has no data rows"])
+    header_record, *data = records
+    header = [name.lower() for name in header_record.cells]
     missing = [name for name in required if name not in header]
     unknown = [name for name in header if name not in columns]
     if missing or unknown:
         problems = []
         if missing:
-            problems.append(f"line 1: missing column(s) {', '.join(missing)}")
+            problems.append(f"line {header_record.line}: missing column(s) {', '.join(missing)}")
         if unknown:
-            problems.append(f"line 1: unknown column(s) {', '.join(unknown)}; the columns are {', '.join(columns)}")
+            problems.append(
+                f"line {header_record.line}: unknown column(s) {', '.join(unknown)}; "
+                f"the columns are {', '.join(columns)}"
+            )
         raise AppraisalInputError(problems)
-    reader.fieldnames = header
     rows = []
-    for row in reader:
-        values = {key: (value or "").strip() for key, value in row.items() if key is not None}
-        if any(values.values()):
-            rows.append((reader.line_num, values))
+    for record in data:
+        cells = list(record.cells) + [""] * (len(header) - len(record.cells))
+        rows.append((record.line, dict(zip(header, cells[: len(header)]))))
     if not rows:
         raise AppraisalInputError(["the file has no data rows"])
     return rows
@@ -219,7 +226,9 @@ def import_targets(text: str) -> ImportResult:
                 setattr(row, key, value)
             updated += 1
     db.session.flush()
-    return ImportResult(created, updated, unchanged)
+    result = ImportResult(created, updated, unchanged)
+    record_audit("appraisal.import_targets", entity="employee_target", after=result.counts())
+    return result
 
 
 def _rating(text: str) -> str:
@@ -307,7 +316,9 @@ def import_ratings(text: str) -> ImportResult:
                 setattr(rating, key, value)
             updated += 1
     db.session.flush()
-    return ImportResult(created, updated, unchanged)
+    result = ImportResult(created, updated, unchanged)
+    record_audit("appraisal.import_ratings", entity="behaviour_rating", after=result.counts())
+    return result
 
 
 def add_holiday(day: date, name: str) -> bool:
@@ -319,9 +330,13 @@ def add_holiday(day: date, name: str) -> bool:
     if holiday is None:
         db.session.add(Holiday(day=day, name=name))
         db.session.flush()
+        record_audit("holiday.add", entity="holiday", entity_id=day.isoformat(), after={"name": name})
         return True
-    holiday.name = name
-    db.session.flush()
+    if holiday.name != name:
+        before = {"name": holiday.name}
+        holiday.name = name
+        db.session.flush()
+        record_audit("holiday.rename", entity="holiday", entity_id=day.isoformat(), before=before, after={"name": name})
     return False
 
 
@@ -343,6 +358,12 @@ def seed_national_holidays(year: int, include_cuti_bersama: bool = False) -> int
     added = [Holiday(day=day, name=name) for day, name in days if day not in known_days]
     db.session.add_all(added)
     db.session.flush()
+    if added:
+        record_audit(
+            "holiday.seed_national",
+            entity="holiday",
+            after={"year": year, "added": len(added), "cuti_bersama": include_cuti_bersama},
+        )
     return len(added)
 
 

@@ -114,13 +114,13 @@ def record_audit(
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The ``before`` and ``after`` of only the fields whose value differs.
+    """The ``before`` and ``after`` of only the fields whose value differs (a field gone is None after).
 
-    >>> changed_fields({"a": 1, "b": 2}, {"a": 1, "b": 3})
-    ({'b': 2}, {'b': 3})
+    >>> changed_fields({"a": 1, "b": 2, "c": 4}, {"a": 1, "b": 3})
+    ({'b': 2, 'c': 4}, {'b': 3, 'c': None})
     """
-    keys = [key for key in new if old.get(key) != new[key]]
-    return {key: old.get(key) for key in keys}, {key: new[key] for key in keys}
+    keys = [key for key in {**old, **new} if old.get(key) != new.get(key)]
+    return {key: old.get(key) for key in keys}, {key: new.get(key) for key in keys}
 
 
 def _jsonable(fields: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -16,10 +16,37 @@ import io
 import qrcode
 import qrcode.image.svg
 from flask import current_app
+from sqlalchemy import update
 
+from ..extensions import db
 from ..models import Counter
+from .audit import record_audit
 
 SIGNATURE_CHARS = 8
+
+
+def revoke_posters(counter: Counter, shown_version: int | None) -> bool:
+    """Raise the counter's poster version, so every poster printed before stops working; the caller commits.
+
+    In SQL, so two admins revoking at once both count; the version the page showed makes a double click (the same
+    version twice) revoke once. Returns whether this call revoked anything (and so was audited).
+    """
+    bump = update(Counter).where(Counter.id == counter.id).values(poster_version=Counter.poster_version + 1)
+    if shown_version is not None:
+        bump = bump.where(Counter.poster_version == shown_version)
+    revoked = bool(db.session.execute(bump.execution_options(synchronize_session=False)).rowcount)
+    if revoked:
+        before = shown_version if shown_version is not None else counter.poster_version
+        record_audit(
+            "counter.rotate_qr",
+            entity="counter",
+            entity_id=counter.id,
+            unit_id=counter.unit_id,
+            before={"poster_version": before},
+            after={"poster_version": before + 1},
+        )
+    db.session.expire(counter, ["poster_version"])
+    return revoked
 
 
 def _keys() -> dict[str, str]:

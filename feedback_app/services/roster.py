@@ -18,9 +18,6 @@ to the counter's unit (WIB/WITA/WIT), stored in UTC (spec §5).
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -31,9 +28,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..identifiers import InvalidNIP, validate_nip
 from ..models import Counter, CounterAssignment, Employee, Unit
+from .audit import record_audit
 from .errors import DomainError
+from .tabular import BrokenRecord, nip_problem, read_records
 
 HEADER = ("nip", "counter", "date", "start", "end")
 #: The upload limit: thousands of rows, and small enough to travel back signed in the dry-run page's form.
@@ -42,7 +40,6 @@ MAX_ROWS = 5_000
 
 OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
 
-_SCIENTIFIC = re.compile(r"\d([.,]\d+)?[eE]\+?\d+")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DMY_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?")
@@ -103,69 +100,10 @@ class RosterCheck:
         return tuple(row for row in self.rows if row.status == ERROR)
 
 
-class NotACsvFile(DomainError):
-    """A spreadsheet workbook (.xlsx/.xls) was given where a CSV export was expected."""
-
-    message = _l(
-        "Berkas ini buku kerja Excel, bukan CSV. Di Excel pilih Simpan Sebagai → CSV, lalu unggah berkas CSV itu."
-    )
-
-
-_WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip), .xls (OLE2)
-
-
-def decode_roster_file(data: bytes) -> str:
-    """The text of an uploaded file: UTF-8 (with or without Excel's BOM), else Windows-1252 as old Excel saves it.
-
-    Only digits, codes and separators matter here, so the fallback can never garble a value we read. A workbook
-    instead of its CSV export raises :class:`NotACsvFile`.
-    """
-    if data.startswith(_WORKBOOK_SIGNATURES):
-        raise NotACsvFile()
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text" export
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _delimiter(text: str) -> str:
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    return ";" if first.count(";") > first.count(",") else ","
-
-
 def _nip_problem(raw: str) -> Any | None:
-    """Why a NIP cell is not a usable NIP, naming what a spreadsheet did to it; None when it is fine."""
     if not raw:
         return _l("NIP kosong. Jadwal hanya dapat diimpor untuk pegawai yang punya NIP atau NI PPPK.")
-    if _SCIENTIFIC.fullmatch(raw):
-        return _l(
-            "NIP %(nip)s sudah diubah spreadsheet menjadi angka (notasi ilmiah) sehingga digitnya hilang. "
-            "Format kolom NIP sebagai Teks, ketik ulang NIP-nya, lalu ekspor lagi.",
-            nip=raw,
-        )
-    try:
-        validate_nip(raw)
-    except InvalidNIP as error:
-        if re.fullmatch(r"\d{15,17}", raw):
-            return _l(
-                "NIP %(nip)s hanya %(n)d digit, kurang %(missing)d: spreadsheet membuang angka di depannya "
-                "atau NIP terpotong. NIP harus 18 digit; format kolom sebagai Teks.",
-                nip=raw,
-                n=len(raw),
-                missing=18 - len(raw),
-            )
-        if re.fullmatch(r"\d{18}", raw) and raw.endswith("000"):
-            return _l(
-                "NIP %(nip)s berakhir 000: spreadsheet membulatkan angka panjang (hanya 15 digit disimpan). "
-                "Format kolom NIP sebagai Teks lalu ketik ulang.",
-                nip=raw,
-            )
-        if not re.fullmatch(r"\d{18}", raw):
-            return _l("NIP %(nip)s tidak sah: NIP harus 18 digit angka.", nip=raw)
-        return _l("NIP %(nip)s tidak sah (%(detail)s).", nip=raw, detail=str(error))
-    return None
+    return nip_problem(raw)
 
 
 def _parse_date(raw: str) -> date | None:
@@ -205,31 +143,20 @@ class _Parsed:
 
 def _read(text: str) -> tuple[list[RosterRow], list[_Parsed]]:
     """Rows that fail on their own (format), and the well-formed ones to check against the database."""
-    text = text.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     failed: list[RosterRow] = []
     parsed: list[_Parsed] = []
     header_seen = False
-    records = iter(reader)
-    while True:
-        starts_on = reader.line_num + 1
-        try:
-            record = next(records)
-        except StopIteration:
-            break
-        except csv.Error as error:  # e.g. an unclosed quote swallowing the rest of the file
+    for record in read_records(text):
+        if isinstance(record, BrokenRecord):  # e.g. an unclosed quote swallowing the rest of the file
             failed.append(
                 RosterRow(
-                    starts_on, ERROR, _l("Baris ini tidak dapat dibaca sebagai CSV (%(detail)s).", detail=str(error))
+                    record.line,
+                    ERROR,
+                    _l("Baris ini tidak dapat dibaca sebagai CSV (%(detail)s).", detail=record.detail),
                 )
             )
             return failed, []
-        line = reader.line_num
-        cells = [cell.strip() for cell in record]
-        while cells and not cells[-1]:  # spreadsheets pad rows with empty trailing columns
-            cells.pop()
-        if not cells:
-            continue
+        line, cells = record.line, list(record.cells)
         if not header_seen:
             header_seen = True
             if tuple(cell.lower() for cell in cells) != HEADER:
@@ -524,6 +451,12 @@ def apply_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
         ]
     )
     db.session.flush()
+    record_audit(
+        "roster.import",
+        entity="roster",
+        unit_id=unit_id,
+        after={"added": check.ok_count, "skipped_duplicates": check.duplicate_count},
+    )
     return check
 
 

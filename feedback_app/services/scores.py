@@ -64,6 +64,7 @@ from ..models import (
     Unit,
     UnitScoringParameters,
 )
+from .audit import changed_fields, record_audit
 from .errors import DomainError
 from .statistics import (
     complaint_stats,
@@ -189,6 +190,14 @@ def set_unit_parameters(unit: Unit, changes: Mapping[str, object]) -> ScoringPar
         raise ScoreRunError(f"Invalid scoring parameters for {unit.slug}: {error}") from None
     normal = parameters.to_dict()
     kept = {"version": normal["version"], **{key: normal[key] for key in sorted(stored)}}
+    before, after = changed_fields(
+        {k: v for k, v in (row.parameters if row else {}).items() if k != "version"},
+        {k: v for k, v in kept.items() if k != "version"},
+    )
+    if before or after:
+        record_audit(
+            "unit.set_parameters", entity="unit", entity_id=unit.id, unit_id=unit.id, before=before, after=after
+        )
     if row is None:
         db.session.add(UnitScoringParameters(unit_id=unit.id, parameters=kept, updated_at=now()))
     else:

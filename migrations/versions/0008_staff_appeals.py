@@ -1,7 +1,7 @@
 """staff appeals, training topics, login throttles and password resets (issue 12)
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0012
 Create Date: 2026-12-01 19:25:57.978806
 
 """
@@ -12,7 +12,7 @@ import feedback_app.models
 
 
 revision = '0008'
-down_revision = '0005'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

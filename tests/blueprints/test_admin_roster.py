@@ -129,14 +129,14 @@ def test_apply_refuses_when_the_data_changed_since_the_dry_run(admin, build, clo
     assert count() == 1  # only Agus's shift
 
 
-def test_upload_without_a_file_a_workbook_or_too_big(admin):
+def test_upload_without_a_file_a_broken_workbook_or_too_big(admin):
     page = admin.get("/admin/unit/kota-bogor/jadwal").get_data(as_text=True)
     response = admin.post("/admin/unit/kota-bogor/jadwal", data={"csrf_token": hidden_fields(page)["csrf_token"]})
     assert response.status_code == 302
     assert "Pilih berkas CSV jadwal terlebih dahulu." in admin.get(response.headers["Location"]).get_data(as_text=True)
     workbook = upload(admin, b"PK\x03\x04" + b"\x00" * 100)
     assert workbook.status_code == 400
-    assert "Berkas ini buku kerja Excel, bukan CSV." in unescape(workbook.get_data(as_text=True))
+    assert "tidak dapat dibuka sebagai buku kerja Excel (.xlsx)" in unescape(workbook.get_data(as_text=True))
     too_big = upload(admin, b"x" * (MAX_BYTES + 1))
     assert too_big.status_code == 400
     assert "Berkas terlalu besar" in too_big.get_data(as_text=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,13 +12,12 @@ from feedback_app.extensions import db
 from feedback_app.models import CounterAssignment
 from feedback_app.services.attribution import on_duty
 from feedback_app.services.roster import (
-    NotACsvFile,
     RosterRejected,
     apply_roster,
     check_roster,
-    decode_roster_file,
     upcoming_roster,
 )
+from feedback_app.services.tabular import TableError, upload_text
 
 NIP_A = "198503152010011002"
 NIP_B = "199001012015032001"
@@ -81,9 +81,9 @@ def test_semicolons_dotted_times_bom_and_excel_apostrophes_are_understood(world)
     check = check_roster(text)
     assert [row.status for row in check.rows] == ["ok"]
     assert check.rows[0].starts_at == datetime(2026, 10, 14, 1, tzinfo=UTC)
-    assert decode_roster_file(text.lstrip("\ufeff").encode("utf-8-sig")) == text.lstrip("\ufeff")
-    assert decode_roster_file("nip;loket é".encode("cp1252")) == "nip;loket é"
-    assert decode_roster_file("nip\tloket".encode("utf-16")) == "nip\tloket"
+    assert upload_text(text.lstrip("\ufeff").encode("utf-8-sig")) == text.lstrip("\ufeff")
+    assert upload_text("nip;loket é".encode("cp1252")) == "nip;loket é"
+    assert upload_text("nip\tloket".encode("utf-16")) == "nip\tloket"
 
 
 def test_trailing_empty_columns_from_a_spreadsheet_are_ignored(world):
@@ -96,10 +96,26 @@ def test_unreadable_csv_is_an_error_not_a_crash(world):
     assert "tidak dapat dibaca sebagai CSV" in messages(check_roster(unclosed_quote))[2]
 
 
-def test_a_workbook_instead_of_its_csv_export_is_named_as_such(in_request):
-    with pytest.raises(NotACsvFile) as error:
-        decode_roster_file(b"PK\x03\x04\x14\x00\x06\x00")  # how every .xlsx starts
-    assert "buku kerja Excel, bukan CSV" in str(error.value.message)
+def test_an_old_xls_workbook_is_named_as_such(in_request):
+    with pytest.raises(TableError) as error:
+        upload_text(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # how every binary .xls starts
+    assert "buku kerja Excel lama (.xls)" in error.value.message
+
+
+def test_a_roster_workbook_is_read_with_its_row_numbers(world, in_request):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["nip", "counter", "date", "start", "end"])
+    sheet.append([NIP_A, "BGR01", "2026-10-14", "08:00", "15:00"])
+    sheet.append([])  # an empty row keeps its number
+    sheet.append([1.98503152010011e17, "BGR01", "2026-10-15", "08:00", "15:00"])  # a NIP Excel made a number
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    check = check_roster(upload_text(buffer.getvalue()))
+    assert [(row.line, row.status) for row in check.rows] == [(2, "ok"), (4, "error")]
+    assert "notasi ilmiah" in str(check.rows[1].message)
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,12 @@
-"""Unit administration: counters and QR posters, queue-machine tokens, rosters."""
+"""Unit administration: counters and QR posters, queue-machine tokens, rosters, the audit trail."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from . import (  # noqa: E402  (route modules register on bp, so they come after it)
-    counters,  # noqa: F401  (route modules register on bp)
+    audit,  # noqa: F401  (route modules register on bp)
+    counters,  # noqa: F401
     roster,  # noqa: F401
     tokens,  # noqa: F401
     topics,  # noqa: F401

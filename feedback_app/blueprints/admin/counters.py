@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...auth import get_counter_or_404, get_unit_or_404, roles_required, units_in_scope
 from ...extensions import db
 from ...forms import ConfirmForm, RevokePosterForm
 from ...models import Counter
-from ...services.qr import counter_survey_url, qr_png, qr_svg
+from ...services.qr import counter_survey_url, qr_png, qr_svg, revoke_posters
 from . import bp
 
 
@@ -77,12 +77,8 @@ def revoke_poster(code: str) -> Response:
     counter = get_counter_or_404(code)
     form = RevokePosterForm()
     if form.validate():
-        # In SQL, so two admins revoking at once both count; the version the page showed makes a double click
-        # (the same version twice) revoke once.
-        bump = update(Counter).where(Counter.id == counter.id).values(poster_version=Counter.poster_version + 1)
-        if form.poster_version.data:
-            bump = bump.where(Counter.poster_version == int(form.poster_version.data))
-        revoked = db.session.execute(bump).rowcount
+        shown = int(form.poster_version.data) if form.poster_version.data else None
+        revoked = revoke_posters(counter, shown)
         db.session.commit()
         if revoked:
             flash(

@@ -17,14 +17,13 @@ from ...models import Unit
 from ...services.roster import (
     HEADER,
     MAX_BYTES,
-    NotACsvFile,
     RosterCheck,
     RosterRejected,
     apply_roster,
     check_roster,
-    decode_roster_file,
     upcoming_roster,
 )
+from ...services.tabular import TableError, upload_text
 from . import bp
 
 UPCOMING_DAYS = 7
@@ -32,7 +31,7 @@ UPCOMING_DAYS = 7
 
 class RosterUploadForm(FlaskForm):
     file = FileField(
-        _l("Berkas CSV jadwal"),
+        _l("Berkas jadwal (CSV atau .xlsx)"),
         validators=[
             FileRequired(message=_l("Pilih berkas CSV jadwal terlebih dahulu.")),
             FileSize(
@@ -104,8 +103,8 @@ def check_roster_upload(slug: str) -> Response | tuple[str, int]:
             return redirect(url_for("admin.show_roster", slug=unit.slug))
         return _page(unit, form), 400
     try:
-        text = decode_roster_file(form.file.data.read())
-    except NotACsvFile as error:
+        text = upload_text(form.file.data.read())
+    except TableError as error:
         form.file.errors.append(str(error.message))
         return _page(unit, form), 400
     check = check_roster(text, unit_id=unit.id)

@@ -1,0 +1,7 @@
+"""HR (/sdm): score runs started as background jobs for the units in scope, their progress, and the runs kept."""
+
+from flask import Blueprint
+
+bp = Blueprint("hr", __name__, url_prefix="/sdm")
+
+from . import runs  # noqa: E402,F401  (route modules register on bp, so they come after it)
