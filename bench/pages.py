@@ -30,6 +30,7 @@ Output
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -158,6 +159,7 @@ def measure(target: Target, size: Size, seed: int, workdir: Path, reuse: bool, r
 
 def markdown(results: list[PageResult]) -> str:
     begin, end = _report.markers("pages")
+    load = os.getloadavg()[0]
     lines = [
         begin,
         "## Pages: Kinerja saya",
@@ -167,7 +169,8 @@ def markdown(results: list[PageResult]) -> str:
         f"statements each sent. Target: p50 ≤ {P50_TARGET_MS:.0f} ms on PostgreSQL at 10 M answers, ≤ 1.5× the "
         "1 M figure, the same statement count at every size.",
         "",
-        f"Machine: {machine()}.",
+        f"Machine: {machine()}; load average {load:.1f} over the last minute when it ended (other work on the "
+        "machine slows every statement alike, so compare sizes within one run).",
         "",
         "| database | data | p50 ms | p90 ms | SQL statements |",
         "|---|---|---:|---:|---:|",
