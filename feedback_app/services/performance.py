@@ -61,7 +61,13 @@ DEFAULT_TRAINING_TOPICS: Mapping[str, str] = {
 
 
 def unit_of(employee: Employee, on_date: date) -> Unit | None:
-    """The unit of the employee's assignment valid on ``on_date`` (local date), else of their latest assignment."""
+    """The unit of the employee's assignment valid on ``on_date`` (local date), else of the latest one begun by
+    then."""
+    from .teams import assignment_on
+
+    valid = assignment_on(employee, on_date)
+    if valid is not None:
+        return valid.unit
     rows = db.session.scalars(
         select(EmployeeAssignment)
         .where(EmployeeAssignment.employee_id == employee.id, EmployeeAssignment.valid_from <= on_date)

@@ -256,3 +256,23 @@ def test_the_moderator_sees_the_contested_comment_masked(app, client, world):
     login(client, world.users["admin"])
     desk = html.unescape(client.get("/atasan/keberatan").get_data(as_text=True))
     assert "Petugas lamban! Telepon saya 08*******890" in desk and "081234567890" not in desk
+
+
+def test_after_a_transfer_an_old_period_shows_the_unit_of_that_time(app, client, world, build):
+    from datetime import date
+
+    from feedback_app.models import EmployeeAssignment
+
+    world.answers(31, world.ani)
+    world.run()
+    [old] = db.session.scalars(select(EmployeeAssignment).where(EmployeeAssignment.employee_id == world.ani.id))
+    old.valid_until = date(2026, 10, 1)
+    elsewhere = build.unit(name="Disdukcapil Lain", slug="lain")
+    db.session.add(
+        EmployeeAssignment(employee=world.ani, unit=elsewhere, position="Petugas", valid_from=date(2026, 10, 1))
+    )
+    db.session.commit()
+    login(client, world.users["ani"])
+    september = _page(client)
+    assert "Disdukcapil Uji" in september and "n = 31" in september
+    assert "Disdukcapil Lain" in _page(client, "2026-10")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -77,6 +78,9 @@ def show_performance() -> str:
     else:
         latest = performance.latest_run_period(unit, [p.id for p in choices])
         period = parse_period(latest) if latest else choices[0]
+    # The unit of the assignment valid at the period's end (a transfer since does not move old figures).
+    last_day = min(period.end - timedelta(days=1), now().astimezone(unit.zone).date())
+    unit = performance.unit_of(employee, last_day) or unit
     page = performance.staff_performance(employee, unit, period)
     return render_template(
         "staff/performance.html",
