@@ -132,9 +132,21 @@ def my_shifts(employee: Employee, *, days: int = 62, limit: int = 60) -> list[Sh
     )
     if not shifts:
         return []
-    counts: dict[int, int] = {}
-    for shift in shifts:  # one indexed count per shift, at most ``limit``
-        counts[shift.id] = db.session.scalar(select(db.func.count()).where(_shift_answers(shift))) or 0
+    # One statement for all of them: the employee's answers from the oldest shift's start on (by the employee
+    # index), matched to the shifts here exactly as :func:`_shift_answers` matches them in SQL.
+    windows = {shift.id: _shift_window(shift) for shift in shifts}
+    oldest = min(start for start, _end in windows.values())
+    counts = dict.fromkeys(windows, 0)
+    answers = db.session.execute(
+        select(SurveyResponse.counter_assignment_id, SurveyResponse.counter_id, SurveyResponse.counted_at).where(
+            SurveyResponse.employee_id == employee.id, SurveyResponse.counted_at >= oldest
+        )
+    )
+    for assignment_id, counter_id, counted_at in answers:
+        for shift in shifts:
+            start, end = windows[shift.id]
+            if assignment_id == shift.id or (counter_id == shift.counter_id and start <= counted_at < end):
+                counts[shift.id] += 1
     keys = [f"shift:{shift.id}" for shift in shifts]
     open_keys = set(db.session.scalars(select(Appeal.open_subject).where(Appeal.open_subject.in_(keys))))
     return [Shift(shift, counts[shift.id], f"shift:{shift.id}" in open_keys) for shift in shifts]

@@ -19,6 +19,7 @@ from feedback_app.services.appeals import (
     file_appeal,
     my_shifts,
 )
+from tests.helpers import counting_queries
 from tests.staff_world import office
 
 
@@ -228,7 +229,10 @@ def test_my_shifts_count_the_answers_attributed_through_each(app, world):
     world.answers(4, world.ani, day=1, shift=world.shift)
     world.answers(2, world.ani, day=2)  # no assignment id: found by counter and time
     world.answers(3, world.budi, day=2)
-    shifts = my_shifts(world.ani)
+    assert world.ani.id  # loaded before counting
+    with counting_queries() as statements:
+        shifts = my_shifts(world.ani)
+    assert len(statements) == 3  # the shifts, the answers since the oldest, the open appeals: whatever their number
     assert [(s.assignment.id, s.answers, s.open_appeal) for s in shifts] == [
         (world.other_shift.id, 2, False),
         (world.shift.id, 4, False),
