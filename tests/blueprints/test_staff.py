@@ -276,3 +276,13 @@ def test_after_a_transfer_an_old_period_shows_the_unit_of_that_time(app, client,
     september = _page(client)
     assert "Disdukcapil Uji" in september and "n = 31" in september
     assert "Disdukcapil Lain" in _page(client, "2026-10")
+
+
+def test_the_page_speaks_english_when_asked(app, client, world):
+    world.answers(31, world.ani)
+    world.run()
+    login(client, world.users["ani"])
+    page = html.unescape(client.get("/kinerja/?periode=2026-09&lang=en").get_data(as_text=True))
+    assert "My performance" in page and "How this figure was computed" in page
+    assert "· 95% interval: " in page and "September 2026" in page
+    assert "Bagaimana angka ini dihitung" not in page
