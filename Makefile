@@ -10,7 +10,7 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard feedback_app/translations/*/LC_MESSA
 
 export PUBLIC_BASE_URL
 
-.PHONY: run test lint install install-dev system-deps translations extract-messages bench db clean
+.PHONY: run test test-fast lint install install-dev system-deps translations extract-messages bench db clean
 
 run: install translations instance/config.py
 	$(FLASK) db upgrade
@@ -20,15 +20,22 @@ run: install translations instance/config.py
 	@# log: it would keep citizens' IP addresses and the ticket-survey links.
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 "wsgi:app"
 
+# Everything (CI runs this), with the 15 slowest tests printed at the end.
 test: install-dev translations system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
+
+# The inner loop: SQLite only, no browser, benchmark or PostgreSQL-only tests, on $(TEST_WORKERS) processes.
+TEST_WORKERS ?= 2
+test-fast: install-dev translations
+	env -u TEST_DATABASE_URL -u CI $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser and not bench and not postgresql_only"
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: install-dev translations
-	$(BIN)/python bench/survey_load.py
+	$(BIN)/python -m bench.survey_load
 
 db: install instance/config.py
 	$(FLASK) db upgrade

@@ -1,13 +1,13 @@
 """Page benchmark: server time and SQL statements of "Kinerja saya" over the scoring benchmark's data.
 
 What it measures
-    The data of ``bench/scoring.py`` (its generator, sizes and seed: one WIB unit, N answers and N tickets of 2025
-    for M employees), one stored score run for 2025 (computed here, clock in 2026 so it is final), and an account
-    linked to an employee of the middle of the list. Then ``GET /kinerja/?periode=2025`` through the app (Flask's
-    test client, no network), repeated; per request the wall time of the whole request and the SQL statements it
-    sent. The page reads the stored run, the trend of six stored runs, comments by index with a limit and the
-    unit's service types: nothing aggregates raw answers, so the time should not grow with N, and the statement
-    count must be the same at every size.
+    The data of ``python -m bench.scoring`` (its generator, sizes and seed: one WIB unit, N answers and N tickets of
+    2025 for M employees), one stored score run for 2025 (computed here, clock in 2026 so it is final), and an
+    account linked to an employee of the middle of the list. Then ``GET /kinerja/?periode=2025`` through the app
+    (Flask's test client, no network), repeated; per request the wall time of the whole request and the SQL
+    statements it sent. The page reads the stored run, the trend of six stored runs, comments by index with a limit
+    and the unit's service types: nothing aggregates raw answers, so the time should not grow with N, and the
+    statement count must be the same at every size.
 
 Targets (issue 12 item 9)
     p50 ≤ 50 ms on PostgreSQL with the 10 M answers loaded; the p50 at 10 M at most 1.5 × the p50 at 1 M; the same
@@ -42,25 +42,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import _report
-from bench.scoring import (
-    FULL,
-    NOW,
-    PERIOD,
-    SMALL,
-    BenchError,
-    Size,
+from bench._common import BenchError, log, machine
+from bench.scoring.data import generate, store_meta, stored_meta
+from bench.scoring.database import (
     Target,
     app_config,
     configured_postgresql,
-    generate,
-    log,
-    machine,
     migrate,
     postgresql_target,
     sqlite_target,
-    store_meta,
-    stored_meta,
 )
+from bench.scoring.settings import FULL, NOW, PERIOD, SMALL, Size
 
 GENERATOR_KEY = "pages"
 BASELINE = Size(1_000_000, 1_000_000, 5_000)
@@ -92,7 +84,7 @@ def measure(target: Target, size: Size, seed: int, workdir: Path, reuse: bool, r
     from feedback_app.clock import clock
     from feedback_app.extensions import db
     from feedback_app.models import EmployeeAssignment, ScoreRun, User
-    from feedback_app.services.scores import compute_score_run, units_to_score
+    from feedback_app.services.score_runs import compute_score_run, units_to_score
     from scoring import parse_period
     from tests.helpers import counting_queries, hidden_fields
 
@@ -165,7 +157,7 @@ def markdown(results: list[PageResult]) -> str:
         "## Pages: Kinerja saya",
         "",
         f"`bench/pages.py`: `GET /kinerja/?periode={PERIOD}` through the app ({REQUESTS} requests after a warm-up) "
-        "over the data of `bench/scoring.py` with its stored 2025 run; wall time per request and the SQL "
+        "over the data of `python -m bench.scoring` with its stored 2025 run; wall time per request and the SQL "
         f"statements each sent. Target: p50 ≤ {P50_TARGET_MS:.0f} ms on PostgreSQL at 10 M answers, ≤ 1.5× the "
         "1 M figure, the same statement count at every size.",
         "",

@@ -21,6 +21,8 @@ CHOICE_INVALID = _l("Pilihan ini tidak tersedia.")
 class AnswerField(RadioField):
     """One SKM answer: an integer 1-4, with messages a citizen understands."""
 
+    data: int | None
+
     def __init__(self, label: Any = None, **kwargs: Any) -> None:
         super().__init__(
             label,

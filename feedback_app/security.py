@@ -79,6 +79,7 @@ def daily_key(day: date, *, create: bool = True) -> bytes | None:
             connection.execute(insert(table).values(day=day, secret=secrets.token_hex(32)).on_conflict_do_nothing())
             connection.execute(delete(table).where(table.c.day < day - timedelta(days=1)))
             secret = connection.scalar(select(table.c.secret).where(table.c.day == day))
+    assert secret is not None  # inserted just above (or by another worker at the same moment)
     cache[day] = bytes.fromhex(secret)
     for old in [known for known in cache if known < day - timedelta(days=1)]:
         del cache[old]

@@ -34,7 +34,7 @@ def make_celery(app: Flask) -> Celery:
         },
     )
 
-    class AppTask(celery.Task):  # type: ignore[name-defined,misc]
+    class AppTask(celery.Task):  # type: ignore[name-defined]
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             from .extensions import db
 

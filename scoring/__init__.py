@@ -7,8 +7,8 @@
 - :mod:`scoring.skm` — unsur, NRR, IKM, mutu, Krejcie–Morgan (spec §1)
 - :mod:`scoring.stats` — t critical values, t-intervals, shrinkage (spec §2.2)
 - :mod:`scoring.inputs` — sufficient statistics (spec §6)
-- :mod:`scoring.indicators` — ikm/ikp, service-time and complaint indicators, the unit IKM and the appraisal
-  suggestions of a score run (spec §1.3, §2.2–§2.4, §3)
+- :mod:`scoring.indicators` — a package of one module a section: ikm/ikp, service-time and complaint indicators,
+  the unit IKM and the appraisal suggestions of a score run (spec §1.3, §2.2–§2.4, §3)
 - :mod:`scoring.appraisal` — capaian, suggested ratings, predikat, distribution curve (spec §3)
 - :mod:`scoring.workdays` — working days for complaint deadlines (spec §2.4)
 - :mod:`scoring.parameters` — the tunable choices of a run (spec defaults)
@@ -49,7 +49,6 @@ from scoring.errors import (
 from scoring.indicators import (
     AppraisalIndicator,
     ComplaintIndicators,
-    EmployeeIndicators,
     Explanation,
     Indicator,
     IndicatorStatus,
@@ -58,7 +57,6 @@ from scoring.indicators import (
     UnitIkmIndicator,
     complaint_indicators,
     distribution_indicator,
-    employee_indicators,
     hasil_kerja_indicator,
     ikm_indicator,
     ikp_indicator,
@@ -108,7 +106,6 @@ from scoring.workdays import (
     FIRST_RESPONSE_WORKING_DAYS,
     add_working_days,
     answered_in_time,
-    count_working_days,
     first_response_due,
     is_working_day,
 )
@@ -138,7 +135,6 @@ __all__ = [
     "ComplaintStats",
     "DistributionCheck",
     "DistributionRule",
-    "EmployeeIndicators",
     "ExactNumber",
     "Explanation",
     "Grade",
@@ -175,10 +171,8 @@ __all__ = [
     "check_answer",
     "check_counts",
     "complaint_indicators",
-    "count_working_days",
     "distribution_check",
     "distribution_indicator",
-    "employee_indicators",
     "first_response_due",
     "grade",
     "hasil_kerja_indicator",

@@ -63,7 +63,7 @@ class ScoringParameters:
     - ``publication_threshold``: minimum valid responses before ikm/ikp are published (spec §2.2).
     - ``confidence``: two-sided level of the t-interval (spec §2.2).
     - ``weight_convention``: weights of the unit's SKM report: "exact", "0.111" or custom weights (spec §1.3).
-      Per-employee ikm and ikp always use equal weights, see :mod:`scoring.indicators`.
+      Per-employee ikm and ikp always use equal weights, see :mod:`scoring.indicators.satisfaction`.
     - ``ikp_unsur``: the staff-attributable unsur (spec §2.2).
     - ``on_time_rule``: which duration must stay within the service type's counter standard, one of
       :data:`ON_TIME_RULES` (spec §2.3 by default); recorded so a run says which rule it used.

@@ -12,7 +12,6 @@ __all__ = [
     "FIRST_RESPONSE_WORKING_DAYS",
     "add_working_days",
     "answered_in_time",
-    "count_working_days",
     "first_response_due",
     "is_working_day",
 ]
@@ -51,22 +50,6 @@ def add_working_days(day: date, n: int, holidays: Collection[date] = ()) -> date
         if current.weekday() < 5 and current not in off:
             remaining -= 1
     return current
-
-
-def count_working_days(start: date, end: date, holidays: Collection[date] = ()) -> int:
-    """Number of working days in the half-open local-date interval [start, end) (spec §2.4, §5).
-
-    >>> count_working_days(date(2026, 10, 1), date(2026, 11, 1))
-    22
-    """
-    first = _local_date(start, "The start")
-    stop = _local_date(end, "The end")
-    off = frozenset(holidays)
-    return sum(
-        1
-        for offset in range(max((stop - first).days, 0))
-        if (first + timedelta(days=offset)).weekday() < 5 and first + timedelta(days=offset) not in off
-    )
 
 
 def first_response_due(received: date, holidays: Collection[date] = ()) -> date:

@@ -48,11 +48,12 @@ TEST_CONFIG = {
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``postgresql_only`` run on the PostgreSQL backend only (deselected on SQLite)."""
+    """Tests marked ``postgresql_only`` run on the PostgreSQL backend only: deselected on SQLite and without one."""
     keep, drop = [], []
     for item in items:
-        on_sqlite = getattr(item, "callspec", None) is not None and item.callspec.params.get("database_url") == "sqlite"
-        (drop if on_sqlite and item.get_closest_marker("postgresql_only") else keep).append(item)
+        callspec = getattr(item, "callspec", None)
+        on_postgresql = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        (drop if item.get_closest_marker("postgresql_only") and not on_postgresql else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -24,7 +24,7 @@ from feedback_app.models import (
     Unit,
     User,
 )
-from feedback_app.services.scores import compute_score_run
+from feedback_app.services.score_runs import compute_score_run
 from scoring import parse_period
 
 WIB = ZoneInfo("Asia/Jakarta")

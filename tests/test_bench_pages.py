@@ -7,6 +7,7 @@ import pytest
 from bench import pages
 
 
+@pytest.mark.bench
 def test_the_page_benchmark_measures_the_staff_page(tmp_path, capsys):
     code = pages.main(["--sqlite", "--responses", "3000", "--employees", "30", "--requests", "3", "--no-docs"])
     out = capsys.readouterr().out

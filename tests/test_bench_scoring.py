@@ -18,7 +18,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bench import _report
-from bench import scoring as bench
+from bench.scoring.cli import parse_args
+from bench.scoring.data import generate
+from bench.scoring.database import app_config, migrate, sqlite_target
+from bench.scoring.end_to_end import period_seconds
+from bench.scoring.floor import Floor, duckdb_floor, export_csv
+from bench.scoring.run import time_score_run
+from bench.scoring.settings import FULL, PERIOD, UNIT_SLUG, Size
+from bench.scoring.verify import CHECKED_CODES, verify
 from feedback_app import create_app
 from feedback_app.extensions import db
 from feedback_app.models import Unit
@@ -34,13 +41,15 @@ def bench_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "FLASK_APP")}
 
 
+@pytest.mark.bench
 def test_small_run_completes_equals_duckdb_and_writes_only_its_section(tmp_path: Path) -> None:
     report = tmp_path / "benchmarks.md"
     report.write_text(f"# Benchmarks\n\n{OTHER_SECTION}\n", encoding="utf-8")
     completed = subprocess.run(
         [
             sys.executable,
-            "bench/scoring.py",
+            "-m",
+            "bench.scoring",
             "--small",
             "--sqlite",
             "--report",
@@ -66,7 +75,7 @@ def test_small_run_completes_equals_duckdb_and_writes_only_its_section(tmp_path:
     unit_ikm = Fraction(summary["unit_ikm_app"])  # exact, as text: e.g. "2064/25"
     assert 25 <= unit_ikm <= 100
     assert summary["unit_n"] > 15_000 and summary["problems"] == []
-    assert summary["figures_checked"] == (100 + 1) * len(bench.CHECKED_CODES)  # every employee and the unit
+    assert summary["figures_checked"] == (100 + 1) * len(CHECKED_CODES)  # every employee and the unit
     assert all(seconds > 0 for seconds in summary["run_seconds"]) and summary["duckdb_aggregate_seconds"] > 0
 
     text = report.read_text(encoding="utf-8")
@@ -82,36 +91,37 @@ def test_small_run_completes_equals_duckdb_and_writes_only_its_section(tmp_path:
 
 
 def test_a_small_run_does_not_replace_the_committed_figures_unless_asked() -> None:
-    assert bench.parse_args(["--small"]).no_docs
-    assert not bench.parse_args(["--small", "--report", "x.md"]).no_docs
-    assert not bench.parse_args([]).no_docs and bench.parse_args([]).size == bench.FULL
+    assert parse_args(["--small"]).no_docs
+    assert not parse_args(["--small", "--report", "x.md"]).no_docs
+    assert not parse_args([]).no_docs and parse_args([]).size == FULL
     with pytest.raises(SystemExit):
-        bench.parse_args(["--small", "--responses", "5"])
+        parse_args(["--small", "--responses", "5"])
 
 
+@pytest.mark.bench
 def test_the_check_against_duckdb_catches_a_wrong_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same pieces in process on tiny data: equal as generated, and a changed count or IKM is reported."""
     for variable in ("DATABASE_URL", "TEST_DATABASE_URL"):
         monkeypatch.delenv(variable, raising=False)
-    size = bench.Size(3_000, 3_000, 12)
-    target = bench.sqlite_target(tmp_path / "tiny.db")
-    bench.migrate(target)
-    rows, _times = bench.generate(target, size, seed=7, workdir=tmp_path)
+    size = Size(3_000, 3_000, 12)
+    target = sqlite_target(tmp_path / "tiny.db")
+    migrate(target)
+    rows, _times = generate(target, size, seed=7, workdir=tmp_path)
     assert rows["survey_responses"] == 3_000 and rows["tickets"] == 3_000 and rows["employees"] == 12
-    run = bench.time_score_run(target, bench.PERIOD)
+    run = time_score_run(target, PERIOD)
     assert set(run.phases) == {"statistics", "inputs", "scoring", "storing", "commit"}
     assert run.input_counts["employees"] == 12 and not run.plans
-    paths, _seconds, _bytes = bench.export_csv(target, tmp_path)
-    floor = bench.duckdb_floor(paths, *bench.period_seconds(bench.PERIOD))
+    paths, _seconds, _bytes = export_csv(target, tmp_path)
+    floor = duckdb_floor(paths, *period_seconds(PERIOD))
 
-    problems, shown = bench.verify(target, run, floor)
+    problems, shown = verify(target, run, floor)
     assert problems == [] and shown["unit_ikm_app_exact"] == shown["unit_ikm_floor_exact"]
 
     # The run reads employees and the unit in one go: the same as asking for each grouping on its own.
-    app = create_app(bench.app_config(target.url))
+    app = create_app(app_config(target.url))
     with app.app_context():
-        unit = db.session.scalar(select(Unit).where(Unit.slug == bench.UNIT_SLUG))
-        period = parse_period(bench.PERIOD)
+        unit = db.session.scalar(select(Unit).where(Unit.slug == UNIT_SLUG))
+        period = parse_period(PERIOD)
         employees, whole = employee_and_unit_service_times(unit, period)
         assert employees == service_time_stats(unit, period, "employee") and len(employees) == 12
         assert whole == service_time_stats(unit, period, "unit") and whole.tickets_issued == floor_tickets(floor)
@@ -122,27 +132,27 @@ def test_the_check_against_duckdb_catches_a_wrong_figure(tmp_path: Path, monkeyp
     numbers = list(floor.satisfaction[employee])
     numbers[1], numbers[2] = numbers[1] + 1, numbers[2] - 1  # one answer U1=1 counted as U1=2 instead
     wrong_count = replace(floor, satisfaction={**floor.satisfaction, employee: tuple(numbers)})
-    problems, _shown = bench.verify(target, run, wrong_count)
+    problems, _shown = verify(target, run, wrong_count)
     assert any(f"employee {employee} ikm" in problem for problem in problems)
     assert not any("unit IKM" in problem for problem in problems)  # Σ answers unchanged: the IKM still agrees
 
     numbers = list(floor.satisfaction[employee])
     numbers[37] += 1000  # Σ of the nine answers higher: another unit IKM
     wrong_sum = replace(floor, satisfaction={**floor.satisfaction, employee: tuple(numbers)})
-    problems, _shown = bench.verify(target, run, wrong_sum)
+    problems, _shown = verify(target, run, wrong_sum)
     assert any("unit IKM" in problem for problem in problems)
 
     key = next(key for key in floor.percentiles if key[0] == "wait" and key[1] == employee)
     n, p50, p90 = floor.percentiles[key]
     wrong_median = replace(floor, percentiles={**floor.percentiles, key: (n, p50 + 1, p90)})
-    problems, _shown = bench.verify(target, run, wrong_median)
+    problems, _shown = verify(target, run, wrong_median)
     assert problems == [
         f"employee {employee} wait_median_minutes: app {{'wait_n': {n}, 'wait_p50_seconds': {p50}}}, "
         f"DuckDB {{'wait_n': {n}, 'wait_p50_seconds': {p50 + 1}}}"
     ]
 
 
-def floor_tickets(floor: bench.Floor) -> int:
+def floor_tickets(floor: Floor) -> int:
     """Tickets DuckDB counted in the period, served by someone or by nobody recorded."""
     return sum(counts[0] for counts in floor.tickets.values())
 
@@ -166,7 +176,8 @@ def test_report_replaces_only_its_own_section(tmp_path: Path) -> None:
 def test_a_run_that_fails_half_way_leaves_nothing_behind(build, clock, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows are written while a run is computed; a scoring error half-way takes them back (and the run row)."""
     from feedback_app.models import EmployeeAssignment, ScoreIndicator, ScoreRun
-    from feedback_app.services import scores
+    from feedback_app.services import score_runs
+    from feedback_app.services.score_runs import compute, rows
     from scoring import InvalidStatistics
 
     unit = build.unit(slug="gagal")
@@ -177,7 +188,7 @@ def test_a_run_that_fails_half_way_leaves_nothing_behind(build, clock, monkeypat
             )
         )
     db.session.commit()
-    earlier = scores.compute_score_run(unit, parse_period("2026-Q3"), "first")
+    earlier = score_runs.compute_score_run(unit, parse_period("2026-Q3"), "first")
     db.session.commit()
     rows_before = db.session.scalar(select(func.count()).select_from(ScoreIndicator))
 
@@ -189,10 +200,10 @@ def test_a_run_that_fails_half_way_leaves_nothing_behind(build, clock, monkeypat
             raise InvalidStatistics("broken on purpose")
         return service_time_indicators(stats, parameters)
 
-    monkeypatch.setattr(scores, "INDICATOR_BATCH", 10)  # batches were written before the error
-    monkeypatch.setattr(scores, "service_time_indicators", failing)
-    with pytest.raises(scores.ScoreRunError, match="broken on purpose"):
-        scores.compute_score_run(unit, parse_period("2026-Q3"), "second")
+    monkeypatch.setattr(rows, "INDICATOR_BATCH", 10)  # batches were written before the error
+    monkeypatch.setattr(compute, "service_time_indicators", failing)
+    with pytest.raises(score_runs.ScoreRunError, match="broken on purpose"):
+        score_runs.compute_score_run(unit, parse_period("2026-Q3"), "second")
     assert db.session.scalar(select(func.count()).select_from(ScoreIndicator)) == rows_before
     assert db.session.scalars(select(ScoreRun.created_by)).all() == ["first"]
-    assert scores.current_run(unit, "2026-Q3") == earlier
+    assert score_runs.current_run(unit, "2026-Q3") == earlier

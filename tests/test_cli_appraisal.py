@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import BehaviourRating, EmployeeAssignment, EmployeeTarget, Holiday, Unit
-from feedback_app.services.scores import current_run, indicator_rows
+from feedback_app.services.score_runs import current_run, indicator_rows
 
 SEVEN = "berorientasi_pelayanan,akuntabel,kompeten,harmonis,loyal,adaptif,kolaboratif"
 NIP_ANI = "198503152010012001"

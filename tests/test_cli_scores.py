@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import ScoreIndicator, ScoreRun, SurveyResponse, Unit, UnitScoringParameters
-from feedback_app.services.scores import current_run, indicator_rows
+from feedback_app.services.score_runs import current_run, indicator_rows
 from scoring import parse_period
 
 
@@ -142,6 +142,10 @@ def test_parameters_are_set_per_unit_and_used_by_the_next_run(app, build, clock)
     refused = runner.invoke(args=["scores", "params", "--unit", "param", "--set", "publication_threshold=0"])
     assert refused.exit_code == 1 and "publication_threshold must be at least 1" in refused.output
     assert runner.invoke(args=["scores", "params", "--unit", "param", "--set", "oops"]).exit_code == 2
+    not_a_number = runner.invoke(args=["scores", "params", "--unit", "param", "--set", "shrinkage_k=banyak"])
+    assert not_a_number.exit_code == 1 and "shrinkage_k must be a whole number; got 'banyak'" in not_a_number.output
+    unequal = runner.invoke(args=["scores", "params", "--unit", "param", "--set", "weight_convention=u1=1/2,U2=1/3"])
+    assert unequal.exit_code == 1 and "must sum to exactly 1" in unequal.output
 
     db.session.expire_all()
     assert db.session.get(UnitScoringParameters, unit.id).parameters["shrinkage_k"] == 5

@@ -6,14 +6,18 @@ a CSRF token and a fresh idempotency key, so a double click records one event (s
 
 from __future__ import annotations
 
+import functools
 import secrets
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, Optional, Regexp
 
@@ -43,6 +47,9 @@ from ..services.tickets import ticket_survey_url
 
 bp = Blueprint("console", __name__, url_prefix="/loket")
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 class ConsoleForm(FlaskForm):
     """One button: the idempotency key, and what the button is about."""
@@ -58,12 +65,20 @@ def new_key() -> str:
     return secrets.token_hex(16)
 
 
-def _without_employee() -> Response | None:
-    """Send an account that is not linked to an employee back to the start page, which says what to do."""
-    if current_user.employee is None:
-        flash(_("Akun Anda belum terhubung ke data pegawai. Hubungi admin unit."), "error")
-        return redirect(url_for("console.index"))
-    return None
+def employee_required(view: Callable[P, R]) -> Callable[P, R | Response]:
+    """Send an account that is not linked to an employee back to the start page, which says what to do.
+
+    Goes under ``roles_required``, so the role is checked first.
+    """
+
+    @functools.wraps(view)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+        if current_user.employee is None:
+            flash(_("Akun Anda belum terhubung ke data pegawai. Hubungi admin unit."), "error")
+            return redirect(url_for("console.index"))
+        return view(*args, **kwargs)
+
+    return guarded
 
 
 def _counter_or_abort(code: str) -> Counter:
@@ -110,9 +125,8 @@ def index() -> str:
 
 @bp.post("/<code>/masuk")
 @roles_required("staff")
+@employee_required
 def sign_in(code: str) -> Response:
-    if (redirect_to := _without_employee()) is not None:
-        return redirect_to
     counter = _counter_or_abort(code)
     form = _valid_form()
     try:
@@ -135,9 +149,8 @@ def sign_in(code: str) -> Response:
 
 @bp.post("/keluar")
 @roles_required("staff")
+@employee_required
 def sign_out_view() -> Response:
-    if (redirect_to := _without_employee()) is not None:
-        return redirect_to
     form = _valid_form()
     try:
         result = sign_out(current_user, form.key.data, now())
@@ -151,10 +164,9 @@ def sign_out_view() -> Response:
 
 @bp.get("/<code>")
 @roles_required("staff")
+@employee_required
 def show_counter(code: str) -> Response | str:
     """The console of one counter: the ticket at the desk, the buttons, the queue, the last finished ticket's QR."""
-    if (redirect_to := _without_employee()) is not None:
-        return redirect_to
     counter = _counter_or_abort(code)
     at = now()
     live = open_sign_in(current_user.employee.id, at)
@@ -180,10 +192,9 @@ def show_counter(code: str) -> Response | str:
 
 @bp.post("/<code>/ambil-nomor")
 @roles_required("staff")
+@employee_required
 def issue(code: str) -> Response:
     """Issue a ticket for a service of this counter (offices without a queue machine)."""
-    if (redirect_to := _without_employee()) is not None:
-        return redirect_to
     counter = _counter_or_abort(code)
     form = _valid_form()
     if not form.service_type.data:
@@ -207,10 +218,9 @@ def issue(code: str) -> Response:
 
 @bp.post("/<code>/aksi")
 @roles_required("staff")
+@employee_required
 def act(code: str) -> Response:
     """One of the ticket buttons: call next, start, finish, returned for correction, no-show."""
-    if (redirect_to := _without_employee()) is not None:
-        return redirect_to
     counter = _counter_or_abort(code)
     form = _valid_form()
     if form.action.data not in TICKET_ACTIONS:
@@ -227,10 +237,9 @@ def act(code: str) -> Response:
 
 @bp.get("/<code>/cetak")
 @roles_required("staff")
+@employee_required
 def print_ticket(code: str) -> Response | str:
     """A print-friendly slip of a finished ticket: its number and survey QR (``?tiket=<external_id>``)."""
-    if (redirect_to := _without_employee()) is not None:
-        return redirect_to
     counter = _counter_or_abort(code)
     ticket = find_counter_ticket(counter, request.args.get("tiket", ""))
     if ticket is None or ticket.finished_at is None:

@@ -10,7 +10,6 @@ import secrets
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     make_response,
@@ -23,6 +22,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 
 from ..auth import public
 from ..clock import now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import sys
 from collections.abc import Callable, Mapping
@@ -12,7 +13,7 @@ from ..extensions import db
 from ..models import ScoreIndicator, ScoreRun, Unit
 from ..services.audit import record_audit
 from ..services.errors import DomainError
-from ..services.scores import (
+from ..services.score_runs import (
     SCORE_RUN_STEPS,
     compute_score_run,
     current_run,
@@ -31,6 +32,33 @@ def _default_author() -> str:
         return f"cli:{getpass.getuser()}"[:80]
     except (KeyError, OSError):
         return "cli"
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _parameter_value(key: str, text: str) -> object:
+    """A parameter typed on the command line, e.g. ``shrinkage_k=10`` or ``ikp_unsur=U3,U6,U7``, as a plain value
+    (``""`` stays ``""``: back to the default)."""
+    if not text:
+        return text
+    if key in ("shrinkage_k", "publication_threshold"):
+        try:
+            return int(text)
+        except ValueError:
+            raise click.ClickException(f"{key} must be a whole number; got {text!r}.") from None
+    if key == "ikp_unsur":
+        return [code.upper() for code in _split(text)]
+    if key == "capaian_thresholds":
+        return _split(text)
+    if key == "weight_convention" and "=" in text:
+        weights = {}
+        for part in _split(text):
+            code, _, weight = part.partition("=")
+            weights[code.strip().upper()] = weight.strip()
+        return weights
+    return text
 
 
 def _figure(rows: Mapping[str, ScoreIndicator], code: str, suffix: str = "") -> str:
@@ -81,7 +109,7 @@ def compute(period_code: str, unit_slug: str | None, created_by: str | None, pro
     def run_all(report: Callable[[Unit, str], None]) -> None:
         for unit in units:
             try:
-                run = compute_score_run(unit, period, author, progress=lambda step, unit=unit: report(unit, step))
+                run = compute_score_run(unit, period, author, progress=functools.partial(report, unit))
                 db.session.flush()
                 record_audit(
                     "score_run.compute",
@@ -125,11 +153,11 @@ def show(unit_slug: str, period_code: str, run_id: int | None, history: bool) ->
         runs = run_history(unit, period.id)
         if not runs:
             raise click.ClickException(f"no score run for {unit.slug} and {period.id}")
-        for run in runs:
-            state = "current" if run.superseded_by_id is None else f"superseded by #{run.superseded_by_id}"
+        for old in runs:
+            state = "current" if old.superseded_by_id is None else f"superseded by #{old.superseded_by_id}"
             click.echo(
-                f"#{run.id} {run.created_at:%Y-%m-%d %H:%M} UTC by {run.created_by}, code {run.code_version}, "
-                f"{'provisional, ' if run.provisional else ''}{state}"
+                f"#{old.id} {old.created_at:%Y-%m-%d %H:%M} UTC by {old.created_by}, code {old.code_version}, "
+                f"{'provisional, ' if old.provisional else ''}{state}"
             )
         return
     if run_id is None:
@@ -190,12 +218,12 @@ def show(unit_slug: str, period_code: str, run_id: int | None, history: bool) ->
 def params(unit_slug: str, assignments: tuple[str, ...]) -> None:
     """Print a unit's scoring parameters, or change some with --set key=value."""
     unit = unit_by_slug(unit_slug)
-    changes: dict[str, str] = {}
+    changes: dict[str, object] = {}
     for assignment in assignments:
         key, sep, value = assignment.partition("=")
         if not sep or not key.strip():
             raise click.BadParameter(f"{assignment!r} is not KEY=VALUE", param_hint="--set")
-        changes[key.strip()] = value.strip()
+        changes[key.strip()] = _parameter_value(key.strip(), value.strip())
     try:
         if changes:
             parameters = set_unit_parameters(unit, changes)

@@ -11,7 +11,7 @@ from scoring import ServiceTimeStats, service_time_indicators
 
 from ..extensions import db
 from ..models import Counter, Employee
-from ..services.scores import unit_parameters
+from ..services.score_runs import unit_parameters
 from ..services.statistics import service_time_stats
 from .common import period_by_code, unit_by_slug
 

@@ -25,6 +25,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from scoring import InvalidPeriod, parse_period
@@ -288,7 +289,7 @@ def decide_appeal(decider: User, appeal_id: int, *, accept: bool, reason: str) -
         raise AppealError(_l("Keberatan ini sudah diputuskan; muat ulang halaman untuk melihat keputusannya."))
     state = "accepted" if accept else "rejected"
     # Decide once even if two deciders press at the same moment: only the request that closes it goes on.
-    closed = db.session.execute(
+    closed: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         update(Appeal)
         .where(Appeal.id == appeal.id, Appeal.state == "open")
         .values(state=state, open_subject=None, decided_by_id=decider.id, decided_at=now(), decision_reason=reason)

@@ -16,14 +16,23 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from scoring import AppraisalTarget, ScoringError, parse_period, suggest_perilaku
+from scoring import AppraisalTarget, BehaviourRatings, Rating, ScoringError, parse_period, suggest_perilaku
+from scoring.appraisal import BERAKHLAK
 
 from ..extensions import db
 from ..models import BERAKHLAK_VALUES, RATINGS, BehaviourRating, Employee, EmployeeTarget, Holiday
 from .audit import record_audit
 from .errors import DomainError
-from .scores import BERAKHLAK_NAMES, RATING_BY_CODE
-from .tabular import BrokenRecord, read_records
+from .tabular import BrokenRecord, Record, read_records
+
+#: Stored rating codes (models.RATINGS) → scoring's ratings.
+RATING_BY_CODE: Mapping[str, Rating] = {
+    "di_bawah": Rating.DI_BAWAH,
+    "sesuai": Rating.SESUAI,
+    "di_atas": Rating.DI_ATAS,
+}
+#: Stored BerAKHLAK columns → the names scoring uses (the same order, spec §3).
+BERAKHLAK_NAMES: Mapping[str, str] = dict(zip(BERAKHLAK_VALUES, BERAKHLAK, strict=True))
 
 TARGET_COLUMNS = ("nip", "period", "name", "target", "realisation", "lower_is_better", "unit")
 TARGET_REQUIRED = ("nip", "period", "name", "target")
@@ -96,10 +105,11 @@ class ImportResult:
 
 def _rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) of an uploaded table (``services/tabular``: CSV with ``,`` ``;`` or tab, or a workbook)."""
-    records = list(read_records(text))
-    broken = next((record for record in records if isinstance(record, BrokenRecord)), None)
-    if broken is not None:
-        raise AppraisalInputError([f"line {broken.line}: not readable as CSV ({broken.detail})"])
+    records: list[Record] = []
+    for record in read_records(text):
+        if isinstance(record, BrokenRecord):
+            raise AppraisalInputError([f"line {record.line}: not readable as CSV ({record.detail})"])
+        records.append(record)
     if not records:
         raise AppraisalInputError(["the file has no data rows"])
     header_record, *data = records
@@ -208,22 +218,22 @@ def import_targets(text: str) -> ImportResult:
         )
     }
     created = updated = unchanged = 0
-    for (employee_id, period_id, name), (_, target, measure) in parsed.items():
-        values = {
-            "target": target.target,
-            "realisation": target.realisation,
-            "lower_is_better": target.lower_is_better,
+    for (employee_id, period_id, name), (_, checked, measure) in parsed.items():
+        columns = {
+            "target": checked.target,
+            "realisation": checked.realisation,
+            "lower_is_better": checked.lower_is_better,
             "measure_unit": measure,
         }
-        row = existing.get((employee_id, period_id, name))
-        if row is None:
-            db.session.add(EmployeeTarget(employee_id=employee_id, period_id=period_id, name=name, **values))
+        stored = existing.get((employee_id, period_id, name))
+        if stored is None:
+            db.session.add(EmployeeTarget(employee_id=employee_id, period_id=period_id, name=name, **columns))
             created += 1
-        elif all(getattr(row, key) == value for key, value in values.items()):
+        elif all(getattr(stored, column) == value for column, value in columns.items()):
             unchanged += 1
         else:
-            for key, value in values.items():
-                setattr(row, key, value)
+            for column, value in columns.items():
+                setattr(stored, column, value)
             updated += 1
     db.session.flush()
     result = ImportResult(created, updated, unchanged)
@@ -237,6 +247,15 @@ def _rating(text: str) -> str:
     if code not in RATINGS:
         raise ValueError(f"{text!r} is not a rating; use di_bawah, sesuai or di_atas")
     return code
+
+
+def behaviour_ratings(row: BehaviourRating) -> BehaviourRatings:
+    """A stored rating as scoring reads it: the seven BerAKHLAK values, the overall rating and its reason."""
+    return BehaviourRatings(
+        {BERAKHLAK_NAMES[column]: RATING_BY_CODE[getattr(row, column)] for column in BERAKHLAK_VALUES},
+        overall=None if row.overall is None else RATING_BY_CODE[row.overall],
+        override_reason=row.override_reason,
+    )
 
 
 def import_ratings(text: str) -> ImportResult:
@@ -304,15 +323,15 @@ def import_ratings(text: str) -> ImportResult:
         )
     }
     created = updated = unchanged = 0
-    for (employee_id, period_id), values in parsed.items():
+    for (employee_id, period_id), fields in parsed.items():
         rating = existing.get((employee_id, period_id))
         if rating is None:
-            db.session.add(BehaviourRating(employee_id=employee_id, period_id=period_id, **values))
+            db.session.add(BehaviourRating(employee_id=employee_id, period_id=period_id, **fields))
             created += 1
-        elif all(getattr(rating, key) == value for key, value in values.items()):
+        elif all(getattr(rating, key) == value for key, value in fields.items()):
             unchanged += 1
         else:
-            for key, value in values.items():
+            for key, value in fields.items():
                 setattr(rating, key, value)
             updated += 1
     db.session.flush()

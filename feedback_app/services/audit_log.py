@@ -17,8 +17,8 @@ from ..models import AuditEvent
 
 PAGE_SIZE = 100
 EXPORT_BATCH = 1000
-EXPORT_HEADER = ("id", "at_utc", "actor_kind", "actor_login", "unit_id", "action", "entity", "entity_id")
-EXPORT_HEADER += ("before", "after", "reason", "request_id")
+EXPORT_HEADER: tuple[str, ...] = ("id", "at_utc", "actor_kind", "actor_login", "unit_id", "action", "entity")
+EXPORT_HEADER += ("entity_id", "before", "after", "reason", "request_id")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class AuditFilter:
     unit_id: int | None = None  # one unit chosen in the filter
 
 
-def _query(chosen: AuditFilter) -> Select[tuple[AuditEvent]]:
+def _query(chosen: AuditFilter) -> Select[AuditEvent]:
     query = select(AuditEvent)
     if chosen.unit_ids is not None:
         query = query.where(AuditEvent.unit_id.in_(sorted(chosen.unit_ids)))

@@ -358,6 +358,7 @@ def console_action(
     if earlier is not None:
         return _replay(earlier)
     assert claim is not None
+    ticket: Ticket | None
     if action == "call" and not external_id:
         queue = waiting_tickets(counter, at)
         if not queue:

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
+from scoring import last_n, period_containing
+
 from ..clock import now
 from ..extensions import db
 from ..models import (
@@ -147,16 +149,9 @@ def _nip(rng: random.Random, employment_type: str, sequence: int) -> str | None:
     return f"{birth:%Y%m%d}{appointed}{rng.randint(1, 12):02d}{sex}{sequence:03d}"
 
 
-def _quarter_start(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
 def demo_start(today: date) -> date:
     """The first day of the second full quarter before today's quarter."""
-    start = _quarter_start(today)
-    for _ in range(2):
-        start = _quarter_start(start - timedelta(days=1))
-    return start
+    return last_n(period_containing("quarter", today), 3)[0].start
 
 
 def _answer(rng: random.Random, mean: float) -> int:
@@ -248,7 +243,7 @@ def load_staff_demo() -> list[str]:
     from scoring import last_n, period_containing
 
     from .appeals import decide_appeal, file_appeal
-    from .scores import compute_score_run, units_to_score
+    from .score_runs import compute_score_run, units_to_score
 
     summary = []
     for short in ("bogor", "kassi"):
@@ -316,7 +311,7 @@ def _demo_users(plan: _UnitPlan, unit: Unit, supervisor: Employee, staff: Employ
     create_user(f"petugas.{short}", DEMO_PASSWORD, {"staff"}, unit_slug=unit.slug, employee_nip=staff.nip)
 
 
-def _generate_operations(rng, plan, zone, unit, counters, services, regulars, relief, quality, speed, start, today, at):  # type: ignore[no-untyped-def]
+def _generate_operations(rng, plan, zone, unit, counters, services, regulars, relief, quality, speed, start, today, at):
     roster_rows, ticket_rows, plans = [], [], []
     day = start
     ticket_seq = 0
@@ -429,7 +424,7 @@ def _generate_operations(rng, plan, zone, unit, counters, services, regulars, re
     return len(roster_rows), len(ticket_rows), len(responses)
 
 
-def _response(rng, unit_id, counter_id, service_id, employee_id, ticket_id, finished, quality, returned):  # type: ignore[no-untyped-def]
+def _response(rng, unit_id, counter_id, service_id, employee_id, ticket_id, finished, quality, returned):
     """One answer sheet: staff-related unsur follow the employee, the rest the unit."""
     by_ticket = rng.random() < 0.5
     submitted = finished + timedelta(minutes=rng.uniform(1, 40))

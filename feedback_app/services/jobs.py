@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scoring import ScoringError, parse_period
@@ -33,7 +33,7 @@ from ..extensions import db
 from ..models import ScoreJob, Unit
 from .audit import Actor, acting_as, record_audit
 from .errors import DomainError
-from .scores import SCORE_RUN_STEPS, compute_score_run
+from .score_runs import SCORE_RUN_STEPS, compute_score_run
 
 log = logging.getLogger(__name__)
 
@@ -159,11 +159,13 @@ def run_score_job(job_id: int, as_of: datetime | None = None) -> JobStatus | Non
     A job that is not queued (already taken by another worker, finished, or unknown) is left alone, so a message
     delivered twice runs the work once.
     """
-    claimed = db.session.execute(
+    result = db.session.execute(
         update(ScoreJob)
         .where(ScoreJob.id == job_id, ScoreJob.state == "queued")
         .values(state="running", started_at=now(), heartbeat_at=now(), attempts=ScoreJob.attempts + 1, done=0)
-    ).rowcount
+    )
+    assert isinstance(result, CursorResult)  # an UPDATE's result counts its rows
+    claimed = result.rowcount
     db.session.commit()
     if not claimed:
         return status(job_id)

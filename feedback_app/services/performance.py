@@ -218,7 +218,7 @@ def recent_comments(employee: Employee, unit: Unit, period: Period) -> tuple[Sho
     ).all()
     if len(rows) < MIN_COMMENTS:
         return None
-    shown = [ShownComment(week_label(unit, at), mask_personal_data(text), id_) for text, at, id_ in rows]
+    shown = [ShownComment(week_label(unit, at), mask_personal_data(text or ""), id_) for text, at, id_ in rows]
     # Within a week the order says nothing about the time: weeks newest first, texts alphabetically.
     shown.sort(key=lambda c: c.text)
     shown.sort(key=lambda c: c.week, reverse=True)

@@ -19,7 +19,7 @@ from scoring import Period, period_containing
 from ..clock import now
 from ..models import Unit
 from .jobs import SCORE_RUN, JobRefused, enqueue
-from .scores import current_run, units_to_score
+from .score_runs import current_run, units_to_score
 
 CLOSED_KINDS = ("month", "quarter", "semester", "year")
 

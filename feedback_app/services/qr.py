@@ -12,15 +12,19 @@ import base64
 import hashlib
 import hmac
 import io
+from typing import TYPE_CHECKING
 
 import qrcode
 import qrcode.image.svg
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from ..extensions import db
 from ..models import Counter
 from .audit import record_audit
+
+if TYPE_CHECKING:
+    from .survey import SurveyCounter
 
 SIGNATURE_CHARS = 8
 
@@ -34,7 +38,9 @@ def revoke_posters(counter: Counter, shown_version: int | None) -> bool:
     bump = update(Counter).where(Counter.id == counter.id).values(poster_version=Counter.poster_version + 1)
     if shown_version is not None:
         bump = bump.where(Counter.poster_version == shown_version)
-    revoked = bool(db.session.execute(bump.execution_options(synchronize_session=False)).rowcount)
+    result = db.session.execute(bump.execution_options(synchronize_session=False))
+    assert isinstance(result, CursorResult)  # an UPDATE's result counts its rows
+    revoked = bool(result.rowcount)
     if revoked:
         before = shown_version if shown_version is not None else counter.poster_version
         record_audit(
@@ -69,7 +75,7 @@ def counter_token(counter: Counter) -> str:
     return key_id + _signature(current_app.config["QR_SIGNING_KEY"], counter.public_code, counter.poster_version)
 
 
-def verify_counter_token(counter: Counter, token: str) -> bool:
+def verify_counter_token(counter: Counter | SurveyCounter, token: str) -> bool:
     """Whether ``token`` was issued for this counter's current poster by a key we still honour."""
     if len(token) != 1 + SIGNATURE_CHARS or not token.isascii():
         return False

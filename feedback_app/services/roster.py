@@ -336,7 +336,7 @@ def check_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
 
     accepted: list[RosterRow] = []
     for row, counter, employee, starts_at, ends_at in planned:
-        base = dict(
+        base: dict[str, Any] = dict(
             nip=row.nip,
             counter_code=counter.public_code,
             employee_id=employee.id,
@@ -389,7 +389,9 @@ def check_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
             (
                 r
                 for r in earlier
-                if r.employee_id != employee.id and _overlaps(starts_at, ends_at, r.starts_at, r.ends_at)
+                if r.employee_id != employee.id
+                and r.starts_at is not None
+                and _overlaps(starts_at, ends_at, r.starts_at, r.ends_at)
             ),
             None,
         )

@@ -10,7 +10,7 @@ Durations are whole seconds: both instants are cut to the whole second before su
 PostgreSQL alike (:func:`epoch_seconds`). Local days are counted with the unit's fixed UTC offset; Indonesian
 zones (WIB, WITA, WIT) have no daylight saving time, so that is exact. Two pieces of SQL differ by dialect, each
 giving the same numbers: :func:`epoch_seconds` and the per-key percentiles of :func:`_percentile_select`.
-``bench/scoring.py`` measures all of this over 10 million answers and tickets and checks it against DuckDB.
+``bench/scoring/`` measures all of this over 10 million answers and tickets and checks it against DuckDB.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sqlalchemy import (
     CompoundSelect,
     Integer,
     Select,
+    SQLColumnExpression,
     and_,
     case,
     cast,
@@ -35,6 +36,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.orm import InstrumentedAttribute
 
 from scoring import (
     IKP_UNSUR,
@@ -99,12 +101,12 @@ def period_window(unit: Unit, period: Period) -> PeriodWindow:
     )
 
 
-def epoch_seconds(instant: ColumnElement[Any]) -> ColumnElement[int]:
+def epoch_seconds(instant: SQLColumnExpression[Any]) -> ColumnElement[int]:
     """Whole seconds since 1970-01-01 UTC of a stored UTC instant, the fraction cut off (spec §2.3).
 
     Dialect-specific SQL: SQLite keeps these instants as naive UTC text ``YYYY-MM-DD HH:MM:SS.ffffff``
     (``strftime('%s')`` drops the fraction); PostgreSQL stores ``timestamptz``. There ``date_part('epoch', …)``
-    (a float8) is used rather than ``extract`` (a numeric, about twice as slow over millions of tickets): the
+    (a float8) is used rather than ``extract`` (a numeric, slower: docs/benchmarks.md, "Measured decisions"): the
     float's rounding error (< 2·10⁻⁷ s until 2106) is far below the microsecond steps of a timestamp, so the
     floor is the same whole second.
     """
@@ -116,11 +118,11 @@ def epoch_seconds(instant: ColumnElement[Any]) -> ColumnElement[int]:
     raise StatisticsError(f"Statistics support SQLite and PostgreSQL, not {dialect}.")
 
 
-def _seconds_between(earlier: ColumnElement[Any], later: ColumnElement[Any]) -> ColumnElement[int]:
+def _seconds_between(earlier: SQLColumnExpression[Any], later: SQLColumnExpression[Any]) -> ColumnElement[int]:
     return epoch_seconds(later) - epoch_seconds(earlier)
 
 
-def _local_day(instant: ColumnElement[Any], window: PeriodWindow) -> ColumnElement[int]:
+def _local_day(instant: SQLColumnExpression[Any], window: PeriodWindow) -> ColumnElement[int]:
     """The local date of an instant as a day number since 1970-01-01 (the offset is our own integer, inlined)."""
     return (epoch_seconds(instant) + literal_column(str(window.offset_seconds), Integer)) // _SECONDS_PER_DAY
 
@@ -130,13 +132,13 @@ def _day(number: int) -> date:
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    """``count(*) FILTER (WHERE condition)``: about an eighth faster than ``sum(CASE …)`` over ten million answers
-    on PostgreSQL, and 0 rather than NULL for an empty group (SQLite has FILTER since 3.30)."""
+    """``count(*) FILTER (WHERE condition)``: faster than ``sum(CASE …)`` on PostgreSQL (docs/benchmarks.md,
+    "Measured decisions"), and 0 rather than NULL for an empty group (SQLite has FILTER since 3.30)."""
     return func.count().filter(condition)
 
 
 def _nearest_rank(
-    values: Select[Any] | CompoundSelect[Any],
+    values: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]],
 ) -> dict[tuple[int, int | None], tuple[int, int, int]]:
     """n, p50 and p90 per (measure, key) of ``values`` (columns measure, key, seconds), in one statement."""
     return {
@@ -146,8 +148,8 @@ def _nearest_rank(
 
 
 def _percentile_select(
-    values: Select[Any] | CompoundSelect[Any], *, histogram: bool = False, grouping: int = 0
-) -> Select[Any]:
+    values: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]], *, histogram: bool = False, grouping: int = 0
+) -> Select[*tuple[Any, ...]]:
     """Columns grouping (the constant ``grouping``), measure, key, n, p50, p90 of ``values`` per (measure, key).
 
     Exact nearest rank (spec §2.3): the p-th percentile is the value at rank ⌈p·n⌉ of the sorted values, here in
@@ -295,11 +297,11 @@ def response_status_counts(unit: Unit, period: Period) -> dict[str, int]:
 _GROUP_CODES: dict[GroupBy, int] = {"employee": 1, "counter": 2, "unit": 3}
 
 
-def _ticket_key(group_by: GroupBy) -> ColumnElement[Any]:
+def _ticket_key(group_by: GroupBy) -> InstrumentedAttribute[Any]:
     return {"employee": Ticket.employee_id, "counter": Ticket.counter_id, "unit": Ticket.unit_id}[group_by]
 
 
-def _assignment_key(group_by: GroupBy) -> ColumnElement[Any]:
+def _assignment_key(group_by: GroupBy) -> InstrumentedAttribute[Any]:
     return {
         "employee": CounterAssignment.employee_id,
         "counter": CounterAssignment.counter_id,
@@ -307,13 +309,13 @@ def _assignment_key(group_by: GroupBy) -> ColumnElement[Any]:
     }[group_by]
 
 
-def _on_time_start(rule: str) -> ColumnElement[Any]:
+def _on_time_start(rule: str) -> SQLColumnExpression[Any]:
     """Where the duration a unit's on-time rule holds against the counter standard begins (spec §2.3).
 
     It ends at ``finished``. A ticket without the start its rule needs is measured from its issue, so missing
     events never make a ticket on time (:data:`scoring.ON_TIME_RULES`).
     """
-    starts: dict[str, ColumnElement[Any]] = {
+    starts: dict[str, SQLColumnExpression[Any]] = {
         ON_TIME_RULE: Ticket.issued_at,
         "finished_minus_called_within_counter_standard": func.coalesce(Ticket.called_at, Ticket.issued_at),
         "service_within_counter_standard": func.coalesce(Ticket.started_at, Ticket.called_at, Ticket.issued_at),
@@ -409,7 +411,7 @@ def _service_times(
     else:
         counts_of = {"unit": counts}
 
-    def durations(grouping: GroupBy) -> CompoundSelect[Any]:
+    def durations(grouping: GroupBy) -> CompoundSelect[*tuple[Any, ...]]:
         group_key = _ticket_key(grouping).label("key")
         wait = _seconds_between(Ticket.issued_at, Ticket.called_at)
         begun = func.coalesce(Ticket.started_at, Ticket.called_at)
@@ -463,7 +465,7 @@ def _service_times(
         NOT EXISTS rather than NOT IN: an anti-join whatever the size, where NOT IN falls back to a scan of the
         subquery per ticket once its result outgrows ``work_mem``.
         """
-        staffed = (
+        staffed: Select[Any] = (
             select(literal_column("1"))
             .select_from(CounterAssignment)
             .join(Counter, Counter.id == CounterAssignment.counter_id)
@@ -522,7 +524,7 @@ def _group_code(grouping: GroupBy) -> ColumnElement[int]:
     return literal_column(str(_GROUP_CODES[grouping]), Integer).label("grouping")
 
 
-def _union(selects: list[Select[Any]]) -> Select[Any] | CompoundSelect[Any]:
+def _union(selects: list[Select[*tuple[Any, ...]]]) -> Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]:
     return selects[0] if len(selects) == 1 else union_all(*selects)
 
 

@@ -75,9 +75,9 @@ def _check_answers(submission: Submission) -> None:
         value = submission.answers[code]
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 4:
             raise InvalidSubmission(f"{code} must be an integer 1-4, got {value!r}")
-    for name, value in submission.profile.items():
-        if name not in PROFILE_CHOICES or (value is not None and value not in PROFILE_CHOICES[name]):
-            raise InvalidSubmission(f"unknown profile value {name}={value!r}")
+    for name, choice in submission.profile.items():
+        if name not in PROFILE_CHOICES or (choice is not None and choice not in PROFILE_CHOICES[name]):
+            raise InvalidSubmission(f"unknown profile value {name}={choice!r}")
     if submission.comment and len(submission.comment) > COMMENT_MAX_CHARS:
         raise InvalidSubmission("comment too long")
 
@@ -178,7 +178,7 @@ def find_survey_counter_on_duty(public_code: str, at: datetime) -> tuple[SurveyC
     return _survey_counter(rows), decide_duty(candidates.values())
 
 
-def _survey_counter(rows: Sequence[Row[Any]]) -> SurveyCounter:
+def _survey_counter(rows: Sequence[Row[*tuple[Any, ...]]]) -> SurveyCounter:
     first = rows[0]
     services = {row.service_id: row.service_name for row in rows if row.service_id is not None}  # by name
     return SurveyCounter(

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from ..extensions import db
 from ..models import Employee, EmployeeAssignment
 
 
-def _valid_on(on_date: date) -> list[object]:
+def _valid_on(on_date: date) -> list[ColumnElement[bool]]:
     return [
         EmployeeAssignment.valid_from <= on_date,
         or_(EmployeeAssignment.valid_until.is_(None), EmployeeAssignment.valid_until > on_date),

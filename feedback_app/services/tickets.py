@@ -168,8 +168,11 @@ def record_ticket_events(unit: Unit, items: Sequence[TicketEventInput], at: date
     _insert_new_tickets(unit.id, by_ticket, states, decisions)
     stored_keys = _insert_events(by_ticket, states, decisions, at)
 
-    touched = {states[item.external_id].ticket_id for item in resolved if (item.index in stored_keys)}
-    touched.discard(None)
+    touched = {
+        ticket_id
+        for item in resolved
+        if item.index in stored_keys and (ticket_id := states[item.external_id].ticket_id) is not None
+    }
     if touched:
         _recompute_tickets(touched)
         _follow_serving_employee(touched)
@@ -189,6 +192,7 @@ def record_ticket_events(unit: Unit, items: Sequence[TicketEventInput], at: date
             # Decided "stored" but another request stored the same key first: that is a retry, answered as one.
             final = "stored" if item.index in stored_keys else "already_stored"
             ticket_id = states[item.external_id].ticket_id
+            assert ticket_id is not None  # a stored event has its ticket
             results[item.index] = TicketEventResult(item.index, final, ticket=tickets[ticket_id])
     return [results[index] for index in range(len(items))]
 
@@ -443,10 +447,12 @@ def _check_sequence(events: dict[tuple[str, datetime], int | None], event: str, 
 def _insert(table: Any) -> Any:
     """``INSERT`` with the dialect's ``ON CONFLICT DO NOTHING`` support (SQLite and PostgreSQL)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 def _insert_new_tickets(
@@ -616,12 +622,6 @@ def _load_tickets(ticket_ids: set[int | None]) -> dict[int, Ticket]:
     return {ticket.id: ticket for ticket in tickets}
 
 
-def record_ticket_event(unit: Unit, item: TicketEventInput, at: datetime | None = None) -> TicketEventResult:
-    """Record one event (the counter console's button); same rules and result as one item of a batch."""
-    [result] = record_ticket_events(unit, [item], at or now())
-    return result
-
-
 def find_ticket(unit: Unit, external_id: str) -> Ticket | None:
     """The unit's ticket with this queue-machine id."""
     return db.session.scalar(
@@ -693,7 +693,6 @@ __all__ = [
     "TicketTokenInvalid",
     "TooManyEvents",
     "find_ticket",
-    "record_ticket_event",
     "record_ticket_events",
     "ticket_answered",
     "ticket_survey_token",

@@ -35,7 +35,13 @@ def test_the_probe_imported_this_checkout_of_every_scoring_module(imported: dict
     assert Path(str(imported["file"])).resolve() == ROOT / "scoring" / "__init__.py"
     modules = imported["modules"]
     assert isinstance(modules, list)
-    for name in ("scoring.skm", "scoring.stats", "scoring.indicators", "scoring.appraisal", "scoring.periods"):
+    for name in (
+        "scoring.skm",
+        "scoring.stats",
+        "scoring.indicators.satisfaction",
+        "scoring.appraisal",
+        "scoring.periods",
+    ):
         assert name in modules
 
 

@@ -72,7 +72,8 @@ def test_every_error_is_a_scoring_error_and_a_value_error() -> None:
 def test_to_dict_results_survive_json() -> None:
     stats = scoring.SatisfactionStats.from_responses([{u: 3 for u in scoring.UNSUR}] * 3)
     results: list[Any] = [
-        scoring.employee_indicators(stats, stats, None, None),
+        scoring.ikm_indicator(stats, stats),
+        scoring.service_time_indicators(None),
         scoring.skm_summary(stats.counts, population=50),
         scoring.distribution_check("Istimewa", {"Sangat Baik": 1, "Baik": 1}),
         scoring.parse_period("2026-Q4"),

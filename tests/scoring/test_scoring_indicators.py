@@ -21,7 +21,6 @@ from scoring import (
     ScoringParameters,
     ServiceTimeStats,
     complaint_indicators,
-    employee_indicators,
     ikm_indicator,
     ikm_unrounded,
     ikp_indicator,
@@ -238,15 +237,17 @@ def test_unanswered_complaints_count_as_late() -> None:
     assert result.first_response_median_hours.status is IndicatorStatus.NOT_AVAILABLE
 
 
-def test_employee_indicators_bundle_everything_with_the_parameters() -> None:
+def test_every_indicator_group_is_json_safe_with_its_parameters() -> None:
     mine = SatisfactionStats.from_responses([response(3)] * 30)
-    result = employee_indicators(mine, UNIT, SERVICE, None, ScoringParameters(shrinkage_k=10))
-    data = result.to_dict()
-    assert json.loads(json.dumps(data)) == data
-    assert data["ikp"]["published"] is True
-    assert data["service_times"]["on_time_rate"]["value"] == "75.00"
-    assert data["complaints"]["first_response_median_hours"]["status"] == "not_available"
-    assert data["parameters"]["shrinkage_k"] == 10
+    parameters = ScoringParameters(shrinkage_k=10)
+    ikp = ikp_indicator(mine, UNIT, parameters).to_dict()
+    service = service_time_indicators(SERVICE, parameters).to_dict()
+    complaints = complaint_indicators(None).to_dict()
+    for data in (ikp, service, complaints):
+        assert json.loads(json.dumps(data)) == data
+    assert ikp["published"] is True and ikp["explanation"]["parameters"]["shrinkage_k"] == 10
+    assert service["on_time_rate"]["value"] == "75.00"
+    assert complaints["first_response_median_hours"]["status"] == "not_available"
 
 
 @given(responses, st.sampled_from([IKP_UNSUR, ("U3", "U7"), ("U1",), UNSUR]))

@@ -10,7 +10,6 @@ from scoring import (
     InvalidParameter,
     add_working_days,
     answered_in_time,
-    count_working_days,
     first_response_due,
     is_working_day,
 )
@@ -45,13 +44,6 @@ def test_answered_in_time() -> None:
     assert not answered_in_time(date(2026, 8, 12), date(2026, 8, 18))
     with pytest.raises(InvalidParameter, match="before it was received"):
         answered_in_time(date(2026, 8, 12), date(2026, 8, 11))
-
-
-def test_counting_working_days_in_a_half_open_interval() -> None:
-    assert count_working_days(date(2026, 8, 1), date(2026, 9, 1)) == 21
-    assert count_working_days(date(2026, 8, 1), date(2026, 9, 1), {INDEPENDENCE_DAY, date(2026, 8, 15)}) == 20
-    assert count_working_days(date(2026, 8, 17), date(2026, 8, 17)) == 0
-    assert count_working_days(date(2026, 9, 1), date(2026, 8, 1)) == 0
 
 
 @pytest.mark.parametrize("value", [datetime(2026, 8, 12, 9), "2026-08-12", None])

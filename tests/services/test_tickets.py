@@ -16,7 +16,6 @@ from feedback_app.services.tickets import (
     TicketTokenExpired,
     TicketTokenInvalid,
     TooManyEvents,
-    record_ticket_event,
     record_ticket_events,
     ticket_survey_url,
     verify_ticket_token,
@@ -160,7 +159,7 @@ def test_returned_is_flagged_and_allowed_after_finish(world, clock):
 def test_a_non_asn_employee_without_nip_is_named_by_id(world, build, clock):
     honorer = build.employee(name="Dewi (honorer)", employment_type="non-ASN", nip=None)
     db.session.commit()
-    result = record_ticket_event(world.unit, item(world, "N1", "called", 1, employee_id=honorer.id), clock.now())
+    [result] = record(world, [item(world, "N1", "called", 1, employee_id=honorer.id)], clock)
     assert result.status == "stored" and result.ticket.employee_id == honorer.id
     [bad] = record(world, [item(world, "N1", "started", 2, employee_id=999_999)], clock)
     assert (bad.status, bad.field) == ("error", "employee_id")

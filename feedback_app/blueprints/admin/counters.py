@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response as BaseResponse
 
 from ...auth import get_counter_or_404, get_unit_or_404, roles_required, units_in_scope
 from ...extensions import db
@@ -72,7 +73,7 @@ def unit_posters(slug: str) -> str:
 
 @bp.post("/loket/<code>/cabut-poster")
 @roles_required("admin")
-def revoke_poster(code: str) -> Response:
+def revoke_poster(code: str) -> BaseResponse:
     """Invalidate every printed poster of a counter (e.g. one was copied and misused); print the new one."""
     counter = get_counter_or_404(code)
     form = RevokePosterForm()

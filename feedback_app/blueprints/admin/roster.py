@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
 from ...auth import get_unit_or_404, roles_required

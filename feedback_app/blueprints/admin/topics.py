@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
@@ -42,7 +43,7 @@ def save_training_topics(slug: str) -> Response | tuple[str, int]:
         page = render_template(
             "admin/training_topics.html", unit=unit, form=form, defaults=performance.DEFAULT_TRAINING_TOPICS
         )
-        return page, 422  # type: ignore[return-value]
+        return page, 422
     if performance.set_training_topics(unit, {code: getattr(form, code).data or "" for code in ("U3", "U6", "U7")}):
         db.session.commit()
         flash(_("Saran pengembangan disimpan."), "info")

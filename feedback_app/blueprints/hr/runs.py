@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectField, SelectMultipleField
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -97,7 +98,7 @@ def show_runs() -> str:
 
 @bp.post("/")
 @roles_required("hr", "admin")
-def start_runs() -> Response | tuple[str, int]:
+def start_runs() -> BaseResponse | tuple[str, int]:
     """Queue one job per chosen unit; a unit already being computed for that period is named and skipped."""
     units = _scorable_units()
     form = _form(units)

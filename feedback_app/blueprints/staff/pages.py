@@ -99,7 +99,7 @@ def show_performance() -> str:
     )
 
 
-def _grade(page: performance.Performance):  # type: ignore[no-untyped-def]
+def _grade(page: performance.Performance):
     row = page.mine.get("ikm")
     if row is None or row.status != "ok" or row.value is None:
         return None

@@ -1,4 +1,4 @@
-"""The floor for ``bench/survey_load.py``: the least a web app must do to serve the survey.
+"""The floor for ``bench/survey_load``: the least a web app must do to serve the survey.
 
 A bare Flask app (no extensions) with the survey's two routes:
 
@@ -15,7 +15,7 @@ Configuration is a JSON file written by ``survey_load.py``, named by ``FLOOR_CON
      "counters": {"BGR01": {"page_prefix": "...", "page_suffix": "...",
                             "row": {"unit_id": 1, "counter_id": 1, "employee_id": 2, ...}}}}
 
-Serve it with ``gunicorn 'bench.floor_app:create_app()'`` from the repository root.
+Serve it with ``gunicorn 'bench.survey_load.floor_app:create_app()'`` from the repository root.
 """
 
 from __future__ import annotations
