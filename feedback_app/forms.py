@@ -233,3 +233,18 @@ class PublishRunForm(FlaskForm):
 
 class PublicRatingsForm(FlaskForm):
     enabled = BooleanField(_l("Tampilkan IKP per petugas di halaman publik (hanya bila n ≥ ambang publikasi)"))
+
+
+def _password(label: Any, autocomplete_message: Any) -> PasswordField:
+    return PasswordField(label, validators=[InputRequired(message=autocomplete_message), Length(max=200)])
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice (an admin's reset link)."""
+
+    new = _password(_l("Kata sandi baru"), _l("Isi kata sandi baru."))
+    repeat = _password(_l("Ulangi kata sandi baru"), _l("Ulangi kata sandi baru."))
+
+
+class PasswordChangeForm(NewPasswordForm):
+    current = _password(_l("Kata sandi sekarang"), _l("Isi kata sandi sekarang."))

@@ -847,3 +847,104 @@ class StaffBrowserMark(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)  # local date in the unit's zone
     browser_mark: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+# --- Staff: appeals, development suggestions and account safety (issue 12) ---------------------------------------
+
+APPEAL_KINDS = ("shift", "comment", "indicator", "predikat")
+APPEAL_STATES = ("open", "accepted", "rejected")
+#: Why a shift is contested (spec §7); comments are contested as abusive, indicators and predikat by statement.
+APPEAL_GROUNDS = ("not_on_duty", "served_by_colleague", "abusive", "statement")
+STAFF_UNSUR = ("U3", "U6", "U7")
+
+
+class Appeal(db.Model):
+    """A keberatan of an employee against a shift, a comment, an indicator or a predikat (spec §7).
+
+    ``subject_key`` names what is contested (``shift:12``, ``comment:345``, ``indicator:7:2026-Q3:ikp:3``,
+    ``predikat:3:2026-Q3``); ``open_subject`` repeats it while the appeal is open, so a unique constraint allows
+    one open appeal per subject (NULLs never collide) and any number of decided ones.
+    """
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        CheckConstraint(_in("kind", APPEAL_KINDS), name="kind"),
+        CheckConstraint(_in("state", APPEAL_STATES), name="state"),
+        CheckConstraint(_in("ground", APPEAL_GROUNDS), name="ground"),
+        CheckConstraint("(state = 'open') = (open_subject IS NOT NULL)", name="open_subject_iff_open"),
+        CheckConstraint("state = 'open' OR (decision_reason IS NOT NULL AND decided_at IS NOT NULL)", name="decided"),
+        Index("ix_appeals_employee_filed", "employee_id", "filed_at"),
+        Index("ix_appeals_unit_state", "unit_id", "state", "filed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    subject_key: Mapped[str] = mapped_column(String(80), index=True)
+    open_subject: Mapped[str | None] = mapped_column(String(80), unique=True)
+    ground: Mapped[str] = mapped_column(String(20))
+    statement: Mapped[str] = mapped_column(Text)  # the employee's own words
+    period_id: Mapped[str | None] = mapped_column(String(10))  # indicator and predikat appeals
+    counter_assignment_id: Mapped[int | None] = mapped_column(ForeignKey("counter_assignments.id"), index=True)
+    # survey_responses is becoming a partitioned table (composite key): the id is kept without a foreign key.
+    survey_response_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    score_run_id: Mapped[int | None] = mapped_column(ForeignKey("score_runs.id"))
+    indicator_code: Mapped[str | None] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(10), default="open")
+    # Who decides, fixed when it is filed: the supervisor (of the supervisor, for a predikat) on the subject's
+    # date; NULL means an admin of the unit (no supervisor, and comments, which are moderated).
+    decider_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    # What an accepted shift appeal changed (the re-attributed answers and who they named), kept for audit.
+    effect: Mapped[dict | None] = mapped_column(JSON)
+
+    employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
+    decider: Mapped[Employee | None] = relationship(foreign_keys=[decider_id])
+    unit: Mapped[Unit] = relationship()
+    counter_assignment: Mapped[CounterAssignment | None] = relationship()
+    score_run: Mapped[ScoreRun | None] = relationship()
+
+
+class TrainingTopic(db.Model):
+    """A unit's development suggestion (topik pelatihan) for a weak staff-attributable unsur; defaults in code."""
+
+    __tablename__ = "training_topics"
+    __table_args__ = (CheckConstraint(_in("unsur", STAFF_UNSUR), name="unsur"),)
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    unsur: Mapped[str] = mapped_column(String(3), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(300))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class LoginThrottle(db.Model):
+    """Failed logins per account name or per network, each keyed by an HMAC (never a raw login or IP address)."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures_not_negative"),)
+
+    key: Mapped[str] = mapped_column(String(48), primary_key=True)  # "acct:<hmac>" or "net:<hmac>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordReset(db.Model):
+    """A one-time password reset link made by an admin; only the token's SHA-256 is stored."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

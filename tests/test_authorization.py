@@ -58,6 +58,7 @@ def test_the_public_pages_are_the_expected_ones(app):
     assert public == {
         "public.index",
         "auth.login",
+        "auth.reset_password",  # the one-time link an admin made: the token is the credential (test_accounts.py)
         "survey.show_form",
         "survey.submit_form",
         "survey.thanks",
@@ -78,6 +79,40 @@ def test_the_public_pages_are_the_expected_ones(app):
         "api-docs.openapi_json",
         "api-docs.openapi_swagger_ui",
         "api-docs.swagger_ui_asset",
+    }
+
+
+def test_the_staff_appeal_and_account_pages_declare_these_roles(app):
+    """Issue 12's routes × roles, spelled out (the matrix below checks each declaration is what happens)."""
+    every_role = frozenset(ROLES)
+    declared = dict(endpoints(app))
+    assert {
+        endpoint: declared[endpoint]
+        for endpoint in (
+            "staff.show_performance",
+            "staff.list_appeals",
+            "staff.file_appeal",
+            "supervisor.list_appeals",
+            "supervisor.decide_appeal",
+            "auth.change_password",
+            "admin.list_users",
+            "admin.create_password_reset",
+            "admin.edit_training_topics",
+            "admin.save_training_topics",
+        )
+    } == {
+        # Any account may open its own page; it shows data only for an account linked to an employee.
+        "staff.show_performance": every_role,
+        "staff.list_appeals": every_role,
+        "staff.file_appeal": every_role,
+        # Deciders: the supervisor named on the appeal, else a unit admin (services/appeals.py may_decide).
+        "supervisor.list_appeals": frozenset({"supervisor", "admin"}),
+        "supervisor.decide_appeal": frozenset({"supervisor", "admin"}),
+        "auth.change_password": every_role,
+        "admin.list_users": frozenset({"admin"}),
+        "admin.create_password_reset": frozenset({"admin"}),
+        "admin.edit_training_topics": frozenset({"admin"}),
+        "admin.save_training_topics": frozenset({"admin"}),
     }
 
 
@@ -199,8 +234,9 @@ def test_each_role_reaches_exactly_the_views_declared_for_it(app, build, subtest
                 if method != "GET":
                     clients.pop(label)  # the request may have changed the session (logging out does)
                 if allowed:
-                    # 400/422: the access check let the request through and the empty form was refused as invalid
-                    assert response.status_code in (200, 302, 400, 422), (
+                    # 303: see other after a POST; 400/422: the access check let the request through and the empty
+                    # form was refused as invalid
+                    assert response.status_code in (200, 302, 303, 400, 422), (
                         f"{label} on {method} {url}: {response.status_code}"
                     )
                     assert "next=" not in response.headers.get("Location", ""), f"{label} sent to log in on {url}"

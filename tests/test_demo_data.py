@@ -12,10 +12,12 @@ from feedback_app.extensions import db
 from feedback_app.identifiers import validate_nip
 from feedback_app.models import (
     COMPLAINT_STATES,
+    Appeal,
     Complaint,
     Counter,
     Employee,
     EmployeeAssignment,
+    ScoreIndicator,
     ScoreRun,
     SurveyResponse,
     Ticket,
@@ -113,6 +115,17 @@ def test_demo_data_is_complete_realistic_and_idempotent(app, clock):
     assert all(a.score_run_id is not None for a in appraisals)
     assert db.session.scalar(select(func.count()).select_from(BehaviourRating)) == 4
     assert db.session.scalar(select(func.count()).select_from(EmployeeTarget)) == 2 * 4 * 4
+
+    # "Kinerja saya" and the appeal pages have content: runs for the last periods, an accepted and an open appeal.
+    periods = {period for (period,) in db.session.execute(select(ScoreRun.period_id).distinct())}
+    assert {"2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-Q3", "2026-Q4"} <= periods
+    appeals = db.session.scalars(select(Appeal).order_by(Appeal.id)).all()
+    assert [a.state for a in appeals] == ["accepted", "open"] * 2
+    accepted = appeals[0]
+    named = db.session.scalars(
+        select(ScoreIndicator).where(ScoreIndicator.employee_id == accepted.employee_id, ScoreIndicator.code == "ikp")
+    ).all()
+    assert any(a["appeal_id"] == accepted.id for row in named for a in row.explanation.get("appeals", []))
 
     counts = (
         db.session.scalar(select(func.count(SurveyResponse.id))),

@@ -26,6 +26,7 @@ from ..models import (
     Ticket,
     TicketEvent,
     Unit,
+    User,
 )
 from .accounts import create_user
 
@@ -227,7 +228,80 @@ def load_demo_data(seed: int = 20261126) -> list[str]:
         )
     create_user("admin", DEMO_PASSWORD, {"admin"})
     create_user("sdm", DEMO_PASSWORD, {"hr"})
+    db.session.flush()
+    summary += load_staff_demo()
     summary += load_demo_appraisals()
+    return summary
+
+
+#: Score runs the demo computes: the last six months and three quarters, the running ones (provisional) included.
+DEMO_RUN_MONTHS = 6
+DEMO_RUN_QUARTERS = 3
+
+
+def load_staff_demo() -> list[str]:
+    """What "Kinerja saya" and the appeal pages show on a fresh clone (issue 12 item 7): an accepted appeal on a
+    shift of last month and an open one, then score runs for the last periods (the accepted appeal is named in
+    their explanations, its answers count for the unit only). The caller commits."""
+    from scoring import last_n, period_containing
+
+    from .appeals import decide_appeal, file_appeal
+    from .score_runs import compute_score_run, units_to_score
+
+    summary = []
+    for short in ("bogor", "kassi"):
+        staff = db.session.scalar(select(User).where(User.login == f"petugas.{short}"))
+        supervisor = db.session.scalar(select(User).where(User.login == f"atasan.{short}"))
+        if staff is None or supervisor is None or staff.employee is None:
+            continue
+        unit = staff.unit
+        assert unit is not None
+        this_month = period_containing("month", now().astimezone(unit.zone).date())
+        last_month = this_month.previous()
+        shifts = list(
+            db.session.scalars(
+                select(CounterAssignment)
+                .where(
+                    CounterAssignment.employee_id == staff.employee_id,
+                    CounterAssignment.source == "roster",
+                    CounterAssignment.starts_at >= datetime.combine(last_month.start, time(), unit.zone),
+                    CounterAssignment.starts_at < datetime.combine(last_month.end, time(), unit.zone),
+                )
+                .order_by(CounterAssignment.starts_at)
+                .limit(2)
+            )
+        )
+        if len(shifts) < 2:
+            continue
+        accepted = file_appeal(
+            staff,
+            "shift",
+            str(shifts[0].id),
+            ground="not_on_duty",
+            statement="Pada hari itu saya mengikuti bimtek SIAK di kantor provinsi (surat tugas terlampir).",
+        )
+        decide_appeal(
+            supervisor, accepted.id, accept=True, reason="Surat tugas bimtek sudah diperiksa; jadwal tidak diperbarui."
+        )
+        file_appeal(
+            staff,
+            "shift",
+            str(shifts[1].id),
+            ground="served_by_colleague",
+            statement="Loket saya dipakai rekan sementara saya membantu pelayanan di loket informasi.",
+        )
+        summary.append(f"{unit.name}: one accepted and one open appeal of {staff.login}")
+    runs = 0
+    for unit in units_to_score():
+        today = now().astimezone(unit.zone).date()
+        periods = [
+            *last_n(period_containing("month", today), DEMO_RUN_MONTHS),
+            *last_n(period_containing("quarter", today), DEMO_RUN_QUARTERS),
+        ]
+        for period in periods:
+            compute_score_run(unit, period, "demo-data")
+            runs += 1
+    summary.append(f"{runs} score runs for the last {DEMO_RUN_MONTHS} months and {DEMO_RUN_QUARTERS} quarters")
     return summary
 
 

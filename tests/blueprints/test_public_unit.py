@@ -7,13 +7,13 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
-from feedback_app.services.score_runs import compute_score_run
 from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import AuditEvent, Complaint, ScoreIndicator
 from feedback_app.services.complaints import answer_complaint, verify_complaint
 from feedback_app.services.publishing import publish_run
+from feedback_app.services.score_runs import compute_score_run
 from scoring import parse_period
 from tests.blueprints.test_survey import ALL_GOOD, path_of, submit
 from tests.helpers import hidden_fields, login

@@ -10,4 +10,6 @@ from . import (  # noqa: E402  (route modules register on bp, so they come after
     publishing,  # noqa: F401
     roster,  # noqa: F401
     tokens,  # noqa: F401
+    topics,  # noqa: F401
+    users,  # noqa: F401
 )

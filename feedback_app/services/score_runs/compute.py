@@ -238,6 +238,7 @@ def compute_score_run(
         db.session.flush()
         raise ScoreRunError(f"The score run of {unit.slug} for {period.id} cannot be computed: {error}") from None
     step(SCORE_RUN_STEPS[2])
+    _name_decided_appeals(run, unit, period)
 
     db.session.execute(
         update(ScoreRun)
@@ -273,6 +274,16 @@ def settlement_seconds(unit: Unit, period: Period) -> list[int]:
         for received, settled in rows
         if settled is not None and settled >= received
     ]
+
+
+def _name_decided_appeals(run: ScoreRun, unit: Unit, period: Period) -> None:
+    """Name the decided appeals of the period in the explanations they concern (spec §7): an accepted shift appeal
+    on the employee's ikm/ikp (its answers already count for the unit only), an indicator appeal on that indicator."""
+    from ..appeals import appeal_notes, name_appeals_in_run
+    from ..statistics import period_window
+
+    window = period_window(unit, period)
+    name_appeals_in_run(run, appeal_notes(unit, window.start, window.end, period.id))
 
 
 @dataclass(frozen=True)
