@@ -14,7 +14,7 @@ import secrets
 from flask import Flask, Response, g, request
 
 #: Paths whose URLs carry a survey or ticket token: a followed link must not tell another site that token.
-TOKEN_PATH_PREFIXES = ("/s/", "/api/v1/")
+TOKEN_PATH_PREFIXES = ("/s/", "/api/v1/", "/pengaduan/", "/atur-ulang-sandi/")  # URLs that carry a secret
 
 
 def csp_nonce() -> str:

@@ -176,7 +176,7 @@ def test_walk_finds_the_real_forms_with_their_csrf_tokens(client, build) -> None
     assert len(questions["submission_key"].value) == 32
 
     assert forms.log_in(browser, "walker", PASSWORD)
-    admin = forms.walk(browser, "walker", ["/admin/"], max_pages=8)
+    admin = forms.walk(browser, "walker", ["/admin/"], max_pages=40)
     assert "/keluar" not in admin.pages  # logging out is never followed
     assert any(route.endswith("/cabut-poster") for _method, route, _fields in admin.forms)
     assert not admin.server_errors

@@ -159,6 +159,8 @@ def walk(browser: Browser, role: str, start: list[str], *, max_pages: int) -> Wa
         for form in forms:
             if form.method == "POST":
                 seen.forms.setdefault(form.signature, form)
+            elif form.action.startswith("/"):  # a GET form (a confirmation step, a filter) leads to a page too
+                links.append(form.action)
         for link in links:
             # One query string per path is enough to reach its forms; ?lang= switches are all the same page.
             key = re.sub(r"\?.*", "", link) if "lang=" in link else link

@@ -16,6 +16,7 @@ import time
 from collections import Counter as Tally
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from .client import Answer, Browser
 from .forms import parse_page
@@ -121,7 +122,7 @@ def citizen(target: Target, run: LoadRun, rng: random.Random, index: int, budget
         answer = browser.post(forms[0].action, values)
         receipt.attempts += 1
         run.add("survey_post", answer, attempt > 0)
-        if answer.status == 303 and answer.location.endswith("/terima-kasih"):
+        if answer.status == 303 and urlsplit(answer.location).path.endswith("/terima-kasih"):
             receipt.accepted = True
             return Outcome("citizen", True, 303)
         if not _retryable(answer) or time.monotonic() > deadline:
@@ -310,7 +311,9 @@ def judge(run: LoadRun) -> Verdict:
             verdict.connection_errors += 1
             if not during:
                 verdict.connection_errors_outside_faults += 1
-        elif answer.status == 503 and any(w.covers(answer.started) for w in db_down):
+        elif answer.status == 503 and any(
+            w.covers(answer.started) or w.covers(answer.started + answer.ms / 1000) for w in db_down
+        ):  # a request that began just before the outage and met it mid-way counts as met by it
             verdict.db_down_503 += 1
             why = clear_503(answer)
             if why:

@@ -12,7 +12,7 @@ import hashlib
 import io
 import json
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -79,11 +79,18 @@ def _unit_or_404(slug: str) -> Unit:
 
 def _cacheable(body: str | bytes, mimetype: str) -> Response:
     """A response a proxy may keep: ``Cache-Control: public`` and a strong ETag; 304 on a matching If-None-Match."""
-    response = make_response(body)
+    data = body.encode() if isinstance(body, str) else body
+    # A cached page and its revalidation must agree on the CSP nonce of its <style>: the random nonce of this
+    # render is replaced by one derived from the content, so the same figures give the same body, ETag and header.
+    nonce = g.get("csp_nonce")
+    if nonce:
+        content = hashlib.sha256(data.replace(nonce.encode(), b"")).hexdigest()
+        g.csp_nonce = content[:24]
+        data = data.replace(nonce.encode(), g.csp_nonce.encode())
+    response = make_response(data)
     response.mimetype = mimetype
     response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
     response.headers["Vary"] = "Cookie"  # the language is chosen by cookie
-    data = body.encode() if isinstance(body, str) else body
     response.set_etag(hashlib.sha256(data).hexdigest()[:32])
     return response.make_conditional(request)
 

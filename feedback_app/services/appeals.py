@@ -257,7 +257,12 @@ def file_appeal(filer: User, kind: str, subject: str, *, statement: str, ground:
         db.session.execute(
             update(SurveyResponse)
             .where(SurveyResponse.id == appeal.survey_response_id, SurveyResponse.status == "valid")
-            .values(status="flagged", status_reason="staff_appeal")
+            .values(
+                status="flagged",
+                status_reason="staff_appeal",
+                flag_reason="staff_appeal",
+                flag_details={"staff_appeal": {"appeal_id": appeal.id}},
+            )
         )
     record_audit(
         "appeal.file",

@@ -7,6 +7,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from feedback_app.extensions import db
@@ -77,6 +78,7 @@ def test_the_page_is_cacheable_and_revalidates_with_its_etag(client, build, cloc
     assert client.get("/u/tidak-ada").status_code == 404
 
 
+@pytest.mark.config(FLAG_BURST_MIN_ANSWERS=1000)  # thirty citizens in a minute would be a burst (services/flags)
 def test_employee_ratings_only_when_switched_on_and_only_above_the_threshold(app, client, build, clock):
     unit = build.unit(slug="per-petugas")
     counter = build.counter(unit)
