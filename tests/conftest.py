@@ -24,6 +24,7 @@ from feedback_app.clock import clock as app_clock
 from feedback_app.config import normalise_database_url
 from feedback_app.extensions import db
 from feedback_app.models import Counter, CounterAssignment, Employee, EmployeeAssignment, ServiceType, Unit, User
+from feedback_app.services.partitions import key_metadata
 from tests.helpers import IN_CI, PASSWORD
 
 settings.register_profile("ci", deadline=None, print_blob=True)
@@ -79,6 +80,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def _empty_tables() -> None:
     tables = [table.name for table in db.metadata.sorted_tables]
     if db.engine.dialect.name == "postgresql":
+        tables += [table.name for table in key_metadata.sorted_tables]  # the partitioned schema's key tables
         db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     else:
         for table in reversed(tables):
