@@ -41,6 +41,8 @@ class DefaultConfig:
     SIGN_IN_MAX_HOURS = 12
     # How long the survey QR printed on a queue ticket stays valid.
     TICKET_SURVEY_MAX_AGE_DAYS = 7
+    # Answers, tickets and their events older than this are dropped by `flask db retention` (PostgreSQL).
+    HISTORY_RETENTION_YEARS = 5
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
     TRUSTED_PROXIES = 0
 
@@ -75,6 +77,7 @@ _ENV_INTS = {
     "SURVEY_DUPLICATE_WINDOW_MINUTES": "SURVEY_DUPLICATE_WINDOW_MINUTES",
     "SIGN_IN_MAX_HOURS": "SIGN_IN_MAX_HOURS",
     "TICKET_SURVEY_MAX_AGE_DAYS": "TICKET_SURVEY_MAX_AGE_DAYS",
+    "HISTORY_RETENTION_YEARS": "HISTORY_RETENTION_YEARS",
 }
 
 

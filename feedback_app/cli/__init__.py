@@ -1,6 +1,7 @@
 """Command-line tools: ``flask --app wsgi <command>``.
 
 Each module of this package lists its click commands in ``COMMANDS``; all of them are registered on the app.
+``DB_COMMANDS`` join Flask-Migrate's ``flask db`` group.
 """
 
 from __future__ import annotations
@@ -16,3 +17,5 @@ def register_cli(app: Flask) -> None:
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         for command in getattr(module, "COMMANDS", ()):
             app.cli.add_command(command)
+        for command in getattr(module, "DB_COMMANDS", ()):
+            app.cli.commands["db"].add_command(command)
