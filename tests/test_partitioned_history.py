@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, func, select, text
 
 from feedback_app import create_app
@@ -160,6 +160,26 @@ def test_the_migration_partitions_a_database_holding_the_demo_data(database_url)
             # The sequences still belong to the tables and continue after the copied rows.
             next_id = db.session.scalar(text("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))"))
             assert next_id > max(row[0] for row in before["tickets"])
+            db.session.rollback()
+            db.session.remove()
+
+            # And back: plain tables with the same rows and their unique constraints again.
+            downgrade(revision=script.get_revision("0010").down_revision)
+            for table in PARTITION_KEYS:
+                assert (
+                    db.session.scalar(text("SELECT relkind FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table})
+                    == "r"
+                )
+            assert {table: _contents(table) for table in tables} == before
+            assert db.session.scalar(text("SELECT to_regclass('ticket_keys')")) is None
+            constraints = set(db.session.scalars(text("SELECT conname FROM pg_constraint WHERE contype IN ('u', 'f')")))
+            assert {
+                "uq_survey_responses_submission_key",
+                "uq_survey_responses_ticket_id",
+                "uq_tickets_unit_id_external_id",
+                "fk_ticket_events_ticket_id_tickets",
+                "fk_complaints_survey_response_id_survey_responses",
+            } <= constraints
             db.session.rollback()
     finally:
         with application.app_context():

@@ -100,7 +100,7 @@ def _foreign_keys(connection):
                       (SELECT bool_and(a.attnotnull) FROM pg_attribute a
                         WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)) AS not_null
                  FROM pg_constraint c
-                WHERE c.contype = 'f'
+                WHERE c.contype = 'f' AND c.conparentid = 0
                   AND (c.conrelid::regclass::text = ANY (:tables) OR c.confrelid::regclass::text = ANY (:tables))
                 ORDER BY c.conname"""
         ),
@@ -241,7 +241,7 @@ def downgrade():
                             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.n)
                           AS columns
                  FROM pg_constraint c
-                WHERE c.contype = 'f' AND c.confrelid IN (to_regclass('ticket_keys'), to_regclass('survey_response_keys'))
+                WHERE c.contype = 'f' AND c.conparentid = 0 AND c.confrelid IN (to_regclass('ticket_keys'), to_regclass('survey_response_keys'))
                   AND c.conrelid NOT IN (to_regclass('ticket_keys'), to_regclass('survey_response_keys'))"""
         )
     ).all()
@@ -255,7 +255,7 @@ def downgrade():
     for table, column in PARTITION_KEYS.items():
         _unpartition(connection, table, column)
     for fk in foreign_keys:
-        if fk.target not in PARTITION_KEYS:
+        if fk.target not in PARTITION_KEYS and fk.target not in ("ticket_keys", "survey_response_keys"):
             connection.execute(text(f'ALTER TABLE {fk.table_name} ADD CONSTRAINT "{fk.conname}" {fk.definition}'))
     for fk in key_references:
         target = "tickets" if fk.target == "ticket_keys" else "survey_responses"
