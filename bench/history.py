@@ -267,7 +267,13 @@ def section(results: list[dict[str, Any]], per_year: int, server: str, small: bo
         "",
         f"PostgreSQL {server}, partitioned schema (migration 0010, one partition per UTC month); one unit, "
         f"{per_year:,} answers and {per_year:,} tickets per year of history"
-        + (" (the `--small` smoke size, not the brief's 1x)" if small else "")
+        + (
+            " (the `--small` smoke size, not the brief's 1x)"
+            if small
+            else ""
+            if per_year == 1_000_000
+            else f" ({per_year / 1_000_000:g}x the brief's 1x of 1,000,000 a year)"
+        )
         + f"; {first['posts']} survey POSTs and {first['runs']} one-month score run(s) timed at each size. "
         "The one-month run reads the last full month, which holds the same rows at every size.",
         "",
