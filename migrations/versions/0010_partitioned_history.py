@@ -28,6 +28,12 @@ depends_on = None
 PARTITION_KEYS = {"tickets": "issued_at", "ticket_events": "at", "survey_responses": "counted_at"}
 KEY_TABLES = {"tickets": ("ticket_keys", "ticket_id"), "survey_responses": ("survey_response_keys", "response_id")}
 MONTHS_AHEAD = 3
+#: The unique constraints without the partition key that the key tables keep (any other one stops the migration).
+KEPT_BY_KEY_TABLES = {
+    ("tickets", ("unit_id", "external_id")),
+    ("survey_responses", ("submission_key",)),
+    ("survey_responses", ("ticket_id",)),
+}
 
 KEY_TABLE_DDL = [
     """CREATE TABLE ticket_keys (
@@ -201,6 +207,11 @@ def _partition(connection, table, column):
                 text(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint.conname}" UNIQUE ({", ".join(columns)})')
             )
         else:
+            if (table, tuple(columns)) not in KEPT_BY_KEY_TABLES:
+                raise RuntimeError(
+                    f"{constraint.conname}: UNIQUE ({', '.join(columns)}) on {table} lacks the partition key "
+                    f"{column} and no key table keeps it; add it to a key table in this migration first"
+                )
             # Uniqueness moves to the key table; lookups by these columns keep an index in every partition.
             connection.execute(text(f'CREATE INDEX "ix_{table}_{"_".join(columns)}" ON {table} ({", ".join(columns)})'))
     for definition in indexes:
