@@ -61,6 +61,8 @@ class DefaultConfig:
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25
     MAIL_FROM = "suara-warga@localhost"
+    # Answers, tickets and their events older than this are dropped by `flask db retention` (PostgreSQL).
+    HISTORY_RETENTION_YEARS = 5
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
     TRUSTED_PROXIES = 0
 
@@ -116,6 +118,7 @@ _ENV_INTS = {
     "FLAG_BURST_BASELINE_DAYS": "FLAG_BURST_BASELINE_DAYS",
     "FLAG_BURST_SERVICE_HOURS_PER_DAY": "FLAG_BURST_SERVICE_HOURS_PER_DAY",
     "MAIL_PORT": "MAIL_PORT",
+    "HISTORY_RETENTION_YEARS": "HISTORY_RETENTION_YEARS",
 }
 
 

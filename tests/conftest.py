@@ -24,6 +24,7 @@ from feedback_app.clock import clock as app_clock
 from feedback_app.config import normalise_database_url
 from feedback_app.extensions import db
 from feedback_app.models import Counter, CounterAssignment, Employee, EmployeeAssignment, ServiceType, Unit, User
+from feedback_app.services.partitions import key_metadata
 from tests.audit_probe import AuditProbe
 from tests.helpers import IN_CI, PASSWORD
 
@@ -94,6 +95,7 @@ def _empty_tables() -> None:
     if db.engine.dialect.name == "postgresql":
         # The audit trail refuses TRUNCATE unless the session says it is maintenance (spec §7: a privileged path).
         db.session.execute(text("SET LOCAL suara_warga.audit_maintenance = 'on'"))
+        tables += [table.name for table in key_metadata.sorted_tables]  # the partitioned schema's key tables
         db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     else:
         for table in reversed(tables):

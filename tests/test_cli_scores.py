@@ -155,3 +155,36 @@ def test_parameters_are_set_per_unit_and_used_by_the_next_run(app, build, clock)
     clock.advance(timedelta(minutes=1))
     reset = runner.invoke(args=["scores", "params", "--unit", "param", "--set", "shrinkage_k="])
     assert "shrinkage_k = 20  (default)" in reset.output
+
+
+def test_verify_counts_a_runs_inputs_again_and_says_when_they_are_past_retention(app, clock) -> None:
+    clock.set(datetime(2026, 11, 26, 5, 0, tzinfo=UTC))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    computed = runner.invoke(
+        args=["scores", "compute", "--period", "2026-Q3", "--unit", "dukcapil-bogor", "--no-progress"]
+    )
+    assert computed.exit_code == 0, computed.output
+    run = db.session.scalar(select(ScoreRun))
+    name = f"run #{run.id} (dukcapil-bogor 2026-Q3)"
+
+    same = runner.invoke(args=["scores", "verify", "--run", str(run.id)])
+    assert same.exit_code == 0 and f"{name}: inputs unchanged" in same.output
+
+    answer = db.session.scalars(
+        select(SurveyResponse).where(
+            SurveyResponse.unit_id == run.unit_id,
+            SurveyResponse.status == "valid",
+            SurveyResponse.counted_at.between(datetime(2026, 8, 1, tzinfo=UTC), datetime(2026, 9, 1, tzinfo=UTC)),
+        )
+    ).first()
+    answer.status = "excluded"
+    db.session.commit()
+    changed = runner.invoke(args=["scores", "verify", "--run", str(run.id)])
+    assert changed.exit_code == 1 and f"{name}: responses_by_status was" in changed.output
+
+    clock.set(datetime(2031, 10, 2, 5, 0, tzinfo=UTC))  # five years on, July 2026 is past retention
+    gone = runner.invoke(args=["scores", "verify", "--run", str(run.id)])
+    assert gone.exit_code == 0, gone.output
+    assert f"{name}: inputs past retention: answers and tickets before 2026-10-01 (UTC)" in gone.output
+    assert runner.invoke(args=["scores", "verify", "--run", "999999"]).exit_code == 1

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Mapping
 
 import click
+from flask import current_app
 
 from ..extensions import db
 from ..models import ScoreIndicator, ScoreRun, Unit
@@ -23,6 +24,7 @@ from ..services.score_runs import (
     set_unit_parameters,
     unit_parameters,
     units_to_score,
+    verify_score_run,
 )
 from .common import period_by_code, unit_by_slug
 
@@ -204,6 +206,28 @@ def show(unit_slug: str, period_code: str, run_id: int | None, history: bool) ->
             f"{figure.name[:36]:<36} {figure.nip or '-':<18} {value:>7} {figure.raw or '-':>7} "
             f"{figure.n or 0:>5}  {published}"
         )
+
+
+@scores.command("verify")
+@click.option("--run", "run_id", type=int, required=True, help="The run, by id (see `flask scores show --history`).")
+def verify(run_id: int) -> None:
+    """Count a run's answers and tickets again and compare them with the counts it was computed from."""
+    run = db.session.get(ScoreRun, run_id)
+    if run is None:
+        raise click.ClickException(f"no score run #{run_id}")
+    result = verify_score_run(run, current_app.config["HISTORY_RETENTION_YEARS"])
+    name = f"run #{run.id} ({run.unit.slug} {run.period_id})"
+    if result.status == "inputs_past_retention":
+        click.echo(
+            f"{name}: inputs past retention: answers and tickets before {result.kept_since:%Y-%m-%d} (UTC) are no "
+            "longer stored; the run's figures and explanations are kept as they were computed."
+        )
+    elif result.status == "inputs_unchanged":
+        click.echo(f"{name}: inputs unchanged ({run.input_counts['responses_valid']} valid responses).")
+    else:
+        for input_name, (stored, counted) in result.differences.items():
+            click.echo(f"{name}: {input_name} was {stored} when computed, is {counted} now")
+        raise click.ClickException(f"{name}: inputs changed since the run; recompute the period to include them")
 
 
 @scores.command("params")

@@ -215,6 +215,10 @@ _EARLIER_VALID_ANSWER = (
         _RESPONSES.c.counter_id == bindparam("duplicate_counter_id"),
         _RESPONSES.c.client_fingerprint.in_(bindparam("fingerprints", expanding=True)),
         _RESPONSES.c.submitted_at > bindparam("duplicate_since"),
+        # Implied by the line above (an answer counts at its submission, or at its ticket's finish, which is at
+        # most TICKET_SURVEY_MAX_AGE_DAYS before it): said again on the partition key, so only the latest
+        # partitions of survey_responses are searched however many years of answers are kept.
+        _RESPONSES.c.counted_at > bindparam("duplicate_counted_since"),
         _RESPONSES.c.status == "valid",
     )
     .limit(1)
@@ -316,6 +320,7 @@ def submit_response(
         thresholds,
     )
     attributed = duty.source in ("ticket", "sign_in", "roster")
+    duplicate_since = at - timedelta(minutes=current_app.config["SURVEY_DUPLICATE_WINDOW_MINUTES"])
     row = dict(
         unit_id=counter.unit_id,
         counter_id=counter.id,
@@ -340,7 +345,8 @@ def submit_response(
         flagged=flag is not None,
         flag_reason=flag.reason if flag is not None else None,
         flag_details=flag.details if flag is not None else None,
-        duplicate_since=at - timedelta(minutes=current_app.config["SURVEY_DUPLICATE_WINDOW_MINUTES"]),
+        duplicate_since=duplicate_since,
+        duplicate_counted_since=duplicate_since - timedelta(days=current_app.config["TICKET_SURVEY_MAX_AGE_DAYS"] + 1),
     )
     try:
         # Core on the session's connection: the ORM's insert path costs more than the rest of the hot path.

@@ -27,7 +27,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import case, exists, func, or_, select, update
+from sqlalchemy import and_, case, column, exists, func, insert, or_, select, update, values
 from sqlalchemy.orm import joinedload
 
 from ..clock import now
@@ -46,6 +46,7 @@ from ..models import (
 )
 from .attribution import ClockSigner
 from .errors import DomainError
+from .partitions import ticket_keys, uses_partitions
 
 MAX_BATCH = 1000
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -484,12 +485,7 @@ def _insert_new_tickets(
                     "returned": False,
                 }
             )
-        statement = (
-            _insert(_tickets)
-            .on_conflict_do_nothing(index_elements=["unit_id", "external_id"])
-            .returning(_tickets.c.id, _tickets.c.external_id)
-        )
-        for row in db.session.execute(statement, rows):
+        for row in db.session.execute(*_create_tickets(rows)):
             states[row.external_id].ticket_id = row.id
         raced = [external_id for external_id, state in new.items() if state.ticket_id is None]
         if not raced:
@@ -500,6 +496,50 @@ def _insert_new_tickets(
             states[external_id] = fresh[external_id]
             decisions[external_id] = _decide(by_ticket[external_id], states[external_id])
     raise RuntimeError("tickets kept being created concurrently; giving up")
+
+
+def _create_tickets(rows: list[dict[str, Any]]) -> tuple[Any, Any]:
+    """The one statement (and its parameters) that inserts the tickets not yet stored and returns their ids.
+
+    ``ON CONFLICT DO NOTHING`` on UNIQUE(unit_id, external_id), so a ticket a concurrent writer created first is
+    skipped. On the partitioned schema that constraint lives in ``ticket_keys``: a data-modifying CTE claims the key
+    (with the ticket's id from the tickets sequence) and only the claimed keys become tickets.
+    """
+    if not uses_partitions(db.session.connection()):
+        statement = (
+            _insert(_tickets)
+            .on_conflict_do_nothing(index_elements=["unit_id", "external_id"])
+            .returning(_tickets.c.id, _tickets.c.external_id)
+        )
+        return statement, rows
+    columns = list(rows[0])
+    new = select(
+        values(*(column(name, _tickets.c[name].type) for name in columns), name="rows").data(
+            [tuple(row[name] for name in columns) for row in rows]
+        )
+    ).cte("new_tickets")
+    claimed = (
+        _insert(ticket_keys)
+        .from_select(
+            ["ticket_id", "unit_id", "external_id"],
+            select(func.nextval(func.pg_get_serial_sequence("tickets", "id")), new.c.unit_id, new.c.external_id),
+        )
+        .on_conflict_do_nothing(index_elements=["unit_id", "external_id"])
+        .returning(ticket_keys.c.ticket_id, ticket_keys.c.unit_id, ticket_keys.c.external_id)
+        .cte("claimed_keys")
+    )
+    statement = (
+        insert(_tickets)
+        .from_select(
+            ["id", *columns],
+            select(claimed.c.ticket_id, *(new.c[name] for name in columns)).join(
+                claimed, and_(claimed.c.unit_id == new.c.unit_id, claimed.c.external_id == new.c.external_id)
+            ),
+        )
+        .returning(_tickets.c.id, _tickets.c.external_id)
+        .add_cte(claimed)
+    )
+    return statement, {}
 
 
 def _insert_events(

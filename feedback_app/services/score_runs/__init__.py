@@ -43,6 +43,7 @@ from .reading import (
     unit_rows,
 )
 from .rows import INDICATOR_BATCH, INDICATOR_COLUMNS, AnyIndicator, IndicatorRow
+from .verification import VERIFIED_INPUTS, RunVerification, verify_score_run
 
 __all__ = [
     "INDICATOR_BATCH",
@@ -51,10 +52,12 @@ __all__ = [
     "RUN_WORK_MEM",
     "SCORE_RUN_LOCK_NAMESPACE",
     "SCORE_RUN_STEPS",
+    "VERIFIED_INPUTS",
     "AnyIndicator",
     "EmployeeFigure",
     "IndicatorRow",
     "RunReport",
+    "RunVerification",
     "ScoreRunError",
     "compute_score_run",
     "current_run",
@@ -68,4 +71,5 @@ __all__ = [
     "unit_parameters",
     "unit_rows",
     "units_to_score",
+    "verify_score_run",
 ]
