@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask, Response, current_app, make_response, render_template
+from flask import Flask, Response, current_app, g, make_response, render_template
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from .extensions import login_manager
 from .i18n import lazy_gettext as _l
 
 MESSAGES = {
@@ -91,4 +92,6 @@ def register_error_handlers(app: Flask) -> None:
             raise error  # a real fault: logged with its traceback, then the 500 page
         reason = getattr(error, "orig", None) or error
         current_app.logger.warning("Database unavailable, answered 503: %s", str(reason).splitlines()[0][:200])
+        # The page must not ask the database again: a logged-in user's account would be loaded for the menu.
+        g._login_user = login_manager.anonymous_user()
         return current_app.handle_http_exception(ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS))

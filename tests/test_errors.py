@@ -4,12 +4,14 @@ and nothing half-written (the make-proof faults section)."""
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import psycopg
 import pytest
 from sqlalchemy import event, func, select
 
 from feedback_app import create_app
+from feedback_app.auth import LAST_SEEN
 from feedback_app.extensions import db
 from feedback_app.models import SurveyResponse
 from feedback_app.services.qr import counter_survey_url
@@ -81,3 +83,14 @@ def test_a_database_failing_mid_answer_stores_nothing(app, build, clock):
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
     # Once the database is back, the same form goes through.
     assert app.test_client().post(path, data={**form, **ALL_GOOD}).status_code in (303, 400)
+
+
+def test_a_logged_in_page_is_a_503_too_when_the_database_goes_away(down):
+    """make proof found staff pages answering 500 while PostgreSQL was down: the 503 page loaded the account."""
+    with down.session_transaction() as session:  # a staff member's session from before the outage
+        session["_user_id"] = "1:0"
+        session["_fresh"] = True
+        session[LAST_SEEN] = int(time.time())
+    response = down.get("/akun")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert "Layanan sedang tidak tersedia" in response.get_data(as_text=True)
