@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.helpers import need_service
 
 ROOT = Path(__file__).resolve().parent.parent
 OTHER_SECTION = "<!-- bench:scoring -->\n## Score run\n\nanother benchmark's figures\n<!-- /bench:scoring -->"
@@ -16,8 +16,7 @@ OTHER_SECTION = "<!-- bench:scoring -->\n## Score run\n\nanother benchmark's fig
 
 def test_small_run_measures_every_size_and_writes_only_its_section(tmp_path: Path) -> None:
     url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("the history benchmark needs PostgreSQL (TEST_DATABASE_URL)")
+    need_service("PostgreSQL for the history benchmark (TEST_DATABASE_URL)", bool(url))
     report = tmp_path / "benchmarks.md"
     report.write_text(f"# Benchmarks\n\n{OTHER_SECTION}\n", encoding="utf-8")
     environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "FLASK_APP")}

@@ -29,10 +29,12 @@ from tests.helpers import hidden_fields
 ALL_GOOD = {f"u{i}": "4" for i in range(1, 10)}
 
 
+# Concurrent writers and migration 0010 are PostgreSQL matters (SQLite has one writer at a time, no partitions).
+pytestmark = pytest.mark.postgresql_only
+
+
 @pytest.fixture
 def world(app, build, clock):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("concurrent writers are a PostgreSQL matter (SQLite has one writer at a time)")
     return make_world(build, clock)
 
 
@@ -122,8 +124,6 @@ SCHEMA = "upgrade_check"
 
 def test_the_migration_partitions_a_database_holding_the_demo_data(database_url):
     """Upgrade to the revision before 0010, load the demo data, upgrade: the same rows, now partitioned."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("migration 0010 changes nothing on SQLite")
     engine = create_engine(database_url)
     with engine.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))

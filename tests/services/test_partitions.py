@@ -20,11 +20,11 @@ from feedback_app.services.partitions import (
 from feedback_app.services.tickets import TicketEventInput, record_ticket_events
 from tests.api.helpers import make_world
 
+pytestmark = pytest.mark.postgresql_only  # the history tables are partitioned on PostgreSQL only
+
 
 @pytest.fixture
 def world(app, build, clock):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the history tables are partitioned on PostgreSQL only")
     return make_world(build, clock)
 
 
