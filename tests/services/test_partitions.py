@@ -175,6 +175,7 @@ def test_retention_drops_old_months_and_keeps_runs_complaints_and_newer_history(
             survey_response_id=old_answer.id,
             received_at=old.finished_at,
             settled_at=old.finished_at + timedelta(days=2),
+            status="selesai",
         )
     )
     db.session.add(
