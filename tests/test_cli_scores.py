@@ -165,7 +165,8 @@ def test_verify_counts_a_runs_inputs_again_and_says_when_they_are_past_retention
         args=["scores", "compute", "--period", "2026-Q3", "--unit", "dukcapil-bogor", "--no-progress"]
     )
     assert computed.exit_code == 0, computed.output
-    run = db.session.scalar(select(ScoreRun))
+    # the run just computed (the demo data computes runs of its own too)
+    run = db.session.scalar(select(ScoreRun).where(ScoreRun.period_id == "2026-Q3").order_by(ScoreRun.id.desc()))
     name = f"run #{run.id} (dukcapil-bogor 2026-Q3)"
 
     same = runner.invoke(args=["scores", "verify", "--run", str(run.id)])
