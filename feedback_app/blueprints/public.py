@@ -25,10 +25,11 @@ from ..forms import ComplaintForm, TrackingLookupForm
 from ..i18n import lazy_gettext as _l
 from ..identifiers import InvalidTrackingCode, format_tracking_code, normalise_tracking_code
 from ..models import Counter, SurveyResponse, Unit
-from ..security import answer_from_reference, browser_limit_key
+from ..security import browser_limit_key
 from ..services.complaints import ComplaintError, file_complaint, find_by_code, public_view
 from ..services.publishing import CSV_HEADERS, UNSUR, public_csv_rows, public_figures
 from ..services.qr import qr_svg
+from ..services.tokens import answer_from_reference
 from ..survey_text import UNSUR as UNSUR_TEXT
 
 UNSUR_NAMES = [(code, unsur.name) for code, unsur in zip(UNSUR, UNSUR_TEXT, strict=True)]

@@ -20,8 +20,6 @@ from flask import (
 )
 from flask_babel import get_locale
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from ..auth import public
@@ -29,45 +27,42 @@ from ..clock import now
 from ..extensions import csrf, db, limiter
 from ..forms import SurveyForm
 from ..models import Counter, Ticket
-from ..security import (
-    answer_from_reference,
-    answer_reference,
-    browser_id,
-    browser_limit_key,
-    client_identity,
-    ensure_browser_cookie,
-    recent_fingerprints,
-)
-from ..services.attribution import NOBODY, duty_from_reference, sign_duty
-from ..services.qr import is_retired_poster, verify_counter_token
+from ..security import browser_id, browser_limit_key, client_identity, ensure_browser_cookie, recent_fingerprints
+from ..services.attribution import duty_from_reference, ticket_duty
 from ..services.survey import (
+    CounterClosed,
+    PosterRetired,
+    PosterUnknown,
     Submission,
     SurveyCounter,
     TicketAlreadyAnswered,
-    find_survey_counter,
-    find_survey_counter_on_duty,
+    counter_for_poster,
+    find_survey_ticket,
+    open_counter_survey,
     submit_response,
-    ticket_duty,
+    ticket_answered,
 )
-from ..services.tickets import TicketTokenExpired, TicketTokenInvalid, ticket_answered, verify_ticket_token
+from ..services.tokens import TicketTokenExpired, TicketTokenInvalid, answer_from_reference, answer_reference
 
 bp = Blueprint("survey", __name__, url_prefix="/s")
 
 
+def _poster_page(poster: PosterUnknown | PosterRetired | CounterClosed) -> Response:
+    """Why a QR link opens no survey: an unknown code and a forged signature look the same (404); an old print
+    (revoked poster) or a closed counter say so (410)."""
+    if isinstance(poster, PosterRetired):
+        return make_response(render_template("survey/retired_poster.html", counter=poster.counter), 410)
+    if isinstance(poster, CounterClosed):
+        return make_response(render_template("survey/inactive.html", counter=poster.counter), 410)
+    abort(404)
+
+
 def _counter_for(code: str, token: str) -> SurveyCounter:
-    """The counter a QR link names; an unknown code and a forged signature look the same (404)."""
-    return _checked(find_survey_counter(code), token)
-
-
-def _checked(counter: SurveyCounter | None, token: str) -> SurveyCounter:
-    if counter is not None and not verify_counter_token(counter, token) and is_retired_poster(counter, token):
-        # A poster printed before "Cabut poster lama": say so, rather than a bare "not found".
-        abort(make_response(render_template("survey/retired_poster.html", counter=counter), 410))
-    if counter is None or not verify_counter_token(counter, token):
-        abort(404)
-    if not counter.active:
-        abort(make_response(render_template("survey/inactive.html", counter=counter), 410))
-    return counter
+    """The counter a QR link names, or the page saying why not (aborts with that page)."""
+    try:
+        return counter_for_poster(code, token)
+    except (PosterUnknown, PosterRetired, CounterClosed) as refused:
+        abort(_poster_page(refused))
 
 
 _FRAGMENT_CACHE_SIZE = 256
@@ -152,13 +147,15 @@ def _ip_limit() -> str:
 @bp.get("/<code>/<token>")
 @public
 def show_form(code: str, token: str) -> Response:
-    found, duty = find_survey_counter_on_duty(code, now()) or (None, NOBODY)
-    counter = _checked(found, token)
+    try:
+        page = open_counter_survey(code, token, now())
+    except (PosterUnknown, PosterRetired, CounterClosed) as refused:
+        return _poster_page(refused)
     return _render(
-        counter,
-        duty.employee_name,
-        service_choices=_service_choices(counter),
-        duty_reference=sign_duty(counter.id, duty),
+        page.counter,
+        page.duty.employee_name,
+        service_choices=_service_choices(page.counter),
+        duty_reference=page.duty_reference,
     )
 
 
@@ -175,11 +172,10 @@ def submit_form(code: str, token: str) -> Response:
     if not form.validate():
         duty = duty_from_reference(form.duty.data, counter.id, at)
         return _render(counter, duty.employee_name, service_choices=service_choices, form=form, status=400)
-    submission = _submission(form)
     result = submit_response(
         counter,
-        submission,
-        duty=duty_from_reference(form.duty.data, counter.id, at),
+        _submission(form),
+        duty_reference=form.duty.data,
         fingerprints=recent_fingerprints(client_identity()),
         browser_id=browser_id(),
         at=at,
@@ -217,17 +213,10 @@ def _ticket_page(template: str, status: int, **context: object) -> Response:
 def _ticket_for(token: str, *, answerable: bool = True) -> Ticket:
     """The ticket a QR token names, or a page saying why it cannot be answered (aborts with that page)."""
     try:
-        ticket_id = verify_ticket_token(token)
+        ticket = find_survey_ticket(token)
     except TicketTokenExpired:
         abort(_ticket_page("survey/ticket_invalid.html", 410, expired=True))
     except TicketTokenInvalid:
-        abort(_ticket_page("survey/ticket_invalid.html", 404, expired=False))
-    ticket = db.session.scalar(
-        select(Ticket)
-        .options(selectinload(Ticket.counter).selectinload(Counter.unit), selectinload(Ticket.employee))
-        .where(Ticket.id == ticket_id)
-    )
-    if ticket is None:
         abort(_ticket_page("survey/ticket_invalid.html", 404, expired=False))
     if answerable:
         if ticket_answered(ticket.id):
@@ -265,11 +254,10 @@ def submit_ticket_form(token: str) -> Response:
             form=form,
             status=400,
         )
-    submission = _submission(form)
     try:
         result = submit_response(
             ticket.counter,
-            submission,
+            _submission(form),
             fingerprints=recent_fingerprints(client_identity()),
             browser_id=browser_id(),
             at=now(),

@@ -13,7 +13,8 @@ from ...auth import get_counter_or_404, get_unit_or_404, roles_required, units_i
 from ...extensions import db
 from ...forms import ConfirmForm, RevokePosterForm
 from ...models import Counter
-from ...services.qr import counter_survey_url, qr_png, qr_svg, revoke_posters
+from ...services.qr import qr_png, qr_svg, revoke_posters
+from ...services.tokens import counter_survey_url
 from . import bp
 
 
