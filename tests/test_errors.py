@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from feedback_app import create_app
-from feedback_app.auth import LAST_SEEN
+from feedback_app.access import LAST_SEEN
 from feedback_app.extensions import db
 from feedback_app.models import SurveyResponse
 from feedback_app.services.tokens import counter_survey_url

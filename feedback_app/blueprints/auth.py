@@ -21,7 +21,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
-from ..auth import any_role, end_every_session, public, start_session, units_in_scope
+from ..access import any_role, end_every_session, public, start_session, units_in_scope
 from ..clock import now
 from ..extensions import db, limiter
 from ..forms import ConfirmForm, LoginForm, NewPasswordForm, PasswordChangeForm

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from ..auth import check_unit_scope, roles_required, units_in_scope
+from ..access import check_unit_scope, roles_required, units_in_scope
 from ..clock import now
 from ..extensions import db
 from ..forms import (

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, Optional, Regexp
 
-from ..auth import roles_required
+from ..access import roles_required
 from ..clock import now
 from ..extensions import db
 from ..models import Counter

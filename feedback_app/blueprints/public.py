@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from ..auth import public
+from ..access import public
 from ..clock import now
 from ..extensions import db, limiter
 from ..forms import ComplaintForm, TrackingLookupForm

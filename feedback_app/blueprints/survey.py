@@ -22,7 +22,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from ..auth import public
+from ..access import public
 from ..clock import now
 from ..extensions import csrf, db, limiter
 from ..forms import SurveyForm

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
-from ...auth import get_counter_or_404, get_unit_or_404, roles_required, units_in_scope
+from ...access import get_counter_or_404, get_unit_or_404, roles_required, units_in_scope
 from ...extensions import db
 from ...forms import ConfirmForm, RevokePosterForm
 from ...models import Counter

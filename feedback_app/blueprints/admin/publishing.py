@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from ...auth import check_unit_scope, get_unit_or_404, roles_required, units_in_scope
+from ...access import check_unit_scope, get_unit_or_404, roles_required, units_in_scope
 from ...extensions import db
 from ...forms import PublicRatingsForm, PublishRunForm
 from ...models import ScoreRun, Unit
