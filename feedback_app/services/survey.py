@@ -412,7 +412,7 @@ def submit_response(
         submitted_at=at,
         counted_at=ticket.finished_at if ticket is not None and ticket.finished_at else at,
         **submission.answers,
-        **dict(submission.profile.items()),
+        **{name: submission.profile.get(name) for name in PROFILE_CHOICES},  # a profile left out is unanswered
         # The duplicate check, also for a ticket: a browser that already answered this counter's poster is the
         # same visit.
         duplicate_counter_id=counter.id,
