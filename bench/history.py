@@ -227,7 +227,7 @@ def time_posts(app: Any, world: dict[str, Any], posts: int) -> list[float]:
     import re
 
     from feedback_app.models import Counter
-    from feedback_app.services.qr import counter_survey_url
+    from feedback_app.services.tokens import counter_survey_url
 
     with app.app_context():
         from feedback_app.extensions import db

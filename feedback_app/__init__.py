@@ -11,7 +11,7 @@ from flask_babel import format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ROOT, load_config
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import NETWORK_LIMIT_KEY, babel, csrf, db, limiter, login_manager, migrate
 from .logs import redact_logs
 
 
@@ -41,6 +41,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app, locale_selector=select_locale, default_translation_directories=str(ROOT / "feedback_app" / "translations")
     )
     limiter.init_app(app)
+    from .security import hashed_client_ip
+
+    app.extensions[NETWORK_LIMIT_KEY] = hashed_client_ip  # the limiter's default key (see extensions)
     from .services import jobs
 
     jobs.init_app(app)
@@ -48,7 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     init_request_guard(app)  # before the views' own hooks see the request
 
-    from . import auth  # noqa: F401  (registers the user loader)
+    from . import access  # noqa: F401  (registers the user loader)
     from .blueprints import admin, complaints, console, hr, public, staff, supervisor, survey
     from .blueprints import auth as auth_views
 
@@ -65,7 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
 
-    from .errors import register_error_handlers
+    from .error_pages import register_error_handlers
 
     register_error_handlers(app)
     from .blueprints.api import init_api

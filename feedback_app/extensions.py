@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -35,14 +36,21 @@ login_manager = LoginManager()
 babel = Babel()
 
 
-def _limiter_key() -> str:
-    from .security import hashed_client_ip
+#: Where the factory puts the default rate-limit key function (``security.hashed_client_ip``).
+NETWORK_LIMIT_KEY = "suara_warga.network_limit_key"
 
-    return hashed_client_ip()
+
+def _network_limit_key() -> str:
+    """The default rate-limit key: the hashed client network, as the function the factory registered computes it.
+
+    Looked up per request, so that this module imports nothing of the application's own: the models import
+    ``db`` from here, and ``security`` (which hashes the address with a key kept in the database) imports them.
+    """
+    return current_app.extensions[NETWORK_LIMIT_KEY]()
 
 
 # Limits are declared on the routes that need them; nothing is limited by default.
-limiter = Limiter(key_func=_limiter_key)
+limiter = Limiter(key_func=_network_limit_key)
 
 
 @event.listens_for(Engine, "connect")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from feedback_app.extensions import db
 from feedback_app.models import ROLES, Counter, EmployeeAssignment, EmployeeTarget, ScoreRun, User
 from feedback_app.services.complaints import file_complaint
-from feedback_app.services.qr import counter_token
+from feedback_app.services.tokens import counter_token
 from tests.helpers import PASSWORD, hidden_fields, login
 
 #: Methods Flask adds by itself; they never choose which view runs.

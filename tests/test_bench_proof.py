@@ -20,7 +20,7 @@ from bench.proof.hostile import SchemaRun, parse_events
 from bench.proof.load import LoadRun, Record, Window, clear_503, event_key, judge
 from bench.proof.receipts import BatchReceipt, SurveyReceipt, reconcile_events, reconcile_surveys
 from feedback_app.extensions import db
-from feedback_app.services.qr import counter_survey_url
+from feedback_app.services.tokens import counter_survey_url
 from tests.helpers import PASSWORD
 
 

@@ -29,7 +29,7 @@ from bench.scoring.verify import CHECKED_CODES, UNIT_ONLY_CODES, verify
 from feedback_app import create_app
 from feedback_app.extensions import db
 from feedback_app.models import Unit
-from feedback_app.services.statistics import employee_and_unit_service_times, service_time_stats
+from feedback_app.services.sufficient_statistics import employee_and_unit_service_times, service_time_stats
 from scoring import parse_period, service_time_indicators
 
 ROOT = Path(__file__).resolve().parent.parent

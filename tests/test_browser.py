@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import SurveyResponse
-from feedback_app.services.qr import counter_survey_url
+from feedback_app.services.tokens import counter_survey_url
 from tests.axe import assert_accessible
 from tests.browser_fixtures import browser, live_server, phone  # noqa: F401  (fixtures)
 

@@ -14,8 +14,8 @@ from feedback_app.clock import clock as app_clock
 from feedback_app.extensions import db
 from feedback_app.identifiers import format_tracking_code
 from feedback_app.models import Complaint
-from feedback_app.services.qr import counter_survey_url
 from feedback_app.services.score_runs import compute_score_run
+from feedback_app.services.tokens import counter_survey_url
 from scoring import parse_period
 from tests.axe import assert_accessible
 from tests.browser_fixtures import browser, live_server, phone, tablet  # noqa: F401  (fixtures)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from feedback_app.extensions import db
-from feedback_app.services.qr import counter_survey_url
+from feedback_app.services.tokens import counter_survey_url
 from tests.browser_fixtures import browser, live_server  # noqa: F401  (fixtures)
 from tests.helpers import PASSWORD
 

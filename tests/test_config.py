@@ -11,7 +11,7 @@ import feedback_app
 from feedback_app import create_app
 from feedback_app.config import from_environment, load_config, normalise_database_url
 from feedback_app.extensions import db
-from feedback_app.services.qr import counter_survey_url
+from feedback_app.services.tokens import counter_survey_url
 from tests.blueprints.test_survey import ALL_GOOD, path_of
 from tests.helpers import hidden_fields
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from feedback_app.extensions import db
-from feedback_app.services.qr import counter_survey_url
+from feedback_app.services.tokens import counter_survey_url
 from tests.helpers import login
 
 BASE = "http://survey.test"

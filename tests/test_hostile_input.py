@@ -13,7 +13,7 @@ import pytest
 
 from feedback_app.extensions import db
 from feedback_app.services.api_tokens import create_api_token
-from feedback_app.services.qr import counter_survey_url
+from feedback_app.services.tokens import counter_survey_url
 from tests.helpers import hidden_fields, login
 
 NUL = "\x00"

@@ -17,7 +17,7 @@ from sqlalchemy import event
 from feedback_app import create_app
 from feedback_app.extensions import db
 from feedback_app.logs import RedactFilter
-from feedback_app.services.qr import counter_survey_url
+from feedback_app.services.tokens import counter_survey_url
 from tests.helpers import hidden_fields
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,8 +20,8 @@ from feedback_app.extensions import db
 from feedback_app.models import SurveyResponse, Ticket, TicketEvent
 from feedback_app.services.demo import load_demo_data
 from feedback_app.services.partitions import PARTITION_KEYS
-from feedback_app.services.qr import counter_survey_url
-from feedback_app.services.tickets import TicketEventInput, record_ticket_events, ticket_survey_url
+from feedback_app.services.tickets import TicketEventInput, record_ticket_events
+from feedback_app.services.tokens import counter_survey_url, ticket_survey_url
 from tests.api.helpers import event, make_world
 from tests.conftest import TEST_CONFIG
 from tests.helpers import hidden_fields

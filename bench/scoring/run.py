@@ -26,7 +26,7 @@ def child_main(url: str, period_code: str, explain: bool) -> int:
     from feedback_app.clock import clock
     from feedback_app.extensions import db
     from feedback_app.models import ScoreIndicator, Unit
-    from feedback_app.services import statistics
+    from feedback_app.services import sufficient_statistics
     from feedback_app.services.score_runs import compute, rows
     from scoring import parse_period
 
@@ -51,7 +51,8 @@ def child_main(url: str, period_code: str, explain: bool) -> int:
 
     for attribute in dir(compute):  # every statistics function the run calls, and its own input readers
         value = getattr(compute, attribute)
-        if callable(value) and getattr(value, "__module__", "") == statistics.__name__ and not isinstance(value, type):
+        defined_there = getattr(value, "__module__", "") == sufficient_statistics.__name__
+        if callable(value) and defined_there and not isinstance(value, type):
             setattr(compute, attribute, timed(attribute, value))
     for attribute in ("_employees_of", "_targets", "_ratings", "unit_parameters"):
         setattr(compute, attribute, timed(attribute, getattr(compute, attribute)))

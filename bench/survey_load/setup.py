@@ -68,7 +68,7 @@ def prepare_survey(env: dict[str, str], workdir: Path, database: Database) -> Su
     from feedback_app.extensions import db
     from feedback_app.models import Counter
     from feedback_app.services.attribution import on_duty
-    from feedback_app.services.qr import counter_survey_url
+    from feedback_app.services.tokens import counter_survey_url
 
     app = make_app(env)
     first_error = FirstError()

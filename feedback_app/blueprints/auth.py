@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -17,14 +19,18 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import InputRequired, Length
 
-from ..auth import any_role, end_every_session, public, start_session, units_in_scope
+from ..access import any_role, end_every_session, public, start_session, units_in_scope
 from ..clock import now
 from ..extensions import db, limiter
-from ..forms import ConfirmForm, LoginForm, NewPasswordForm, PasswordChangeForm
+from ..forms import ConfirmForm
+from ..i18n import lazy_gettext as _l
 from ..models import User
 from ..security import browser_id_or_new, ensure_browser_cookie, hashed_client_ip
 from ..services import accounts, login_throttle
@@ -33,6 +39,38 @@ from ..services.errors import AccountError
 from ..services.flags import mark_staff_browser
 
 bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    login = StringField(
+        _l("Nama pengguna"), validators=[InputRequired(message=_l("Isi nama pengguna.")), Length(max=80)]
+    )
+    password = PasswordField(
+        _l("Kata sandi"), validators=[InputRequired(message=_l("Isi kata sandi.")), Length(max=200)]
+    )
+    next = HiddenField()
+
+    def safe_next(self) -> str | None:
+        """Only same-site paths, never an open redirect."""
+        target = self.next.data or ""
+        return target if re.fullmatch(r"/(?!/)[\w\-./?=&%]*", target) else None
+
+
+def _password(label: Any, autocomplete_message: Any) -> PasswordField:
+    return PasswordField(label, validators=[InputRequired(message=autocomplete_message), Length(max=200)])
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice (an admin's reset link)."""
+
+    new = _password(_l("Kata sandi baru"), _l("Isi kata sandi baru."))
+    repeat = _password(_l("Ulangi kata sandi baru"), _l("Ulangi kata sandi baru."))
+
+
+class PasswordChangeForm(NewPasswordForm):
+    current = _password(_l("Kata sandi sekarang"), _l("Isi kata sandi sekarang."))
+
+
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 _MARKED = "staff_browser_marked"  # in the session: the UTC hour this browser was last marked
 

@@ -8,20 +8,17 @@ from typing import Any
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
+from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
-from ..auth import check_unit_scope, roles_required, units_in_scope
+from ..access import check_unit_scope, roles_required, units_in_scope
 from ..clock import now
 from ..extensions import db
-from ..forms import (
-    ComplaintAnswerForm,
-    ComplaintClassifyForm,
-    ComplaintForwardForm,
-    ComplaintRejectForm,
-    ConfirmForm,
-)
+from ..forms import ConfirmForm
+from ..i18n import lazy_gettext as _l
 from ..identifiers import format_tracking_code, mask_personal_data
 from ..models import Complaint, Unit
 from ..services.complaints import (
@@ -41,6 +38,40 @@ from ..services.complaints import (
 from .public import STATUS_LABELS, STEP_LABELS, complaint_status_url
 
 bp = Blueprint("complaints", __name__, url_prefix="/meja-pengaduan")
+
+
+COMPLAINT_CATEGORY_LABELS = {
+    "information": _l("Informasi (jawaban 3 hari kerja, selesai 5 hari kerja)"),
+    "complaint": _l("Pengaduan (jawaban 3 hari kerja, selesai 5 hari kerja)"),
+    "dispute": _l("Sengketa yang perlu pemeriksaan (jawaban 14 hari kerja, selesai 60 hari kerja)"),
+}
+
+
+class ComplaintAnswerForm(FlaskForm):
+    text = TextAreaField(
+        _l("Jawaban untuk warga"),
+        validators=[InputRequired(message=_l("Tuliskan jawabannya.")), Length(max=4000)],
+    )
+
+
+class ComplaintRejectForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Alasan penolakan (ditampilkan kepada warga)"),
+        validators=[InputRequired(message=_l("Tuliskan alasannya.")), Length(max=4000)],
+    )
+
+
+class ComplaintClassifyForm(FlaskForm):
+    category = RadioField(
+        _l("Klasifikasi"),
+        choices=[SelectChoice(value, label) for value, label in COMPLAINT_CATEGORY_LABELS.items()],
+        validators=[InputRequired(message=_l("Pilih klasifikasinya."))],
+    )
+
+
+class ComplaintForwardForm(FlaskForm):
+    unit = SelectField(_l("Teruskan ke unit"), validators=[InputRequired(message=_l("Pilih unitnya."))])
+
 
 HANDLERS = ("complaints", "admin")
 ACTIONS = tuple(TRANSITIONS)

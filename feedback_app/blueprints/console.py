@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, Optional, Regexp
 
-from ..auth import roles_required
+from ..access import roles_required
 from ..clock import now
 from ..extensions import db
 from ..models import Counter
@@ -46,7 +46,7 @@ from ..services.console import (
 )
 from ..services.flags import mark_staff_browser
 from ..services.qr import qr_svg
-from ..services.tickets import ticket_survey_url
+from ..services.tokens import ticket_survey_url
 
 bp = Blueprint("console", __name__, url_prefix="/loket")
 

@@ -15,25 +15,66 @@ import json
 from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
+from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
-from ..auth import public
+from ..access import public
 from ..clock import now
 from ..extensions import db, limiter
-from ..forms import ComplaintForm, TrackingLookupForm
 from ..i18n import lazy_gettext as _l
 from ..identifiers import InvalidTrackingCode, format_tracking_code, normalise_tracking_code
-from ..models import Counter, SurveyResponse, Unit
-from ..security import answer_from_reference, browser_limit_key
+from ..models import COMMENT_MAX_CHARS, Counter, SurveyResponse, Unit
+from ..security import browser_limit_key
 from ..services.complaints import ComplaintError, file_complaint, find_by_code, public_view
 from ..services.publishing import CSV_HEADERS, UNSUR, public_csv_rows, public_figures
 from ..services.qr import qr_svg
+from ..services.tokens import answer_from_reference
 from ..survey_text import UNSUR as UNSUR_TEXT
 
 UNSUR_NAMES = [(code, unsur.name) for code, unsur in zip(UNSUR, UNSUR_TEXT, strict=True)]
 
 bp = Blueprint("public", __name__)
+
+
+COMPLAINT_KIND_LABELS = {
+    "pengaduan": _l("Pengaduan (keluhan atas pelayanan)"),
+    "saran": _l("Saran"),
+    "informasi": _l("Permintaan informasi"),
+}
+
+
+class ComplaintForm(FlaskForm):
+    """A citizen's complaint, suggestion or request; the contact is optional."""
+
+    kind = RadioField(
+        _l("Jenis"),
+        choices=[SelectChoice(value, label) for value, label in COMPLAINT_KIND_LABELS.items()],
+        default="pengaduan",
+        validators=[InputRequired(message=_l("Pilih jenisnya."))],
+    )
+    text = TextAreaField(
+        _l("Apa yang terjadi, atau apa yang Anda tanyakan?"),
+        validators=[
+            InputRequired(message=_l("Tuliskan pengaduan, saran, atau pertanyaan Anda.")),
+            Length(max=COMMENT_MAX_CHARS, message=_l("Paling panjang %(max)d karakter.")),
+        ],
+    )
+    contact = StringField(
+        _l("Nomor HP atau e-mail untuk jawaban (boleh dikosongkan)"),
+        validators=[Optional(), Length(max=120, message=_l("Paling panjang %(max)d karakter."))],
+    )
+    answer_ref = HiddenField()
+
+
+class TrackingLookupForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that only reads
+
+    kode = StringField(_l("Kode pelacakan"), validators=[InputRequired(message=_l("Isi kode pelacakan."))])
+
 
 STATUS_LABELS = {
     "diterima": _l("Diterima"),

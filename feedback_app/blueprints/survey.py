@@ -7,6 +7,7 @@ lower-case ``t`` never names a counter), one answer per ticket, attributed to th
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -19,55 +20,148 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
+from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 
-from ..auth import public
+from ..access import public
 from ..clock import now
 from ..extensions import csrf, db, limiter
-from ..forms import SurveyForm
-from ..models import Counter, Ticket
-from ..security import (
-    answer_from_reference,
-    answer_reference,
-    browser_id,
-    browser_limit_key,
-    client_identity,
-    ensure_browser_cookie,
-    recent_fingerprints,
-)
-from ..services.attribution import NOBODY, duty_from_reference, sign_duty
-from ..services.qr import is_retired_poster, verify_counter_token
+from ..forms import CHOICE_INVALID
+from ..i18n import lazy_gettext as _l
+from ..models import COMMENT_MAX_CHARS, Counter, Ticket
+from ..security import browser_id, browser_limit_key, client_identity, ensure_browser_cookie, recent_fingerprints
+from ..services.attribution import duty_from_reference, ticket_duty
 from ..services.survey import (
+    CounterClosed,
+    PosterRetired,
+    PosterUnknown,
     Submission,
     SurveyCounter,
     TicketAlreadyAnswered,
-    find_survey_counter,
-    find_survey_counter_on_duty,
+    counter_for_poster,
+    find_survey_ticket,
+    open_counter_survey,
     submit_response,
-    ticket_duty,
+    ticket_answered,
 )
-from ..services.tickets import TicketTokenExpired, TicketTokenInvalid, ticket_answered, verify_ticket_token
+from ..services.tokens import TicketTokenExpired, TicketTokenInvalid, answer_from_reference, answer_reference
+from ..survey_text import PROFILE_LABELS, UNSUR
 
 bp = Blueprint("survey", __name__, url_prefix="/s")
 
 
+ANSWER_REQUIRED = _l("Pilih salah satu jawaban.")
+
+
+ANSWER_INVALID = _l("Jawaban harus salah satu dari empat pilihan (1–4).")
+
+
+class AnswerField(RadioField):
+    """One SKM answer: an integer 1-4, with messages a citizen understands."""
+
+    data: int | None
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        super().__init__(
+            label,
+            choices=[SelectChoice(v, str(v)) for v in (1, 2, 3, 4)],
+            coerce=int,
+            validators=[InputRequired(message=ANSWER_REQUIRED)],
+            **kwargs,
+        )
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist:
+            try:
+                self.data = int(valuelist[0])
+            except ValueError:
+                self.data = None
+                raise ValueError(str(ANSWER_INVALID)) from None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is not None and self.data not in (1, 2, 3, 4):
+            raise ValidationError(str(ANSWER_INVALID))
+
+
+class OptionalChoiceField(SelectField):
+    """A select whose empty value means "not answered"."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = valuelist[0] if valuelist and valuelist[0] != "" else None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is not None and self.data not in {str(choice.value) for choice in self.choices if choice.value}:
+            raise ValidationError(str(CHOICE_INVALID))
+
+
+class SurveyForm(FlaskForm):
+    u1 = AnswerField()
+    u2 = AnswerField()
+    u3 = AnswerField()
+    u4 = AnswerField()
+    u5 = AnswerField()
+    u6 = AnswerField()
+    u7 = AnswerField()
+    u8 = AnswerField()
+    u9 = AnswerField()
+    comment = TextAreaField(
+        _l("Saran dan masukan (boleh dikosongkan)"),
+        validators=[Length(max=COMMENT_MAX_CHARS, message=_l("Saran paling panjang %(max)d karakter."))],
+    )
+    respondent_sex = OptionalChoiceField(PROFILE_LABELS["respondent_sex"][0])
+    age_band = OptionalChoiceField(PROFILE_LABELS["age_band"][0])
+    education = OptionalChoiceField(PROFILE_LABELS["education"][0])
+    occupation = OptionalChoiceField(PROFILE_LABELS["occupation"][0])
+    service_type = OptionalChoiceField(_l("Jenis layanan"))
+    duty = HiddenField()
+    submission_key = HiddenField(
+        validators=[
+            InputRequired(message=_l("Formulir tidak lengkap; muat ulang halaman.")),
+            Regexp(r"^[0-9a-f]{32}$", message=_l("Formulir tidak lengkap; muat ulang halaman.")),
+        ]
+    )
+
+    def __init__(self, service_types: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for name, (_label, options) in PROFILE_LABELS.items():
+            getattr(self, name).choices = [
+                SelectChoice("", "—"),
+                *(SelectChoice(v, label) for v, label in options.items()),
+            ]
+        self.service_type.choices = [SelectChoice("", "—"), *(SelectChoice(str(i), name) for i, name in service_types)]
+
+    comment_max_chars = COMMENT_MAX_CHARS
+
+    @property
+    def answer_fields(self) -> list[tuple[Any, AnswerField]]:
+        return [(unsur, getattr(self, unsur.code)) for unsur in UNSUR]
+
+    def answers(self) -> dict[str, int]:
+        return {unsur.code: getattr(self, unsur.code).data for unsur in UNSUR}
+
+    def profile(self) -> dict[str, str | None]:
+        return {name: getattr(self, name).data for name in PROFILE_LABELS}
+
+
+def _poster_page(poster: PosterUnknown | PosterRetired | CounterClosed) -> Response:
+    """Why a QR link opens no survey: an unknown code and a forged signature look the same (404); an old print
+    (revoked poster) or a closed counter say so (410)."""
+    if isinstance(poster, PosterRetired):
+        return make_response(render_template("survey/retired_poster.html", counter=poster.counter), 410)
+    if isinstance(poster, CounterClosed):
+        return make_response(render_template("survey/inactive.html", counter=poster.counter), 410)
+    abort(404)
+
+
 def _counter_for(code: str, token: str) -> SurveyCounter:
-    """The counter a QR link names; an unknown code and a forged signature look the same (404)."""
-    return _checked(find_survey_counter(code), token)
-
-
-def _checked(counter: SurveyCounter | None, token: str) -> SurveyCounter:
-    if counter is not None and not verify_counter_token(counter, token) and is_retired_poster(counter, token):
-        # A poster printed before "Cabut poster lama": say so, rather than a bare "not found".
-        abort(make_response(render_template("survey/retired_poster.html", counter=counter), 410))
-    if counter is None or not verify_counter_token(counter, token):
-        abort(404)
-    if not counter.active:
-        abort(make_response(render_template("survey/inactive.html", counter=counter), 410))
-    return counter
+    """The counter a QR link names, or the page saying why not (aborts with that page)."""
+    try:
+        return counter_for_poster(code, token)
+    except (PosterUnknown, PosterRetired, CounterClosed) as refused:
+        abort(_poster_page(refused))
 
 
 _FRAGMENT_CACHE_SIZE = 256
@@ -152,13 +246,15 @@ def _ip_limit() -> str:
 @bp.get("/<code>/<token>")
 @public
 def show_form(code: str, token: str) -> Response:
-    found, duty = find_survey_counter_on_duty(code, now()) or (None, NOBODY)
-    counter = _checked(found, token)
+    try:
+        page = open_counter_survey(code, token, now())
+    except (PosterUnknown, PosterRetired, CounterClosed) as refused:
+        return _poster_page(refused)
     return _render(
-        counter,
-        duty.employee_name,
-        service_choices=_service_choices(counter),
-        duty_reference=sign_duty(counter.id, duty),
+        page.counter,
+        page.duty.employee_name,
+        service_choices=_service_choices(page.counter),
+        duty_reference=page.duty_reference,
     )
 
 
@@ -175,11 +271,10 @@ def submit_form(code: str, token: str) -> Response:
     if not form.validate():
         duty = duty_from_reference(form.duty.data, counter.id, at)
         return _render(counter, duty.employee_name, service_choices=service_choices, form=form, status=400)
-    submission = _submission(form)
     result = submit_response(
         counter,
-        submission,
-        duty=duty_from_reference(form.duty.data, counter.id, at),
+        _submission(form),
+        duty_reference=form.duty.data,
         fingerprints=recent_fingerprints(client_identity()),
         browser_id=browser_id(),
         at=at,
@@ -217,17 +312,10 @@ def _ticket_page(template: str, status: int, **context: object) -> Response:
 def _ticket_for(token: str, *, answerable: bool = True) -> Ticket:
     """The ticket a QR token names, or a page saying why it cannot be answered (aborts with that page)."""
     try:
-        ticket_id = verify_ticket_token(token)
+        ticket = find_survey_ticket(token)
     except TicketTokenExpired:
         abort(_ticket_page("survey/ticket_invalid.html", 410, expired=True))
     except TicketTokenInvalid:
-        abort(_ticket_page("survey/ticket_invalid.html", 404, expired=False))
-    ticket = db.session.scalar(
-        select(Ticket)
-        .options(selectinload(Ticket.counter).selectinload(Counter.unit), selectinload(Ticket.employee))
-        .where(Ticket.id == ticket_id)
-    )
-    if ticket is None:
         abort(_ticket_page("survey/ticket_invalid.html", 404, expired=False))
     if answerable:
         if ticket_answered(ticket.id):
@@ -265,11 +353,10 @@ def submit_ticket_form(token: str) -> Response:
             form=form,
             status=400,
         )
-    submission = _submission(form)
     try:
         result = submit_response(
             ticket.counter,
-            submission,
+            _submission(form),
             fingerprints=recent_fingerprints(client_identity()),
             browser_id=browser_id(),
             at=now(),

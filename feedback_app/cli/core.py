@@ -13,7 +13,8 @@ from ..extensions import db
 from ..models import ROLES, Counter, Unit, User
 from ..services.accounts import create_user
 from ..services.errors import DomainError
-from ..services.qr import counter_survey_url, qr_png, qr_svg
+from ..services.qr import qr_png, qr_svg
+from ..services.tokens import counter_survey_url
 
 
 @click.group(help="Manage login accounts.")

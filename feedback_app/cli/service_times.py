@@ -12,7 +12,7 @@ from scoring import ServiceTimeStats, service_time_indicators
 from ..extensions import db
 from ..models import Counter, Employee
 from ..services.score_runs import unit_parameters
-from ..services.statistics import service_time_stats
+from ..services.sufficient_statistics import service_time_stats
 from .common import period_by_code, unit_by_slug
 
 COLUMNS = (

@@ -35,7 +35,7 @@ from scoring import (
     suggest_perilaku,
 )
 
-from ..auth import scope_unit_ids
+from ..access import scope_unit_ids
 from ..clock import now
 from ..extensions import db
 from ..models import (

@@ -1,4 +1,9 @@
-"""Who was on duty: attribution of a survey answer to an employee (spec §2.1)."""
+"""Who a survey answer belongs to (spec §2.1): every attribution rule, for both channels.
+
+Counter QR: whoever was on duty at the counter (a live sign-in first, then the planned roster; two people at once
+is ``ambiguous``), as the survey page showed it when its signed reference is fresh, else looked up again. Ticket
+QR: the employee who served the ticket, and its answer follows when ingest later learns who that was.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,19 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from flask import current_app
-from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
-from ..clock import now
 from ..extensions import db
-from ..models import CounterAssignment, Employee
+from ..models import CounterAssignment, Employee, SurveyResponse, Ticket
+from .tokens import duty_reference, read_duty_reference
 
 
 @dataclass(frozen=True)
 class OnDuty:
     """The attribution decided for one counter at one instant."""
 
-    source: str  # sign_in | roster | ambiguous | none  (ticket attribution is decided elsewhere)
+    source: str  # sign_in | roster | ambiguous | none | ticket (see ticket_duty)
     employee_id: int | None = None
     assignment_id: int | None = None
     employee_name: str | None = None
@@ -112,31 +116,59 @@ def on_duty(counter_id: int, at: datetime) -> OnDuty:
     )
 
 
-class ClockSigner(TimestampSigner):
-    """Timestamps from the application clock, so the 30-minute rule is testable."""
-
-    def get_timestamp(self) -> int:
-        return int(now().timestamp())
-
-
-def _duty_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="on-duty", signer=ClockSigner)
-
-
 def sign_duty(counter_id: int, duty: OnDuty) -> str:
-    """The signed reference the survey page carries to its submission."""
-    return _duty_serializer().dumps([counter_id, duty.source, duty.employee_id, duty.assignment_id, duty.employee_name])
+    """The signed reference the survey page carries to its submission, so the answer is attributed as shown."""
+    return duty_reference((counter_id, duty.source, duty.employee_id, duty.assignment_id, duty.employee_name))
 
 
 def duty_from_reference(reference: str | None, counter_id: int, at: datetime) -> OnDuty:
     """Use the page's reference if it is intact, for this counter and fresh enough; else look again at ``at``."""
-    max_age = current_app.config["DUTY_REFERENCE_MAX_AGE_MINUTES"] * 60
-    if reference:
-        try:
-            ref_counter, source, employee_id, assignment_id, name = _duty_serializer().loads(reference, max_age=max_age)
-        except (BadSignature, ValueError, TypeError):
-            pass
-        else:
-            if ref_counter == counter_id and source in ("sign_in", "roster", "ambiguous", "none"):
-                return OnDuty(source=source, employee_id=employee_id, assignment_id=assignment_id, employee_name=name)
+    fields = read_duty_reference(reference)
+    if fields is not None:
+        ref_counter, source, employee_id, assignment_id, name = fields
+        if ref_counter == counter_id and source in ("sign_in", "roster", "ambiguous", "none"):
+            return OnDuty(source=source, employee_id=employee_id, assignment_id=assignment_id, employee_name=name)
     return on_duty(counter_id, at)
+
+
+# --- the ticket channel ------------------------------------------------------------------------------------------
+
+
+def ticket_duty(ticket: Ticket) -> OnDuty:
+    """Whom a ticket's answer belongs to: the employee who served the ticket, else whoever was on duty at its
+    counter when it finished, else the unit (spec §2.1)."""
+    if ticket.employee_id is not None:
+        return OnDuty(
+            source="ticket",
+            employee_id=ticket.employee_id,
+            employee_name=ticket.employee.name if ticket.employee else None,
+        )
+    return on_duty(ticket.counter_id, ticket.finished_at or ticket.issued_at)
+
+
+def follow_serving_employee(ticket_ids: set[int]) -> None:
+    """Re-attribute ticket-QR answers whose ticket has learnt (or changed) who served it (spec §2.1).
+
+    Ticket ingest calls it after recomputing the tickets, since a ticket's answer may arrive before the event
+    that names who served it.
+    """
+    responses = SurveyResponse.__table__
+    tickets = Ticket.__table__
+    serving = select(tickets.c.employee_id).where(tickets.c.id == responses.c.ticket_id).scalar_subquery()
+    db.session.execute(
+        update(responses)
+        .where(
+            responses.c.ticket_id.in_(ticket_ids),
+            responses.c.channel == "ticket_qr",
+            exists().where(
+                tickets.c.id == responses.c.ticket_id,
+                tickets.c.employee_id.is_not(None),
+                or_(
+                    responses.c.employee_id.is_(None),
+                    responses.c.employee_id != tickets.c.employee_id,
+                    responses.c.attribution_source != "ticket",
+                ),
+            ),
+        )
+        .values(employee_id=serving, attribution_source="ticket", counter_assignment_id=None)
+    )

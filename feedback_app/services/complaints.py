@@ -36,7 +36,7 @@ from ..models import (
 )
 from .audit import record_audit
 from .errors import DomainError
-from .statistics import holidays_between
+from .sufficient_statistics import holidays_between
 
 #: Working days to the first response and to settlement, by category (spec §2.4; a saran is answered like
 #: information). A dispute needing examination gets 14 and 60.

@@ -39,7 +39,7 @@ from ..i18n import lazy_gettext as _l
 from ..models import FLAG_REASONS, StaffBrowserMark, SurveyResponse, Ticket, Unit
 from .audit import changed_fields, record_audit
 from .errors import DomainError
-from .statistics import epoch_seconds
+from .sufficient_statistics import epoch_seconds
 
 #: When several rules fire, the first of these names the flag.
 RULE_ORDER = ("self_rating", "short_visit", "burst", "no_browser_cookie")

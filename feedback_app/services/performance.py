@@ -32,7 +32,7 @@ from ..models import (
     TrainingTopic,
     Unit,
 )
-from .statistics import period_window
+from .sufficient_statistics import period_window
 
 #: Comments are shown only once at least this many exist for the employee in the period.
 MIN_COMMENTS = 5

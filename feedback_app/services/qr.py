@@ -1,35 +1,20 @@
-"""Signed counter QR codes: the URL, its verification, and the PNG/SVG images.
+"""QR codes as images (PNG for screens, SVG for print), and revoking a counter's printed posters.
 
-A counter's URL is ``PUBLIC_BASE_URL/s/<public code>/<token>``. The token is one character of key id followed by
-eight base32 characters of an HMAC-SHA256 over the code and the counter's poster version, keyed with
-``QR_SIGNING_KEY`` (never ``SECRET_KEY``). Raising the poster version revokes every poster printed before; a new
-key id lets the key rotate while posters signed with a retired key keep working until they are reprinted.
+What a code says (the signed URLs of a counter or a ticket) is made in :mod:`.tokens`; revoking raises the
+counter's poster version, which every poster token is signed over.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import io
-from typing import TYPE_CHECKING
 
 import qrcode
 import qrcode.image.svg
-from flask import current_app
 from sqlalchemy import CursorResult, update
 
 from ..extensions import db
 from ..models import Counter
 from .audit import record_audit
-
-if TYPE_CHECKING:
-    from .survey import SurveyCounter
-
-SIGNATURE_CHARS = 8
-
-if TYPE_CHECKING:
-    from .survey import SurveyCounter
 
 
 def revoke_posters(counter: Counter, shown_version: int | None) -> bool:
@@ -56,55 +41,6 @@ def revoke_posters(counter: Counter, shown_version: int | None) -> bool:
         )
     db.session.expire(counter, ["poster_version"])
     return revoked
-
-
-def _keys() -> dict[str, str]:
-    config = current_app.config
-    keys = dict(config.get("QR_RETIRED_KEYS") or {})
-    keys[config["QR_SIGNING_KEY_ID"]] = config["QR_SIGNING_KEY"]
-    return keys
-
-
-def _signature(key: str, code: str, poster_version: int) -> str:
-    digest = hmac.new(key.encode(), f"{code}:{poster_version}".encode(), hashlib.sha256).digest()
-    return base64.b32encode(digest).decode()[:SIGNATURE_CHARS].lower()
-
-
-def counter_token(counter: Counter) -> str:
-    """The token printed on the counter's current poster, signed with the current key."""
-    key_id = current_app.config["QR_SIGNING_KEY_ID"]
-    if len(key_id) != 1 or not key_id.isalnum():
-        raise RuntimeError("QR_SIGNING_KEY_ID must be a single letter or digit")
-    return key_id + _signature(current_app.config["QR_SIGNING_KEY"], counter.public_code, counter.poster_version)
-
-
-def verify_counter_token(counter: Counter | SurveyCounter, token: str) -> bool:
-    """Whether ``token`` was issued for this counter's current poster by a key we still honour."""
-    if len(token) != 1 + SIGNATURE_CHARS or not token.isascii():
-        return False
-    key = _keys().get(token[0])
-    if key is None:
-        return False
-    expected = _signature(key, counter.public_code, counter.poster_version)
-    return hmac.compare_digest(expected, token[1:].lower())
-
-
-def is_retired_poster(counter: Counter | SurveyCounter, token: str) -> bool:
-    """Whether ``token`` was a genuine poster of this counter before its posters were revoked (an old print)."""
-    if len(token) != 1 + SIGNATURE_CHARS or not token.isascii():
-        return False
-    key = _keys().get(token[0])
-    if key is None:
-        return False
-    return any(
-        hmac.compare_digest(_signature(key, counter.public_code, version), token[1:].lower())
-        for version in range(1, counter.poster_version)
-    )
-
-
-def counter_survey_url(counter: Counter) -> str:
-    """The absolute URL a citizen reaches by scanning the counter's poster."""
-    return f"{current_app.config['PUBLIC_BASE_URL']}/s/{counter.public_code}/{counter_token(counter)}"
 
 
 def _qr(data: str) -> qrcode.QRCode:

@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Boolean, Row, bindparam, case, insert, literal, null, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
 from ..models import (
@@ -34,9 +34,18 @@ from ..models import (
     Unit,
     counter_service_types,
 )
-from .attribution import OnDuty, decide_duty, oldest_counting_sign_in, on_duty, on_duty_here
+from .attribution import (
+    OnDuty,
+    decide_duty,
+    duty_from_reference,
+    oldest_counting_sign_in,
+    on_duty_here,
+    sign_duty,
+    ticket_duty,
+)
 from .errors import DomainError, InvalidSubmission
 from .flags import evaluate_flags, flag_thresholds, submission_signals
+from .tokens import TicketTokenInvalid, is_retired_poster, verify_counter_token, verify_ticket_token
 
 PROFILE_CHOICES = {
     "respondent_sex": SEXES,
@@ -181,6 +190,63 @@ def find_survey_counter_on_duty(public_code: str, at: datetime) -> tuple[SurveyC
     return _survey_counter(rows), decide_duty(candidates.values())
 
 
+class PosterUnknown(DomainError):
+    """No counter has this code, or the token was not signed for it (both look the same to the citizen: 404)."""
+
+
+class PosterRetired(DomainError):
+    """A genuine poster of the counter, printed before its posters were revoked ("Cabut poster lama")."""
+
+    def __init__(self, counter: SurveyCounter) -> None:
+        super().__init__(counter.public_code)
+        self.counter = counter
+
+
+class CounterClosed(DomainError):
+    """The counter is no longer in service."""
+
+    def __init__(self, counter: SurveyCounter) -> None:
+        super().__init__(counter.public_code)
+        self.counter = counter
+
+
+def _checked_poster(counter: SurveyCounter | None, token: str) -> SurveyCounter:
+    """``counter`` if ``token`` is its current poster and it is in service; else the domain error saying why."""
+    if counter is not None and not verify_counter_token(counter, token):
+        if is_retired_poster(counter, token):
+            raise PosterRetired(counter)
+        counter = None
+    if counter is None:
+        raise PosterUnknown(token)
+    if not counter.active:
+        raise CounterClosed(counter)
+    return counter
+
+
+def counter_for_poster(public_code: str, token: str) -> SurveyCounter:
+    """The counter a QR link names; raises :class:`PosterUnknown`, :class:`PosterRetired` or
+    :class:`CounterClosed`."""
+    return _checked_poster(find_survey_counter(public_code), token)
+
+
+@dataclass(frozen=True)
+class SurveyPage:
+    """What a blank counter survey page shows: the counter, who is on duty, and the signed reference to that."""
+
+    counter: SurveyCounter
+    duty: OnDuty
+    duty_reference: str
+
+
+def open_counter_survey(public_code: str, token: str, at: datetime) -> SurveyPage:
+    """The blank survey page of a poster (:func:`counter_for_poster`'s errors), with who is on duty at ``at``."""
+    found = find_survey_counter_on_duty(public_code, at)
+    counter = _checked_poster(found[0] if found else None, token)
+    assert found is not None  # _checked_poster refused a missing counter
+    duty = found[1]
+    return SurveyPage(counter, duty, sign_duty(counter.id, duty))
+
+
 def _survey_counter(rows: Sequence[Row[*tuple[Any, ...]]]) -> SurveyCounter:
     first = rows[0]
     services = {row.service_id: row.service_name for row in rows if row.service_id is not None}  # by name
@@ -247,16 +313,24 @@ _INSERT_RESPONSE = (
 )
 
 
-def ticket_duty(ticket: Ticket) -> OnDuty:
-    """Whom a ticket's answer belongs to: the employee who served the ticket, else whoever was on duty at its
-    counter when it finished, else the unit (spec §2.1)."""
-    if ticket.employee_id is not None:
-        return OnDuty(
-            source="ticket",
-            employee_id=ticket.employee_id,
-            employee_name=ticket.employee.name if ticket.employee else None,
-        )
-    return on_duty(ticket.counter_id, ticket.finished_at or ticket.issued_at)
+def find_survey_ticket(token: str) -> Ticket:
+    """The ticket a ticket-QR token names, with its counter, unit and employee; raises
+    :class:`~.tokens.TicketTokenInvalid` (also for a ticket that no longer exists) or
+    :class:`~.tokens.TicketTokenExpired`."""
+    ticket_id = verify_ticket_token(token)
+    ticket = db.session.scalar(
+        select(Ticket)
+        .options(selectinload(Ticket.counter).selectinload(Counter.unit), selectinload(Ticket.employee))
+        .where(Ticket.id == ticket_id)
+    )
+    if ticket is None:
+        raise TicketTokenInvalid(token)
+    return ticket
+
+
+def ticket_answered(ticket_id: int) -> bool:
+    """Whether the ticket's one survey answer has been given."""
+    return _answer_for_ticket(ticket_id) is not None
 
 
 def _answer_for_ticket(ticket_id: int) -> SurveyResponse | None:
@@ -271,7 +345,7 @@ def submit_response(
     counter: Counter | SurveyCounter,
     submission: Submission,
     *,
-    duty: OnDuty | None = None,
+    duty_reference: str | None = None,
     fingerprints: tuple[str, ...],
     browser_id: str | None,
     at: datetime,
@@ -279,12 +353,14 @@ def submit_response(
 ) -> SubmissionResult:
     """Store one response in the current transaction (the caller commits).
 
-    Counter QR (``ticket`` is None): attributed by ``duty``. ``fingerprints`` are the browser's daily-keyed
+    Counter QR (``ticket`` is None): attributed to whoever the page's signed ``duty_reference`` names, or to
+    whoever is on duty at ``at`` when it is missing, stale or for another counter
+    (:func:`~.attribution.duty_from_reference`). ``fingerprints`` are the browser's daily-keyed
     fingerprints, today's first (see ``security``). A second answer from the same browser for the same counter
     inside the duplicate window is kept as ``duplicate`` for audit.
 
-    Ticket QR: attributed by :func:`ticket_duty` (source ``ticket``), counted in the period of the ticket's finish,
-    never a browser duplicate (the ticket itself is the limit); a second answer for the ticket raises
+    Ticket QR: attributed by :func:`~.attribution.ticket_duty` (source ``ticket``), counted in the period of the
+    ticket's finish, never a browser duplicate (the ticket itself is the limit); a second answer for the ticket raises
     :class:`TicketAlreadyAnswered`, also when two arrive at once (UNIQUE(ticket_id) decides).
 
     Either way a retried POST of the same form (same ``submission_key``) stores nothing and returns the first, and
@@ -294,8 +370,7 @@ def submit_response(
     _check_answers(submission)
     if ticket is None:
         _check_counter(counter, submission)
-        if duty is None:
-            raise TypeError("a counter-QR response needs the duty it is attributed to")
+        duty = duty_from_reference(duty_reference, counter.id, at)
     else:
         if ticket.counter_id != counter.id:
             raise InvalidSubmission("the ticket was served at another counter")
@@ -337,7 +412,7 @@ def submit_response(
         submitted_at=at,
         counted_at=ticket.finished_at if ticket is not None and ticket.finished_at else at,
         **submission.answers,
-        **dict(submission.profile.items()),
+        **{name: submission.profile.get(name) for name in PROFILE_CHOICES},  # a profile left out is unanswered
         # The duplicate check, also for a ticket: a browser that already answered this counter's poster is the
         # same visit.
         duplicate_counter_id=counter.id,

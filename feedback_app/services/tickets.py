@@ -1,4 +1,6 @@
-"""Queue tickets: set-based ingest of ticket events, derived ticket times, and the ticket's survey QR.
+"""Queue tickets: set-based ingest of ticket events and the ticket times derived from them.
+
+The ticket's survey QR is signed in :mod:`.tokens`; who a ticket's answer belongs to is :mod:`.attribution`'s.
 
 Spec §2.3 (events and derived times) and §6 (the ticket events interface). The rules a batch of events must keep:
 
@@ -25,12 +27,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import and_, case, column, exists, func, insert, or_, select, update, values
 from sqlalchemy.orm import joinedload
 
-from ..clock import now
 from ..extensions import db
 from ..i18n import translate as _
 from ..models import (
@@ -39,12 +38,11 @@ from ..models import (
     Employee,
     EmployeeAssignment,
     ServiceType,
-    SurveyResponse,
     Ticket,
     TicketEvent,
     Unit,
 )
-from .attribution import ClockSigner
+from .attribution import follow_serving_employee
 from .errors import DomainError
 from .partitions import ticket_keys, uses_partitions
 
@@ -62,14 +60,6 @@ _events = TicketEvent.__table__
 
 class TooManyEvents(DomainError):
     """A batch larger than :data:`MAX_BATCH`."""
-
-
-class TicketTokenInvalid(DomainError):
-    """A ticket survey token that was not signed by us (tampered, truncated, or for another purpose)."""
-
-
-class TicketTokenExpired(DomainError):
-    """A genuine ticket survey token older than ``TICKET_SURVEY_MAX_AGE_DAYS``."""
 
 
 @dataclass(frozen=True)
@@ -176,7 +166,7 @@ def record_ticket_events(unit: Unit, items: Sequence[TicketEventInput], at: date
     }
     if touched:
         _recompute_tickets(touched)
-        _follow_serving_employee(touched)
+        follow_serving_employee(touched)
 
     ticket_ids = {
         states[item.external_id].ticket_id for item in resolved if decisions[item.external_id][item.index][0] != "error"
@@ -622,29 +612,6 @@ def _recompute_tickets(ticket_ids: set[int]) -> None:
     )
 
 
-def _follow_serving_employee(ticket_ids: set[int]) -> None:
-    """Re-attribute ticket-QR answers whose ticket has learnt (or changed) who served it (spec §2.1)."""
-    responses = SurveyResponse.__table__
-    serving = select(_tickets.c.employee_id).where(_tickets.c.id == responses.c.ticket_id).scalar_subquery()
-    db.session.execute(
-        update(responses)
-        .where(
-            responses.c.ticket_id.in_(ticket_ids),
-            responses.c.channel == "ticket_qr",
-            exists().where(
-                _tickets.c.id == responses.c.ticket_id,
-                _tickets.c.employee_id.is_not(None),
-                or_(
-                    responses.c.employee_id.is_(None),
-                    responses.c.employee_id != _tickets.c.employee_id,
-                    responses.c.attribution_source != "ticket",
-                ),
-            ),
-        )
-        .values(employee_id=serving, attribution_source="ticket", counter_assignment_id=None)
-    )
-
-
 def _load_tickets(ticket_ids: set[int | None]) -> dict[int, Ticket]:
     ids = {ticket_id for ticket_id in ticket_ids if ticket_id is not None}
     if not ids:
@@ -671,71 +638,11 @@ def find_ticket(unit: Unit, external_id: str) -> Ticket | None:
     )
 
 
-# --- the ticket's survey QR --------------------------------------------------------------------------------------
-
-
-class _TicketSigner(ClockSigner):
-    """Stamps a ticket's token with the ticket's issue time, so one ticket always prints the same URL (a retried
-    ``issued`` answers exactly as before) and the token's age counts from the visit, not from the last request."""
-
-    def __init__(self, *args: Any, stamp: int | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._stamp = stamp
-
-    def get_timestamp(self) -> int:
-        return self._stamp if self._stamp is not None else super().get_timestamp()
-
-
-def _ticket_serializer(stamp: int | None = None) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        current_app.config["SECRET_KEY"], salt="ticket-survey", signer=_TicketSigner, signer_kwargs={"stamp": stamp}
-    )
-
-
-def ticket_survey_token(ticket: Ticket) -> str:
-    """A short signed token naming only the ticket id; single use because a ticket takes one answer."""
-    return _ticket_serializer(int(ticket.issued_at.timestamp())).dumps(ticket.id)
-
-
-def ticket_survey_url(ticket: Ticket) -> str:
-    """The absolute URL the queue machine prints as a QR code on the ticket."""
-    return f"{current_app.config['PUBLIC_BASE_URL']}/s/t/{ticket_survey_token(ticket)}"
-
-
-def verify_ticket_token(token: str) -> int:
-    """The ticket id a survey token names; raises :class:`TicketTokenInvalid` or :class:`TicketTokenExpired`.
-
-    The age counts from the ticket's issue; ``TICKET_SURVEY_MAX_AGE_DAYS`` (default 7) sets the limit. A stamp a
-    little in the future (a queue machine's clock runs ahead) is not an error.
-    """
-    try:
-        ticket_id, signed_at = _ticket_serializer().loads(token, return_timestamp=True)
-    except (BadSignature, ValueError, TypeError, UnicodeError):
-        raise TicketTokenInvalid(token) from None
-    if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
-        raise TicketTokenInvalid(token)
-    max_age = timedelta(days=current_app.config["TICKET_SURVEY_MAX_AGE_DAYS"])
-    if now() - signed_at > max_age:
-        raise TicketTokenExpired(token)
-    return ticket_id
-
-
-def ticket_answered(ticket_id: int) -> bool:
-    """Whether the ticket's one survey answer has been given."""
-    return db.session.scalar(select(SurveyResponse.id).where(SurveyResponse.ticket_id == ticket_id)) is not None
-
-
 __all__ = [
     "MAX_BATCH",
     "TicketEventInput",
     "TicketEventResult",
-    "TicketTokenExpired",
-    "TicketTokenInvalid",
     "TooManyEvents",
     "find_ticket",
     "record_ticket_events",
-    "ticket_answered",
-    "ticket_survey_token",
-    "ticket_survey_url",
-    "verify_ticket_token",
 ]

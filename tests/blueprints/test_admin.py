@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import Counter
-from feedback_app.services.qr import counter_survey_url
+from feedback_app.services.tokens import counter_survey_url
 from tests.helpers import hidden_fields, login, need_tool, run_checked
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -18,8 +18,7 @@ from feedback_app.models import (
     Ticket,
     TicketEvent,
 )
-from feedback_app.services.qr import counter_survey_url
-from feedback_app.services.tickets import ticket_survey_url
+from feedback_app.services.tokens import counter_survey_url, ticket_survey_url
 from tests.helpers import hidden_fields, login
 
 ALL_GOOD = {f"u{i}": "4" for i in range(1, 10)}

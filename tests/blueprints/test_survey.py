@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import SurveyResponse, Ticket
-from feedback_app.services.qr import counter_survey_url
+from feedback_app.services.tokens import counter_survey_url
 from tests.helpers import counting_queries, hidden_fields, need_service
 
 ALL_GOOD = {f"u{i}": "4" for i in range(1, 10)}

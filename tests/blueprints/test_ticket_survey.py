@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from feedback_app.extensions import db
 from feedback_app.models import SurveyResponse, Ticket
 from feedback_app.services import survey as survey_service
-from feedback_app.services.qr import counter_survey_url, qr_png
-from feedback_app.services.tickets import TicketEventInput, record_ticket_events, ticket_survey_url
+from feedback_app.services.qr import qr_png
+from feedback_app.services.tickets import TicketEventInput, record_ticket_events
+from feedback_app.services.tokens import counter_survey_url, ticket_survey_url
 from tests.api.helpers import make_world
 from tests.helpers import hidden_fields, need_tool, run_checked
 

@@ -11,7 +11,7 @@ from flask import Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ...auth import roles_required, scope_unit_ids, units_in_scope
+from ...access import roles_required, scope_unit_ids, units_in_scope
 from ...services.audit_log import EXPORT_HEADER, AuditFilter, audit_export_rows, audit_page
 from . import bp
 

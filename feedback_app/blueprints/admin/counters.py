@@ -5,16 +5,27 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms import HiddenField
+from wtforms.validators import Optional, Regexp
 
-from ...auth import get_counter_or_404, get_unit_or_404, roles_required, units_in_scope
+from ...access import get_counter_or_404, get_unit_or_404, roles_required, units_in_scope
 from ...extensions import db
-from ...forms import ConfirmForm, RevokePosterForm
+from ...forms import ConfirmForm
 from ...models import Counter
-from ...services.qr import counter_survey_url, qr_png, qr_svg, revoke_posters
+from ...services.qr import qr_png, qr_svg, revoke_posters
+from ...services.tokens import counter_survey_url
 from . import bp
+
+
+class RevokePosterForm(FlaskForm):
+    """Revoking a counter's posters; the version the page showed makes a double click revoke once."""
+
+    poster_version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
+    confirm = HiddenField()  # "ya" only on the confirmation page: one click on the list never revokes
 
 
 @bp.get("/")

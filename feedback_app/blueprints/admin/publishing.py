@@ -8,14 +8,28 @@ from __future__ import annotations
 from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import Length, Optional
 
-from ...auth import check_unit_scope, get_unit_or_404, roles_required, units_in_scope
+from ...access import check_unit_scope, get_unit_or_404, roles_required, units_in_scope
 from ...extensions import db
-from ...forms import PublicRatingsForm, PublishRunForm
+from ...i18n import lazy_gettext as _l
 from ...models import ScoreRun, Unit
 from ...services.publishing import PublishError, publish_run, publishable_runs, set_public_employee_ratings
 from . import bp
+
+
+class PublishRunForm(FlaskForm):
+    follow_up_plan = TextAreaField(
+        _l("Rencana tindak lanjut (boleh dikosongkan)"), validators=[Optional(), Length(max=4000)]
+    )
+
+
+class PublicRatingsForm(FlaskForm):
+    enabled = BooleanField(_l("Tampilkan IKP per petugas di halaman publik (hanya bila n ≥ ambang publikasi)"))
+
 
 PUBLISHERS = ("head", "admin")
 

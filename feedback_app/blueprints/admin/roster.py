@@ -10,7 +10,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
-from ...auth import get_unit_or_404, roles_required
+from ...access import get_unit_or_404, roles_required
 from ...clock import now
 from ...extensions import db
 from ...i18n import lazy_gettext as _l

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
-from ...auth import get_unit_or_404, roles_required
+from ...access import get_unit_or_404, roles_required
 from ...extensions import db
 from ...forms import IdField
 from ...i18n import lazy_gettext as _l

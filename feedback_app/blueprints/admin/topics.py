@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from ...auth import get_unit_or_404, roles_required
+from ...access import get_unit_or_404, roles_required
 from ...extensions import db
 from ...i18n import lazy_gettext as _l
 from ...services import performance

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, Regexp
 
-from ...auth import roles_required
+from ...access import roles_required
 from ...extensions import db
 from ...models import User
 from ...services import accounts

@@ -19,7 +19,7 @@ from flask_smorest import Api, Blueprint
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ...auth import public
+from ...access import public
 from ...extensions import csrf
 from ...headers import allow_own_scripts
 from ...request_guard import NulInJson, reject_hostile_input

@@ -12,7 +12,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ...i18n import lazy_gettext as _l
 from ...models import TICKET_EVENTS, TICKET_OUTCOMES, Ticket
-from ...services.tickets import MAX_BATCH, ticket_survey_url
+from ...services.tickets import MAX_BATCH
+from ...services.tokens import ticket_survey_url
 
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 RESULT_STATUSES = ("stored", "already_stored", "error")

@@ -8,7 +8,7 @@ from flask import Response, g, jsonify, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from ...auth import public
+from ...access import public
 from ...clock import now
 from ...extensions import db
 from ...models import Unit

@@ -7,7 +7,7 @@ from typing import Any
 from flask import g
 from flask_babel import gettext as _
 
-from ...auth import public
+from ...access import public
 from ...extensions import db
 from ...services.tickets import find_ticket
 from . import bp, error_response

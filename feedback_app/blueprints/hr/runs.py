@@ -15,7 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from scoring import Period, ScoringError, parse_period, period_containing
 
-from ...auth import roles_required, scope_unit_ids, units_in_scope
+from ...access import roles_required, scope_unit_ids, units_in_scope
 from ...clock import now
 from ...extensions import db
 from ...i18n import lazy_gettext as _l

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ...auth import any_role
+from ...access import any_role
 from ...extensions import db
 from ...i18n import lazy_gettext as _l
 from ...services import appeals

@@ -13,7 +13,7 @@ from flask_login import current_user
 from scoring import InvalidPeriod, Period, grade, parse_period
 from scoring._exact import round_half_up
 
-from ...auth import any_role
+from ...access import any_role
 from ...clock import now
 from ...i18n import lazy_gettext as _l
 from ...services import performance

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, Regexp
 
-from ...auth import roles_required
+from ...access import roles_required
 from ...extensions import db
 from ...i18n import lazy_gettext as _l
 from ...services import appeals

@@ -14,7 +14,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectF
 
 from scoring import PREDIKAT_MATRIX, Period, period_containing
 
-from ...auth import roles_required
+from ...access import roles_required
 from ...clock import now
 from ...extensions import db
 from ...i18n import lazy_gettext as _l

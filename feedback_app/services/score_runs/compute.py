@@ -46,7 +46,7 @@ from ...models import (
 )
 from ...version import code_version
 from ..appraisal_inputs import behaviour_ratings
-from ..statistics import (
+from ..sufficient_statistics import (
     complaint_stats,
     employee_and_unit_service_times,
     holidays_between,
@@ -280,7 +280,7 @@ def _name_decided_appeals(run: ScoreRun, unit: Unit, period: Period) -> None:
     """Name the decided appeals of the period in the explanations they concern (spec §7): an accepted shift appeal
     on the employee's ikm/ikp (its answers already count for the unit only), an indicator appeal on that indicator."""
     from ..appeals import appeal_notes, name_appeals_in_run
-    from ..statistics import period_window
+    from ..sufficient_statistics import period_window
 
     window = period_window(unit, period)
     name_appeals_in_run(run, appeal_notes(unit, window.start, window.end, period.id))

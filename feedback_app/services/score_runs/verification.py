@@ -10,7 +10,7 @@ from scoring import DEFAULT_PARAMETERS, parse_period
 
 from ...models import ScoreRun
 from ..partitions import history_kept_since
-from ..statistics import employee_and_unit_service_times, period_window, response_status_counts
+from ..sufficient_statistics import employee_and_unit_service_times, period_window, response_status_counts
 
 #: The inputs :func:`verify_score_run` counts again, as ``input_counts`` of a run names them.
 VERIFIED_INPUTS = ("responses_by_status", "tickets", "tickets_finished")

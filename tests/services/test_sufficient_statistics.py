@@ -15,7 +15,7 @@ from sqlalchemy import insert
 
 from feedback_app.extensions import db
 from feedback_app.models import Complaint, CounterAssignment, Employee, Holiday, SurveyResponse, Ticket
-from feedback_app.services.statistics import (
+from feedback_app.services.sufficient_statistics import (
     StatisticsError,
     complaint_stats,
     period_window,

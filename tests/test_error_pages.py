@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import event, func, select
 
 from feedback_app import create_app
-from feedback_app.auth import LAST_SEEN
+from feedback_app.access import LAST_SEEN
 from feedback_app.extensions import db
 from feedback_app.models import SurveyResponse
-from feedback_app.services.qr import counter_survey_url
+from feedback_app.services.tokens import counter_survey_url
 from tests.conftest import TEST_CONFIG
 from tests.helpers import hidden_fields
 
