@@ -120,7 +120,8 @@ def _counts(run: ScoreRun) -> dict[str, tuple[int, int, int, int]] | None:
     row = unit_rows(run).get("ikm")
     if row is None or row.status != "ok":
         return None
-    raw = (row.explanation or {}).get("inputs", {}).get("counts")
+    # The stored row is the indicator's to_dict(): its explanation's inputs hold the answer counts per unsur.
+    raw = ((row.explanation or {}).get("explanation") or {}).get("inputs", {}).get("counts")
     if not isinstance(raw, Mapping):
         return None
     return {code: (int(c[0]), int(c[1]), int(c[2]), int(c[3])) for code, c in raw.items()}
