@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired
 
 from scoring import period_containing
@@ -62,8 +62,11 @@ class PaperSheetForm(FlaskForm):
             (str(c.id), f"{c.public_code} – {c.name}") for c in unit.counters
         ]
         for name, (_label, options) in PROFILE_LABELS.items():
-            getattr(self, name).choices = [("", "—"), *options.items()]
-        self.service_type.choices = [("", "—"), *((str(s.id), s.name) for s in unit.service_types)]
+            getattr(self, name).choices = [SelectChoice("", "—"), *(SelectChoice(v, label) for v, label in options.items())]
+        self.service_type.choices = [
+            SelectChoice("", "—"),
+            *(SelectChoice(str(s.id), s.name) for s in unit.service_types),
+        ]
 
     def validate_counter(self, field: SelectField) -> None:  # the choices check is SelectField's own
         pass
