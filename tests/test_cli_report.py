@@ -24,10 +24,14 @@ def test_the_report_is_written_as_html_or_xlsx_and_other_names_are_refused(app, 
     page = html_file.read_text(encoding="utf-8")
     assert "Laporan Survei Kepuasan Masyarakat" in page and "@page{size:A4" in page and "Pendahuluan" in page
     assert "<form" not in page  # a file to print: no forms, no links to the tools
-    result = runner.invoke(args=["report", "skm", "--unit", "uji", "--period", "2026-Q3", "-o", str(xlsx_file), "--quiet"])
+    result = runner.invoke(
+        args=["report", "skm", "--unit", "uji", "--period", "2026-Q3", "-o", str(xlsx_file), "--quiet"]
+    )
     assert result.exit_code == 0 and result.output == ""
     assert load_workbook(xlsx_file).sheetnames[0] == "Ringkasan"
-    refused = runner.invoke(args=["report", "skm", "--unit", "uji", "--period", "2026-Q3", "-o", str(tmp_path / "a.pdf")])
+    refused = runner.invoke(
+        args=["report", "skm", "--unit", "uji", "--period", "2026-Q3", "-o", str(tmp_path / "a.pdf")]
+    )
     assert refused.exit_code == 2 and "name the file .html or .xlsx" in refused.output
     assert not (tmp_path / "a.pdf").exists()
     unknown = runner.invoke(args=["report", "skm", "--unit", "tidak-ada", "--period", "2026-Q3", "-o", str(html_file)])
@@ -40,7 +44,9 @@ def test_paper_import_is_a_dry_run_until_apply_and_names_bad_lines(app, build, c
     db.session.commit()
     sheet = tmp_path / "rekap.csv"
     header = "tanggal;loket;u1;u2;u3;u4;u5;u6;u7;u8;u9;umur\n"
-    sheet.write_text(header + "2026-09-14;BGR01;3;3;4;4;3;3;4;3;3;41\n2026-09-14;;5;3;4;4;3;3;4;3;3;\n", encoding="utf-8")
+    sheet.write_text(
+        header + "2026-09-14;BGR01;3;3;4;4;3;3;4;3;3;41\n2026-09-14;;5;3;4;4;3;3;4;3;3;\n", encoding="utf-8"
+    )
     runner = app.test_cli_runner()
 
     def paper() -> int:

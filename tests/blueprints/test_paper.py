@@ -45,9 +45,17 @@ def test_a_sheet_typed_as_nine_digits_is_stored_and_the_next_form_keeps_date_and
     counter_id = str(unit.counters[0].id)
     response, data = _sheet(admin, "343344343", counter=counter_id, respondent_sex="P", age_band="30-39")
     assert response.status_code == 303
-    assert "tanggal=2026-10-13" in response.headers["Location"] and f"loket={counter_id}" in response.headers["Location"]
+    assert (
+        "tanggal=2026-10-13" in response.headers["Location"] and f"loket={counter_id}" in response.headers["Location"]
+    )
     stored = db.session.scalar(select(SurveyResponse).where(SurveyResponse.channel == "paper"))
-    assert (stored.u1, stored.u2, stored.u9, stored.respondent_sex, stored.counter_id) == (3, 4, 3, "P", int(counter_id))
+    assert (stored.u1, stored.u2, stored.u9, stored.respondent_sex, stored.counter_id) == (
+        3,
+        4,
+        3,
+        "P",
+        int(counter_id),
+    )
     assert stored.employee_id is None and stored.attribution_source == "none"
     follow = unescape(admin.get(response.headers["Location"]).get_data(as_text=True))
     assert "Lembar tersimpan untuk 2026-10-13: 1" in follow
@@ -84,12 +92,17 @@ def test_another_units_admin_cannot_enter_sheets_for_this_unit(client, build, un
 
 
 def test_the_import_dry_run_lists_errors_by_line_and_the_apply_stores_once(admin):
-    good = "tanggal,loket,u1,u2,u3,u4,u5,u6,u7,u8,u9\n2026-09-14,BGR01,3,3,4,4,3,3,4,3,3\n2026-09-15,,4,4,4,4,4,4,4,4,4\n"
+    good = (
+        "tanggal,loket,u1,u2,u3,u4,u5,u6,u7,u8,u9\n2026-09-14,BGR01,3,3,4,4,3,3,4,3,3\n2026-09-15,,4,4,4,4,4,4,4,4,4\n"
+    )
     page = admin.get("/admin/unit/kota-bogor/kuesioner-kertas/impor").get_data(as_text=True)
     token = hidden_fields(page)["csrf_token"]
     bad = admin.post(
         "/admin/unit/kota-bogor/kuesioner-kertas/impor",
-        data={"csrf_token": token, "file": (io.BytesIO((good + "2026-09-16,XX1,9,3,3,3,3,3,3,3,3\n").encode()), "r.csv")},
+        data={
+            "csrf_token": token,
+            "file": (io.BytesIO((good + "2026-09-16,XX1,9,3,3,3,3,3,3,3,3\n").encode()), "r.csv"),
+        },
         content_type="multipart/form-data",
     )
     html = unescape(bad.get_data(as_text=True))

@@ -38,8 +38,19 @@ def _as(client, build, login_name, roles, unit, employee=None):
 def test_the_head_the_unit_admin_and_hr_in_scope_read_the_report(app, build, office, roles):
     client = _as(app.test_client(), build, "pembaca", roles, office.unit)
     html = unescape(client.get(URL).get_data(as_text=True))
-    for section in ("Pendahuluan", "Pengumpulan data", "Profil responden", "Nilai per unsur", "Kecukupan sampel",
-                    "Analisis", "Tren", "Rencana tindak lanjut", "Kesimpulan", "Kepala unit", "@page{size:A4"):
+    for section in (
+        "Pendahuluan",
+        "Pengumpulan data",
+        "Profil responden",
+        "Nilai per unsur",
+        "Kecukupan sampel",
+        "Analisis",
+        "Tren",
+        "Rencana tindak lanjut",
+        "Kesimpulan",
+        "Kepala unit",
+        "@page{size:A4",
+    ):
         assert section in html, section
     assert "IKM = 25 ×" in html and "Konvensi bobot: 1/9 persis" in html and "Aturan pembulatan: exact" in html
     assert ("Tandatangani laporan" in html) == (roles == {"head"})

@@ -86,7 +86,10 @@ def test_the_reports_ikm_equals_a_recomputation_from_the_raw_answers(office: Off
 
 def _worked_example(office: Office) -> None:
     """Spec §1.3's 120 responses, for the unit only, in August 2026."""
-    answers = {code: [a for a, count in zip((1, 2, 3, 4), counts) for _ in range(count)] for code, counts in WORKED_EXAMPLE.items()}
+    answers = {
+        code: [a for a, count in zip((1, 2, 3, 4), counts) for _ in range(count)]
+        for code, counts in WORKED_EXAMPLE.items()
+    }
     at = datetime(2026, 8, 10, 9, tzinfo=WIB)
     rows = [
         dict(

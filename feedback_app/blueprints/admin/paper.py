@@ -62,7 +62,10 @@ class PaperSheetForm(FlaskForm):
             (str(c.id), f"{c.public_code} – {c.name}") for c in unit.counters
         ]
         for name, (_label, options) in PROFILE_LABELS.items():
-            getattr(self, name).choices = [SelectChoice("", "—"), *(SelectChoice(v, label) for v, label in options.items())]
+            getattr(self, name).choices = [
+                SelectChoice("", "—"),
+                *(SelectChoice(v, label) for v, label in options.items()),
+            ]
         self.service_type.choices = [
             SelectChoice("", "—"),
             *(SelectChoice(str(s.id), s.name) for s in unit.service_types),
