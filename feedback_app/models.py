@@ -46,7 +46,9 @@ ATTRIBUTION_SOURCES = ("ticket", "sign_in", "roster", "ambiguous", "none")
 RESPONSE_STATUSES = ("valid", "duplicate", "flagged", "excluded")
 #: Why a response is (or was) ``flagged`` (spec §7); the flags module (services/flags.py) raises and decides them.
 FLAG_REASONS = ("burst", "fingerprint_many_counters", "self_rating", "short_visit", "no_browser_cookie", "staff_appeal")
-CHANNELS = ("counter_qr", "ticket_qr")
+#: How an answer arrived: the counter poster, a queue ticket, or a paper questionnaire an admin typed in (which
+#: counts for the unit's SKM only, never for an employee: it has no attribution).
+CHANNELS = ("counter_qr", "ticket_qr", "paper")
 TICKET_EVENTS = ("issued", "called", "started", "finished", "returned", "no_show")
 TICKET_OUTCOMES = ("waiting", "called", "serving", "finished", "no_show")
 ACTING_KINDS = ("plt", "plh")
@@ -383,11 +385,14 @@ class SurveyResponse(db.Model):
         Index("ix_survey_responses_counter_submitted", "counter_id", "submitted_at", "status"),  # the burst rule
         CheckConstraint(f"flag_reason IS NULL OR {_in('flag_reason', FLAG_REASONS)}", name="flag_reason"),
         CheckConstraint("status <> 'flagged' OR flag_reason IS NOT NULL", name="flagged_has_reason"),
+        # Only a paper questionnaire may lack a counter (attributed to the unit only), and it is never an employee's.
+        CheckConstraint("counter_id IS NOT NULL OR channel = 'paper'", name="counter_unless_paper"),
+        CheckConstraint("channel <> 'paper' OR employee_id IS NULL", name="paper_never_attributed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    counter_id: Mapped[int] = mapped_column(ForeignKey("counters.id"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))  # None: a paper sheet for the unit
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), unique=True)
     service_type_id: Mapped[int | None] = mapped_column(ForeignKey("service_types.id"))
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
@@ -428,7 +433,7 @@ class SurveyResponse(db.Model):
     # The instant that decides the period: the ticket's finish when there is a ticket, else submitted_at.
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    counter: Mapped[Counter] = relationship()
+    counter: Mapped[Counter | None] = relationship()
     employee: Mapped[Employee | None] = relationship()
     ticket: Mapped[Ticket | None] = relationship()
 
@@ -757,6 +762,36 @@ class DailySecret(db.Model):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     secret: Mapped[str] = mapped_column(String(64))
+
+
+class SkmReport(db.Model):
+    """The unit's own parts of its SKM report for one period (spec §1.5): what the unit writes and signs.
+
+    Kept per period, not per score run: a recomputed run must not lose the follow-up plan or the signature. Any
+    change to the text after signing removes the signature, so a signed report is always the text that was signed.
+    """
+
+    __tablename__ = "skm_reports"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "period_id"),
+        CheckConstraint("service_users IS NULL OR service_users >= 1", name="service_users_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    period_id: Mapped[str] = mapped_column(String(10))
+    follow_up_plan: Mapped[str | None] = mapped_column(Text)  # rencana tindak lanjut
+    conclusion_note: Mapped[str | None] = mapped_column(Text)  # the unit's words added to the generated Kesimpulan
+    # Krejcie–Morgan's N where the unit has no tickets (spec §7): the service users the admin counted.
+    service_users: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_by: Mapped[str] = mapped_column(String(80))  # the login at the time
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_name: Mapped[str | None] = mapped_column(String(200))  # the head's name and NIP as signed
+    signed_nip: Mapped[str | None] = mapped_column(String(18))
+    signed_on: Mapped[date | None] = mapped_column(Date)  # the local date of signing
+
+    unit: Mapped[Unit] = relationship()
 
 
 # --- The audit trail (spec §7): one append-only row per write by a person, a machine or the system ------------------

@@ -12,7 +12,7 @@ from typing import Any
 from scoring._exact import to_fraction, to_int
 from scoring.appraisal import OrganisationPredikat
 from scoring.errors import InvalidParameter, ScoringError
-from scoring.skm import IKP_UNSUR, UNSUR, WeightConvention, resolve_weights
+from scoring.skm import IKP_UNSUR, ROUNDING_RULES, UNSUR, WeightConvention, resolve_weights
 from scoring.stats import DEFAULT_CONFIDENCE
 
 __all__ = ["DEFAULT_PARAMETERS", "ON_TIME_RULE", "ON_TIME_RULES", "PARAMETERS_VERSION", "ScoringParameters"]
@@ -64,6 +64,9 @@ class ScoringParameters:
     - ``confidence``: two-sided level of the t-interval (spec §2.2).
     - ``weight_convention``: weights of the unit's SKM report: "exact", "0.111" or custom weights (spec §1.3).
       Per-employee ikm and ikp always use equal weights, see :mod:`scoring.indicators.satisfaction`.
+    - ``skm_rounding``: how the unit's SKM report takes each NRR before weighting, one of
+      :data:`scoring.skm.ROUNDING_RULES`: ``exact`` (the spec), or ``nrr2``/``nrr3`` for units that must match
+      how they published before (spec §1.3). Only the unit's IKM uses it, never an employee's figure.
     - ``ikp_unsur``: the staff-attributable unsur (spec §2.2).
     - ``on_time_rule``: which duration must stay within the service type's counter standard, one of
       :data:`ON_TIME_RULES` (spec §2.3 by default); recorded so a run says which rule it used.
@@ -80,6 +83,7 @@ class ScoringParameters:
     publication_threshold: int = 30
     confidence: Decimal = DEFAULT_CONFIDENCE
     weight_convention: WeightConvention = field(default="exact", hash=False)
+    skm_rounding: str = "exact"
     ikp_unsur: tuple[str, ...] = IKP_UNSUR
     on_time_rule: str = ON_TIME_RULE
     capaian_thresholds: tuple[Decimal, Decimal] = (Decimal(110), Decimal(90))
@@ -99,6 +103,9 @@ class ScoringParameters:
             raise InvalidParameter(f"weight_convention: {error}") from None
         if not isinstance(self.weight_convention, str):
             object.__setattr__(self, "weight_convention", weights)
+        if self.skm_rounding not in ROUNDING_RULES:
+            rules = ", ".join(ROUNDING_RULES)
+            raise InvalidParameter(f"skm_rounding must be one of {rules}; got {self.skm_rounding!r}.")
         codes = self.ikp_unsur
         if (
             isinstance(codes, str)
@@ -147,6 +154,7 @@ class ScoringParameters:
             "publication_threshold": self.publication_threshold,
             "confidence": str(self.confidence),
             "weight_convention": weights if isinstance(weights, str) else {k: str(v) for k, v in weights.items()},
+            "skm_rounding": self.skm_rounding,
             "ikp_unsur": list(self.ikp_unsur),
             "on_time_rule": self.on_time_rule,
             "capaian_thresholds": [str(t) for t in self.capaian_thresholds],
@@ -173,6 +181,7 @@ class ScoringParameters:
             "publication_threshold",
             "confidence",
             "weight_convention",
+            "skm_rounding",
             "ikp_unsur",
             "on_time_rule",
             "capaian_thresholds",

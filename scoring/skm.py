@@ -21,6 +21,7 @@ __all__ = [
     "GRADE_BANDS",
     "IKP_UNSUR",
     "NRR_PLACES",
+    "ROUNDING_RULES",
     "UNSUR",
     "UNSUR_NAMES",
     "AnswerCounts",
@@ -37,6 +38,7 @@ __all__ = [
     "nrr",
     "resolve_weights",
     "response_score",
+    "rounded_nrr",
     "sample_adequacy",
     "skm_summary",
     "tally",
@@ -77,6 +79,10 @@ AnswerCounts = tuple[int, int, int, int]
 WeightConvention = Literal["exact", "0.111"] | Mapping[str, ExactNumber]
 
 _LEGACY_WEIGHT = Fraction(111, 1000)
+
+#: Named rounding rules for units that must match how they published before (spec §1.3): ``exact`` weights the
+#: unrounded NRR (the default); ``nrr2`` and ``nrr3`` round each NRR half up to 2 or 3 decimals first.
+ROUNDING_RULES: Mapping[str, int | None] = MappingProxyType({"exact": None, "nrr2": 2, "nrr3": 3})
 
 
 def check_answer(value: object, unsur: str = "") -> int:
@@ -169,6 +175,23 @@ def nrr(counts: Sequence[int]) -> Fraction:
     return Fraction(a + 2 * b + 3 * c + 4 * d, total)
 
 
+def _check_rounding(rounding: str) -> int | None:
+    if rounding not in ROUNDING_RULES:
+        raise InvalidParameter(f"Unknown rounding rule {rounding!r}; use one of {', '.join(ROUNDING_RULES)}.")
+    return ROUNDING_RULES[rounding]
+
+
+def rounded_nrr(counts: Sequence[int], rounding: str = "exact") -> Fraction:
+    """The NRR of one unsur as a rounding rule weights it: exact, or rounded half up to 2 or 3 decimals (spec §1.3).
+
+    >>> rounded_nrr((0, 4, 70, 46)), rounded_nrr((1, 6, 72, 41), "nrr2"), rounded_nrr((1, 6, 72, 41), "nrr3")
+    (Fraction(67, 20), Fraction(82, 25), Fraction(131, 40))
+    """
+    places = _check_rounding(rounding)
+    exact = nrr(counts)
+    return exact if places is None else Fraction(round_half_up(exact, places))
+
+
 def resolve_weights(weight_convention: WeightConvention = "exact") -> Mapping[str, Fraction]:
     """The exact weight of each unsur under a weight convention (spec §1.3).
 
@@ -217,13 +240,18 @@ def _checked_counts(counts_by_unsur: Mapping[str, Sequence[int]]) -> dict[str, A
 
 
 def ikm_unrounded(
-    counts_by_unsur: Mapping[str, Sequence[int]], weight_convention: WeightConvention = "exact"
+    counts_by_unsur: Mapping[str, Sequence[int]],
+    weight_convention: WeightConvention = "exact",
+    rounding: str = "exact",
 ) -> Fraction:
-    """The exact IKM, 25 × Σ wᵢ·NRRᵢ, before rounding (spec §1.3).
+    """The exact IKM, 25 × Σ wᵢ·NRRᵢ, before rounding; ``rounding`` names how each NRR is taken (spec §1.3).
 
     >>> ikm_unrounded({u: (0, 0, 1, 1) for u in UNSUR})
     Fraction(175, 2)
+    >>> ikm_unrounded({u: (0, 1, 1, 1) for u in UNSUR}, rounding="nrr2")
+    Fraction(75, 1)
     """
+    _check_rounding(rounding)
     weights = resolve_weights(weight_convention)
     counts = _checked_counts(counts_by_unsur)
     used = [code for code, weight in weights.items() if weight]
@@ -232,19 +260,24 @@ def ikm_unrounded(
         raise InvalidStatistics(f"Answer counts for {', '.join(missing)} are missing.")
     if sum(counts[used[0]]) == 0:
         raise InvalidStatistics("An IKM needs at least one valid response; the counts are all zero.")
-    return 25 * sum((weights[code] * nrr(counts[code]) for code in used), Fraction(0))
+    return 25 * sum((weights[code] * rounded_nrr(counts[code], rounding) for code in used), Fraction(0))
 
 
-def ikm(counts_by_unsur: Mapping[str, Sequence[int]], weight_convention: WeightConvention = "exact") -> Decimal:
+def ikm(
+    counts_by_unsur: Mapping[str, Sequence[int]],
+    weight_convention: WeightConvention = "exact",
+    rounding: str = "exact",
+) -> Decimal:
     """The IKM on the 25–100 scale, rounded half up to 2 decimals (spec §1.3).
 
-    ``counts_by_unsur`` maps each unsur code to the counts of answers 1/2/3/4.
+    ``counts_by_unsur`` maps each unsur code to the counts of answers 1/2/3/4; ``rounding`` is one of
+    :data:`ROUNDING_RULES` (``nrr2``/``nrr3`` round each NRR before weighting, as legacy reports did).
 
     >>> all_four = {u: (0, 0, 0, 10) for u in UNSUR}
-    >>> ikm(all_four), ikm(all_four, "0.111")
-    (Decimal('100.00'), Decimal('99.90'))
+    >>> ikm(all_four), ikm(all_four, "0.111"), ikm(all_four, "0.111", "nrr2")
+    (Decimal('100.00'), Decimal('99.90'), Decimal('99.90'))
     """
-    return round_half_up(ikm_unrounded(counts_by_unsur, weight_convention), 2)
+    return round_half_up(ikm_unrounded(counts_by_unsur, weight_convention, rounding), 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +384,7 @@ class SkmSummary:
     n: int
     weight_convention: str
     weights: Mapping[str, Fraction] = field(hash=False)
+    rounding: str
     nrr: Mapping[str, Decimal] = field(hash=False)
     unsur_index: Mapping[str, Decimal] = field(hash=False)
     ikm: Decimal
@@ -369,6 +403,7 @@ class SkmSummary:
             "n": self.n,
             "weight_convention": self.weight_convention,
             "weights": jsonable(self.weights),
+            "rounding": self.rounding,
             "nrr": jsonable(self.nrr),
             "unsur_index": jsonable(self.unsur_index),
             "ikm": jsonable(self.ikm),
@@ -383,15 +418,18 @@ def skm_summary(
     counts_by_unsur: Mapping[str, Sequence[int]],
     weight_convention: WeightConvention = "exact",
     population: int | None = None,
+    rounding: str = "exact",
 ) -> SkmSummary:
     """Everything the SKM report needs for one unit and period, from the answer counts (spec §1.3–§1.5).
+
+    With a legacy ``rounding`` rule the NRR shown are the rounded ones the IKM was weighted from.
 
     >>> s = skm_summary({u: (0, 0, 1, 1) if u != "U4" else (0, 0, 0, 2) for u in UNSUR}, population=100)
     >>> s.ikm, s.grade.mutu, s.strongest, s.sample.adequate
     (Decimal('88.89'), 'A', ('U4',), False)
     """
     weights = resolve_weights(weight_convention)
-    value = ikm_unrounded(counts_by_unsur, weight_convention)
+    value = ikm_unrounded(counts_by_unsur, weight_convention, rounding)
     counts = _checked_counts(counts_by_unsur)
     used = [code for code in weights if weights[code]]
     exact_nrr = {code: nrr(counts[code]) for code in used}
@@ -402,7 +440,10 @@ def skm_summary(
         n=n,
         weight_convention=weight_convention if isinstance(weight_convention, str) else "custom",
         weights=weights,
-        nrr=MappingProxyType({code: round_half_up(v, NRR_PLACES) for code, v in exact_nrr.items()}),
+        rounding=rounding,
+        nrr=MappingProxyType(
+            {code: round_half_up(rounded_nrr(counts[code], rounding), NRR_PLACES) for code in exact_nrr}
+        ),
         unsur_index=MappingProxyType({code: round_half_up(25 * v, 2) for code, v in exact_nrr.items()}),
         ikm=rounded,
         grade=grade(rounded),

@@ -309,3 +309,36 @@ def test_a_unit_admin_lists_only_their_own_counters(app, client, build):
     html = client.get("/admin/").get_data(as_text=True)
     assert counter_a.public_code in html and unit_a.name in html
     assert counter_b.public_code not in html and unit_b.name not in html
+
+
+def test_the_skm_report_and_paper_questionnaire_pages_declare_these_roles(app):
+    """Issue 14 items 3 and 4, spelled out (the matrix above checks each declaration is what happens)."""
+    declared = dict(endpoints(app))
+    readers, writers = frozenset({"head", "admin", "hr"}), frozenset({"head", "admin"})
+    admin = frozenset({"admin"})
+    assert {
+        endpoint: declared[endpoint]
+        for endpoint in (
+            "admin.choose_skm_report",
+            "admin.show_skm_report",
+            "admin.skm_report_xlsx",
+            "admin.save_skm_report",
+            "admin.sign_skm_report",
+            "admin.show_paper_entry",
+            "admin.enter_paper",
+            "admin.show_paper_import",
+            "admin.check_paper_upload",
+            "admin.apply_paper_upload",
+        )
+    } == {
+        "admin.choose_skm_report": readers,
+        "admin.show_skm_report": readers,
+        "admin.skm_report_xlsx": readers,
+        "admin.save_skm_report": writers,
+        "admin.sign_skm_report": frozenset({"head"}),  # and only the head of that unit (services/skm_report.py)
+        "admin.show_paper_entry": admin,
+        "admin.enter_paper": admin,
+        "admin.show_paper_import": admin,
+        "admin.check_paper_upload": admin,
+        "admin.apply_paper_upload": admin,
+    }

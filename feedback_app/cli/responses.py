@@ -39,7 +39,7 @@ def list_command(flagged: bool, unit_slug: str | None, limit: int) -> None:
                 [
                     str(row.id),
                     str(row.unit_id),
-                    row.counter.public_code,
+                    row.counter.public_code if row.counter is not None else "-",
                     row.submitted_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
                     row.employee.name if row.employee is not None else f"({row.attribution_source})",
                     row.flag_reason or "-",

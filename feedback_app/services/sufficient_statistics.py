@@ -232,7 +232,20 @@ def satisfaction_stats(
     """Answer counts per unsur and Σ/Σ² of raw sums per employee and for the whole unit, in one query (spec §2.2).
 
     Only ``valid`` responses count; the period is by ``counted_at`` (the ticket's finish, else the submission)
-    (spec §2.1). The unit figures include responses attributed to the unit only (``ambiguous``/``none``).
+    (spec §2.1). The unit figures include responses attributed to the unit only (``ambiguous``/``none``) and
+    paper questionnaires.
+    """
+    per_employee, unit_stats, _electronic = satisfaction_stats_by_channel(unit, period, ikp_unsur)
+    return per_employee, unit_stats
+
+
+def satisfaction_stats_by_channel(
+    unit: Unit, period: Period, ikp_unsur: Sequence[str] = IKP_UNSUR
+) -> tuple[dict[int, SatisfactionStats], SatisfactionStats, SatisfactionStats]:
+    """As :func:`satisfaction_stats`, plus the unit's figures without paper questionnaires, in the same query.
+
+    The unit's SKM counts paper sheets; an employee's figures never do, not even through the unit mean their
+    shrunk estimate leans on (spec §2.2), so a score run shrinks towards the unit's electronic answers only.
     """
     window = period_window(unit, period)
     answers = {code: getattr(SurveyResponse, code.lower()) for code in UNSUR}
@@ -240,9 +253,11 @@ def satisfaction_stats(
     ikp_codes = tuple(ikp_unsur)
     ikp_raw = sum((answers[code] for code in ikp_codes[1:]), answers[ikp_codes[0]])
     counts = [_count_if(answers[code] == value) for code in UNSUR for value in (1, 2, 3, 4)]
+    paper = SurveyResponse.channel == "paper"
     stmt = (
         select(
             SurveyResponse.employee_id,
+            paper,
             func.count(),
             *counts,
             func.sum(ikm_raw),
@@ -256,17 +271,61 @@ def satisfaction_stats(
             SurveyResponse.counted_at >= window.start,
             SurveyResponse.counted_at < window.end,
         )
-        .group_by(SurveyResponse.employee_id)
+        .group_by(SurveyResponse.employee_id, paper)
     )
     width = 1 + 4 * len(UNSUR) + 4
     unit_totals = [0] * width
+    electronic = [0] * width
     per_employee: dict[int, SatisfactionStats] = {}
-    for employee_id, *numbers in db.session.execute(stmt):
+    for employee_id, on_paper, *numbers in db.session.execute(stmt):
         values = [int(x or 0) for x in numbers]
         unit_totals = [a + b for a, b in zip(unit_totals, values)]
-        if employee_id is not None:
+        if not on_paper:
+            electronic = [a + b for a, b in zip(electronic, values)]
+        if employee_id is not None:  # a paper sheet never names an employee (a database constraint)
             per_employee[employee_id] = _satisfaction(values, ikp_codes)
-    return per_employee, _satisfaction(unit_totals, ikp_codes)
+    return per_employee, _satisfaction(unit_totals, ikp_codes), _satisfaction(electronic, ikp_codes)
+
+
+#: The respondent profile of spec §1.2 (and how the answers were collected), as a score run keeps it.
+PROFILE_FIELDS = ("channel", "respondent_sex", "age_band", "education", "occupation", "service_type")
+#: The key of an answer that left a profile field empty.
+NOT_STATED = "-"
+
+
+def respondent_profile(unit: Unit, period: Period) -> dict[str, dict[str, int]]:
+    """How many valid responses of the period gave each value of each profile field, in one grouped query.
+
+    Service types are named (as they are called when the run is computed); an empty field counts under
+    :data:`NOT_STATED`. The SKM report's profile tables and its data-collection section read this (spec §1.2, §1.5).
+    """
+    window = period_window(unit, period)
+    columns = (
+        SurveyResponse.channel,
+        SurveyResponse.respondent_sex,
+        SurveyResponse.age_band,
+        SurveyResponse.education,
+        SurveyResponse.occupation,
+        ServiceType.name,
+    )
+    stmt = (
+        select(*columns, func.count())
+        .select_from(SurveyResponse)
+        .outerjoin(ServiceType, ServiceType.id == SurveyResponse.service_type_id)
+        .where(
+            SurveyResponse.unit_id == unit.id,
+            SurveyResponse.status == "valid",
+            SurveyResponse.counted_at >= window.start,
+            SurveyResponse.counted_at < window.end,
+        )
+        .group_by(*columns)
+    )
+    profile: dict[str, dict[str, int]] = {name: {} for name in PROFILE_FIELDS}
+    for *values, count in db.session.execute(stmt):
+        for name, value in zip(PROFILE_FIELDS, values):
+            key = NOT_STATED if value in (None, "") else str(value)
+            profile[name][key] = profile[name].get(key, 0) + int(count)
+    return {name: dict(sorted(tally.items())) for name, tally in profile.items()}
 
 
 def _satisfaction(values: list[int], ikp_unsur: tuple[str, ...]) -> SatisfactionStats:

@@ -67,8 +67,13 @@ def unit_ikm_indicator(
     'not_available'
     """
     weights = parameters.weight_convention
-    params: dict[str, object] = {"weight_convention": weights if isinstance(weights, str) else "custom"}
+    params: dict[str, object] = {
+        "weight_convention": weights if isinstance(weights, str) else "custom",
+        "skm_rounding": parameters.skm_rounding,
+    }
     expression = "IKM = 25 × Σ wᵢ·NRRᵢ, NRRᵢ = Σ answers to unsur i ÷ n; rounded half up to 2 decimals"
+    if parameters.skm_rounding != "exact":
+        expression += f"; each NRRᵢ first rounded half up to {parameters.skm_rounding[-1]} decimals"
     if stats is None or stats.n == 0:
         explanation = _explain(
             "§1.3",
@@ -79,7 +84,7 @@ def unit_ikm_indicator(
             ["No valid survey responses for this period: not available."],
         )
         return UnitIkmIndicator("ikm", IndicatorStatus.NOT_AVAILABLE, 0, None, None, explanation)
-    summary = skm_summary(stats.counts, weights, population)
+    summary = skm_summary(stats.counts, weights, population, parameters.skm_rounding)
     params["weights"] = summary.weights
     notes = [f"Mutu {summary.grade.mutu} ({summary.grade.kinerja})."]
     if summary.sample is None:

@@ -18,6 +18,7 @@ from scoring import (
     InvalidParameter,
     InvalidStatistics,
     InvalidWeights,
+    ScoringParameters,
     check_answer,
     grade,
     ikm,
@@ -323,3 +324,44 @@ def test_ikm_rises_when_one_answer_improves(answered: list[dict[str, int]], data
 def test_ikm_with_exact_weights_is_the_mean_per_response_score(answered: list[dict[str, int]]) -> None:
     mean_score = sum((response_score(r) for r in answered), Fraction(0)) / len(answered)
     assert ikm_unrounded(tally(answered)) == mean_score
+
+
+# --- legacy rounding rules (spec §1.3; issue 14 item 3) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rounding", "weights", "expected"),
+    [
+        ("exact", "exact", "83.91"),
+        ("exact", "0.111", "83.83"),
+        ("nrr2", "exact", "83.92"),
+        ("nrr2", "0.111", "83.83"),
+        ("nrr3", "exact", "83.91"),
+        ("nrr3", "0.111", "83.83"),
+    ],
+)
+def test_the_rounding_rules_give_the_worked_examples_figures(rounding, weights, expected):
+    assert ikm(WORKED_EXAMPLE, weights, rounding) == Decimal(expected)
+    summary = skm_summary(WORKED_EXAMPLE, weights, rounding=rounding)
+    assert summary.ikm == Decimal(expected) and summary.rounding == rounding
+    assert summary.grade.mutu == "B"
+
+
+def test_nrr2_weights_the_nrr_as_printed_with_two_decimals():
+    from scoring import rounded_nrr
+
+    # U2: 393 / 120 = 3.275 exactly; half up to 2 decimals is 3.28, to 3 decimals stays 3.275.
+    assert rounded_nrr(WORKED_EXAMPLE["U2"], "nrr2") == Fraction("3.28")
+    assert rounded_nrr(WORKED_EXAMPLE["U2"], "nrr3") == Fraction("3.275")
+    summary = skm_summary(WORKED_EXAMPLE, rounding="nrr2")
+    assert summary.nrr["U2"] == Decimal("3.280")
+    manual = 25 * sum(Fraction(str(summary.nrr[code])) for code in UNSUR) / 9
+    assert summary.ikm == Decimal(str(round(manual * 100) / 100)).quantize(Decimal("0.01"))
+
+
+def test_an_unknown_rounding_rule_is_refused_with_the_known_ones_named():
+    with pytest.raises(InvalidParameter, match="exact, nrr2, nrr3"):
+        ikm(WORKED_EXAMPLE, "exact", "nrr4")
+    with pytest.raises(InvalidParameter, match="skm_rounding"):
+        ScoringParameters(skm_rounding="bulat")
+    assert ScoringParameters.from_dict(ScoringParameters(skm_rounding="nrr3").to_dict()).skm_rounding == "nrr3"

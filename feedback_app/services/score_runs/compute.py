@@ -42,6 +42,7 @@ from ...models import (
     EmployeeTarget,
     ScoreIndicator,
     ScoreRun,
+    SkmReport,
     Unit,
 )
 from ...version import code_version
@@ -51,8 +52,9 @@ from ..sufficient_statistics import (
     employee_and_unit_service_times,
     holidays_between,
     period_window,
+    respondent_profile,
     response_status_counts,
-    satisfaction_stats,
+    satisfaction_stats_by_channel,
 )
 from .errors import ScoreRunError
 from .parameters import unit_parameters
@@ -153,8 +155,9 @@ def compute_score_run(
     _settle_transaction()
     parameters = unit_parameters(unit)
 
-    satisfaction, unit_satisfaction = satisfaction_stats(unit, period, parameters.ikp_unsur)
+    satisfaction, unit_satisfaction, electronic = satisfaction_stats_by_channel(unit, period, parameters.ikp_unsur)
     statuses = response_status_counts(unit, period)
+    profile = respondent_profile(unit, period)
     service, unit_service = employee_and_unit_service_times(unit, period, parameters.on_time_rule)
     complaints, unit_complaints = complaint_stats(unit, period)
     step(SCORE_RUN_STEPS[0])
@@ -164,7 +167,7 @@ def compute_score_run(
     targets = _targets(unit, period, employee_ids, assigned)
     ratings = _ratings(unit, period, employee_ids, assigned)
     holidays = holidays_between(period.start, period.end)
-    population = unit_service.tickets_finished if unit_service and unit_service.tickets_finished else None
+    population, population_source = _population(unit, period, unit_service)
     settled = settlement_seconds(unit, period) if unit_complaints is not None else None
     step(SCORE_RUN_STEPS[1])
 
@@ -189,7 +192,10 @@ def compute_score_run(
             "employees": len(employee_ids),
             # Krejcie–Morgan's N (spec §7): the unit's finished tickets where it has tickets; otherwise unknown.
             "population": population,
-            "population_source": "tickets_finished" if population is not None else None,
+            "population_source": population_source,
+            # The respondent profile and the channels, for the SKM report (spec §1.2, §1.5).
+            "respondent_profile": profile,
+            "responses_paper": profile["channel"].get("paper", 0),
         },
         created_by=created_by,
         created_at=now(),
@@ -199,14 +205,17 @@ def compute_score_run(
 
     # With no valid response in the unit the survey is a missing source (not available); otherwise an employee
     # nobody answered about has n = 0, which scoring shows as "data belum cukup" (spec §2.2, §6).
+    # Employees are scored against the unit's electronic answers only: paper sheets count in the unit's SKM and
+    # never in an employee's figure, not even through the unit mean of the shrunk estimate (issue 14 item 4).
     surveyed = unit_satisfaction if unit_satisfaction.n else None
-    nobody = SatisfactionStats.from_responses([], parameters.ikp_unsur) if surveyed else None
+    reference = electronic if electronic.n else None
+    nobody = SatisfactionStats.from_responses([], parameters.ikp_unsur) if reference else None
     predikat_counts: Tally[str] = Tally()
     inputs = _EmployeeInputs(
         parameters,
         satisfaction,
         nobody,
-        surveyed,
+        reference,
         service,
         complaints if unit_complaints is not None else None,
         targets,
@@ -255,6 +264,17 @@ def compute_score_run(
     return run
 
 
+def _population(unit: Unit, period: Period, unit_service: ServiceTimeStats | None) -> tuple[int | None, str | None]:
+    """Krejcie–Morgan's N and where it came from (spec §7): the unit's finished tickets where it has tickets, else
+    the number of service users the unit entered for the period with its SKM report, else unknown."""
+    if unit_service is not None and unit_service.tickets_finished:
+        return unit_service.tickets_finished, "tickets_finished"
+    entered = db.session.scalar(
+        select(SkmReport.service_users).where(SkmReport.unit_id == unit.id, SkmReport.period_id == period.id)
+    )
+    return (entered, "entered") if entered else (None, None)
+
+
 def settlement_seconds(unit: Unit, period: Period) -> list[int]:
     """Whole seconds from receipt to ``selesai`` of the unit's complaints received in the period and settled.
 
@@ -293,7 +313,7 @@ class _EmployeeInputs:
     parameters: ScoringParameters
     satisfaction: Mapping[int, SatisfactionStats]
     nobody: SatisfactionStats | None  # the statistics of an employee nobody answered about
-    surveyed: SatisfactionStats | None  # the unit's, or None when the unit has no valid answer at all
+    surveyed: SatisfactionStats | None  # the unit's electronic answers, or None when it has none at all
     service: Mapping[int, ServiceTimeStats]
     complaints: Mapping[int, ComplaintStats] | None  # None: the unit received no complaint in the period
     targets: Mapping[int, list[AppraisalTarget]]

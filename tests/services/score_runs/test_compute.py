@@ -293,8 +293,10 @@ def test_targets_ratings_tickets_and_complaints_are_used_when_present(office: Of
     assert (office.ani.id, "first_response_median_hours") not in rows
     assert rows[None, "first_response_median_hours"].value == Decimal(2)
     assert rows[None, "on_time_rate"].value == Decimal(100)
-    assert run.input_counts | {"responses_by_status": None} == {
+    assert run.input_counts | {"responses_by_status": None, "respondent_profile": None} == {
         "responses_by_status": None,
+        "respondent_profile": None,
+        "responses_paper": 0,
         "responses_valid": run.input_counts["responses_valid"],
         "responses_attributed": run.input_counts["responses_valid"],
         "tickets": 1,
