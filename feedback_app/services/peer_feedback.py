@@ -584,8 +584,9 @@ def close_round(peer_round: PeerRound, closed_by: str) -> PeerRound:
         )
         or 0
     )
+    # "fetch" also drops the deleted links from the session, so an id SQLite hands out again cannot collide.
     db.session.execute(
-        delete(PeerRater).where(PeerRater.round_id == peer_round.id).execution_options(synchronize_session=False)
+        delete(PeerRater).where(PeerRater.round_id == peer_round.id).execution_options(synchronize_session="fetch")
     )
     peer_round.state = "closed"
     peer_round.closed_at = now()
