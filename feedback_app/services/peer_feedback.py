@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload
 
 from scoring import Period, parse_period
@@ -507,6 +507,22 @@ def supervisors_in_scope(user: User) -> list[Employee]:
     if scope is not None:
         query = query.where(EmployeeAssignment.unit_id.in_(sorted(scope)))
     return list(db.session.scalars(query))
+
+
+def response_rates(rounds: Sequence[PeerRound]) -> dict[int, tuple[int, int]]:
+    """round id → (forms asked, forms submitted), in one query for the open rounds (closed ones kept their counts)."""
+    rates = {r.id: (r.invited_count or 0, r.answered_count or 0) for r in rounds if r.state == "closed"}
+    open_ids = sorted(r.id for r in rounds if r.state == "open")
+    if open_ids:
+        rates.update(dict.fromkeys(open_ids, (0, 0)))
+        submitted = func.sum(case((PeerRater.submitted.is_(True), 1), else_=0))
+        for round_id, invited, answered in db.session.execute(
+            select(PeerRater.round_id, func.count(), submitted)
+            .where(PeerRater.round_id.in_(open_ids))
+            .group_by(PeerRater.round_id)
+        ):
+            rates[round_id] = (int(invited), int(answered or 0))
+    return rates
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,7 @@ def test_the_supervisor_opens_a_round_with_the_proposed_pairs_and_a_retry_opens_
     world.answer(world.raters[0], peer_round)
     round_page = client.get(f"/atasan/rekan/{peer_round.id}").get_data(as_text=True)
     assert "1/4" in round_page and "25 %" in round_page and "belum cukup jawaban" in round_page
+    assert "1/4 (25 %)" in client.get("/atasan/rekan").get_data(as_text=True)
 
 
 def test_closing_by_hand_deletes_the_rater_links(client, build, clock):

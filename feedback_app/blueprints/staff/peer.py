@@ -25,6 +25,13 @@ CHOICE_LABELS = {
     "di_atas": _l("Di Atas Ekspektasi"),
     "tidak_tahu": _l("Tidak tahu"),
 }
+#: The same choices, short enough for a table column on a 360 px phone.
+SHORT_CHOICE_LABELS = {
+    "di_bawah": _l("Di bawah"),
+    "sesuai": _l("Sesuai"),
+    "di_atas": _l("Di atas"),
+    "tidak_tahu": _l("Tidak tahu"),
+}
 #: Each BerAKHLAK value with the behaviour a colleague can actually observe (SE MenPANRB 20/2021).
 VALUE_LABELS = {
     "berorientasi_pelayanan": (_l("Berorientasi Pelayanan"), _l("memahami dan memenuhi kebutuhan warga, ramah")),
@@ -84,7 +91,7 @@ def list_peer_requests() -> str:
         requests=peer_feedback.requests_of(employee) if employee else [],
         results=peer_feedback.my_results(employee) if employee else [],
         value_labels=VALUE_LABELS,
-        choice_labels=CHOICE_LABELS,
+        choice_labels=SHORT_CHOICE_LABELS,
         berakhlak_values=BERAKHLAK_VALUES,
     )
 

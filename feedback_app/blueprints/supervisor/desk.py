@@ -39,7 +39,7 @@ from ...services.appraisals import (
     save_target,
 )
 from ..staff.appeals import KIND_LABELS as APPEAL_KIND_LABELS
-from ..staff.peer import CHOICE_LABELS as PEER_CHOICE_LABELS
+from ..staff.peer import SHORT_CHOICE_LABELS as PEER_CHOICE_LABELS
 from ..staff.peer import VALUE_LABELS as PEER_VALUE_LABELS
 from . import bp
 

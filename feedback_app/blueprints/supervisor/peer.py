@@ -20,7 +20,8 @@ from ...extensions import db
 from ...i18n import lazy_gettext as _l
 from ...models import BERAKHLAK_VALUES, Employee, PeerRound
 from ...services import peer_feedback
-from ..staff.peer import CHOICE_LABELS, VALUE_LABELS
+from ..staff.peer import SHORT_CHOICE_LABELS as CHOICE_LABELS
+from ..staff.peer import VALUE_LABELS
 from . import bp
 
 MANAGERS = ("supervisor", "hr")
@@ -82,13 +83,13 @@ def _chosen_supervisor(text: str | None) -> Employee | None:
 @bp.get("/rekan")
 @roles_required(*MANAGERS)
 def list_peer_rounds() -> str:
-    rounds = peer_feedback.rounds_for(current_user)
-    return render_template(
-        "supervisor/peer_rounds.html",
-        summaries=[peer_feedback.summarise(r, with_sentences=False) for r in rounds[:20]],
-        more=len(rounds) > 20,
-        period=_default_period(),
-    )
+    rounds = peer_feedback.rounds_for(current_user, limit=50)
+    rates = peer_feedback.response_rates(rounds)
+    rows = []
+    for peer_round in rounds:
+        invited, answered = rates[peer_round.id]
+        rows.append((peer_round, invited, answered, round(100 * answered / invited) if invited else None))
+    return render_template("supervisor/peer_rounds.html", rows=rows, period=_default_period())
 
 
 def _new_page(
