@@ -87,7 +87,10 @@ class Unit(db.Model):
     """A service unit (a Dukcapil office, a Puskesmas); ``parent`` is the instansi it belongs to."""
 
     __tablename__ = "units"
-    __table_args__ = (CheckConstraint(_in("kind", UNIT_KINDS), name="kind"),)
+    __table_args__ = (
+        CheckConstraint(_in("kind", UNIT_KINDS), name="kind"),
+        CheckConstraint("peer_min_answers IS NULL OR peer_min_answers >= 3", name="peer_min_answers"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -99,6 +102,8 @@ class Unit(db.Model):
     period_close_grace_days: Mapped[int | None] = mapped_column(Integer)
     # The unit head's choice: show each employee's published ikp on the public unit page (n >= threshold only).
     public_employee_ratings: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Answers a colleague's 360° feedback needs before anyone sees it (issue 16); None = PEER_MIN_ANSWERS (3).
+    peer_min_answers: Mapped[int | None] = mapped_column(Integer)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id])
     counters: Mapped[list[Counter]] = relationship(back_populates="unit", order_by="Counter.public_code")
@@ -684,6 +689,9 @@ class Appraisal(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Which evidence the form showed when it was last saved: the run, n of the citizens' U7 answers and the
+    # colleagues' 360° round(s) with their n (issue 16); shown as the appraisal's explanation.
+    evidence_shown: Mapped[dict | None] = mapped_column(JSON)
 
     employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
     appraiser: Mapped[Employee] = relationship(foreign_keys=[appraiser_id])
@@ -983,3 +991,96 @@ class PasswordReset(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+# --- 360° peer feedback (issue 16): colleagues rate each other's work behaviour, anonymously -------------------------
+
+PEER_ROUND_STATES = ("open", "closed")
+#: A colleague's answer to one BerAKHLAK value: the three ratings of spec §3, or "tidak tahu".
+PEER_CHOICES = (*RATINGS, "tidak_tahu")
+PEER_SENTENCE_MAX = 300
+
+
+class PeerRound(db.Model):
+    """One round of 360° feedback for a supervisor's team and a period, open until its closing date.
+
+    One round per team and period (a retried form opens nothing twice). ``invited_count`` and ``answered_count``
+    are frozen when the round closes, because the rater links they were counted from are deleted then.
+    """
+
+    __tablename__ = "peer_rounds"
+    __table_args__ = (
+        UniqueConstraint("team_supervisor_id", "period_id"),
+        CheckConstraint(_in("state", PEER_ROUND_STATES), name="state"),
+        CheckConstraint("min_answers >= 3", name="min_answers"),
+        CheckConstraint("(state = 'closed') = (closed_at IS NOT NULL)", name="closed_iff_closed_at"),
+        Index("ix_peer_rounds_unit_state", "unit_id", "state", "closes_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    period_id: Mapped[str] = mapped_column(String(10))
+    # The pejabat penilai whose team (at the period's end) rates each other.
+    team_supervisor_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    closes_on: Mapped[date] = mapped_column(Date)  # the last local day answers are taken
+    min_answers: Mapped[int] = mapped_column(Integer)  # the unit's threshold when the round opened (never below 3)
+    state: Mapped[str] = mapped_column(String(10), default="open")
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(80))  # a login, or "system:peer-close"
+    invited_count: Mapped[int | None] = mapped_column(Integer)
+    answered_count: Mapped[int | None] = mapped_column(Integer)
+
+    unit: Mapped[Unit] = relationship()
+    team_supervisor: Mapped[Employee] = relationship()
+
+
+class PeerRater(db.Model):
+    """The rater link: who is asked to rate whom in a round, with their draft until they submit.
+
+    Kept only so that a colleague answers once; every row of a round is deleted when the round closes, so the
+    database no longer knows who took part beside whom.
+    """
+
+    __tablename__ = "peer_raters"
+    __table_args__ = (
+        UniqueConstraint("round_id", "rater_id", "ratee_id"),
+        CheckConstraint("rater_id <> ratee_id", name="not_self"),
+        Index("ix_peer_raters_rater", "rater_id", "round_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("peer_rounds.id", ondelete="CASCADE"))
+    rater_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    ratee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    draft: Mapped[dict | None] = mapped_column(JSON)  # the rater's unsent answers; emptied when they submit
+    submitted: Mapped[bool] = mapped_column(Boolean, default=False)  # no time: it would line up with the answer
+
+    round: Mapped[PeerRound] = relationship()
+    rater: Mapped[Employee] = relationship(foreign_keys=[rater_id])
+    ratee: Mapped[Employee] = relationship(foreign_keys=[ratee_id])
+
+
+class PeerAnswer(db.Model):
+    """One colleague's submitted answer about one employee: no rater, no time, immutable once written."""
+
+    __tablename__ = "peer_answers"
+    __table_args__ = (
+        *(CheckConstraint(_in(value, PEER_CHOICES), name=value) for value in BERAKHLAK_VALUES),
+        Index("ix_peer_answers_round_ratee", "round_id", "ratee_id"),
+        Index("ix_peer_answers_ratee", "ratee_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("peer_rounds.id"))
+    ratee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    berorientasi_pelayanan: Mapped[str] = mapped_column(String(10))
+    akuntabel: Mapped[str] = mapped_column(String(10))
+    kompeten: Mapped[str] = mapped_column(String(10))
+    harmonis: Mapped[str] = mapped_column(String(10))
+    loyal: Mapped[str] = mapped_column(String(10))
+    adaptif: Mapped[str] = mapped_column(String(10))
+    kolaboratif: Mapped[str] = mapped_column(String(10))
+    does_well: Mapped[str | None] = mapped_column(Text)  # one optional sentence: what they do well
+    could_improve: Mapped[str | None] = mapped_column(Text)  # one optional sentence: what could improve

@@ -31,6 +31,8 @@ def make_celery(app: Flask) -> Celery:
                 "schedule": crontab(minute=15, hour=18),
             },  # 01:15 WIB
             "recover-jobs": {"task": "suara_warga.recover_jobs", "schedule": 300.0},
+            # Hourly, so that a round closes within the hour after its closing date ends in any zone (WIB-WIT).
+            "close-peer-rounds": {"task": "suara_warga.close_peer_rounds", "schedule": crontab(minute=5)},
         },
     )
 
@@ -58,6 +60,15 @@ def make_celery(app: Flask) -> Celery:
         from .services.period_close import queue_closed_periods
 
         return len(queue_closed_periods(requested_by="system:period-close"))
+
+    @celery.task(name="suara_warga.close_peer_rounds")
+    def close_peer_rounds() -> int:
+        from .extensions import db
+        from .services.peer_feedback import close_due_rounds
+
+        closed = close_due_rounds("system:peer-close")
+        db.session.commit()
+        return len(closed)
 
     @celery.task(name="suara_warga.recover_jobs")
     def recover_jobs() -> int:

@@ -13,7 +13,16 @@ from flask import Flask, url_for
 from sqlalchemy import select
 
 from feedback_app.extensions import db
-from feedback_app.models import ROLES, Counter, EmployeeAssignment, EmployeeTarget, ScoreRun, User
+from feedback_app.models import (
+    ROLES,
+    Counter,
+    EmployeeAssignment,
+    EmployeeTarget,
+    PeerRater,
+    PeerRound,
+    ScoreRun,
+    User,
+)
 from feedback_app.services.complaints import file_complaint
 from feedback_app.services.tokens import counter_token
 from tests.helpers import PASSWORD, hidden_fields, login
@@ -116,6 +125,25 @@ def test_the_staff_appeal_and_account_pages_declare_these_roles(app):
     }
 
 
+def test_the_peer_feedback_pages_declare_these_roles(app):
+    """Issue 16's routes × roles (the matrix below checks each declaration is what happens)."""
+    declared = dict(endpoints(app))
+    managers = frozenset({"supervisor", "hr"})
+    expected = {
+        # Any account: the form and results are the user's own (an id that is not theirs leads back to the list).
+        "staff.list_peer_requests": frozenset(ROLES),
+        "staff.show_peer_form": frozenset(ROLES),
+        "staff.submit_peer_form": frozenset(ROLES),
+        # A supervisor for their team, HR for its scope (services/peer_feedback.py may_manage); admins never.
+        "supervisor.list_peer_rounds": managers,
+        "supervisor.new_peer_round": managers,
+        "supervisor.open_peer_round": managers,
+        "supervisor.show_peer_round": managers,
+        "supervisor.close_peer_round": managers,
+    }
+    assert {endpoint: declared[endpoint] for endpoint in expected} == expected
+
+
 # --- the matrix --------------------------------------------------------------------------------------------------
 
 
@@ -144,6 +172,19 @@ def _world(build) -> dict[str, str]:
         created_by="t",
     )
     db.session.add(run)
+    # Issue 16: an open peer-feedback round of the lead's team, with one rater link (the member rates the lead).
+    peer_round = PeerRound(
+        unit_id=unit.id,
+        period_id="2026-Q3",
+        team_supervisor_id=lead.id,
+        closes_on=date(2099, 12, 31),
+        min_answers=3,
+        state="open",
+    )
+    db.session.add(peer_round)
+    db.session.flush()
+    pair = PeerRater(round_id=peer_round.id, rater_id=member.id, ratee_id=lead.id, submitted=False)
+    db.session.add(pair)
     db.session.commit()
     return {
         "code": counter.public_code,
@@ -157,6 +198,8 @@ def _world(build) -> dict[str, str]:
         "complaint_id": str(complaint.id),
         "action": "verify",
         "run_id": str(run.id),
+        "round_id": str(peer_round.id),
+        "pair_id": str(pair.id),
     }
 
 

@@ -144,3 +144,30 @@ def test_demo_data_is_complete_realistic_and_idempotent(app, clock):
     from feedback_app.services.attribution import on_duty
 
     assert on_duty(first_counter.id, clock.now()).source == "sign_in"
+
+
+def test_the_demo_has_a_closed_and_an_open_peer_feedback_round(app, clock):
+    """Issue 16: per demo team, last quarter's round closed (rater links gone, results shown) and this quarter's open,
+    with the staff demo account still to answer (the reminder on its home page)."""
+    from feedback_app.models import PeerAnswer, PeerRater, PeerRound
+    from feedback_app.services.peer_feedback import evidence_for, requests_of
+
+    clock.set(datetime(2026, 11, 26, 5, 0, tzinfo=UTC))
+    result = app.test_cli_runner().invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    rounds = db.session.scalars(select(PeerRound).order_by(PeerRound.id)).all()
+    assert sorted((r.period_id, r.state) for r in rounds) == [
+        ("2026-Q3", "closed"),
+        ("2026-Q3", "closed"),
+        ("2026-Q4", "open"),
+        ("2026-Q4", "open"),
+    ]
+    closed_ids = [r.id for r in rounds if r.state == "closed"]
+    assert db.session.scalar(select(func.count()).where(PeerRater.round_id.in_(closed_ids))) == 0
+    shown = {
+        ratee for (ratee,) in db.session.execute(select(PeerAnswer.ratee_id).where(PeerAnswer.round_id.in_(closed_ids)))
+    }
+    assert any(evidence_for(ratee, "2026-Q3").shown for ratee in shown)
+    staff = db.session.scalar(select(User).where(User.login == "petugas.bogor"))
+    waiting = [r for r in requests_of(staff.employee) if not r.submitted]
+    assert waiting and all(r.round.period_id == "2026-Q4" for r in waiting)

@@ -356,6 +356,19 @@ def appeals_of(employee: Employee, limit: int = LIST_LIMIT) -> list[Appeal]:
     )
 
 
+def open_appeals_of(employee_id: int, limit: int = 20) -> list[Appeal]:
+    """The employee's appeals still awaiting a decision, oldest first: the supervisor's evidence page lists them
+    (read by the employee/filed index, with a limit)."""
+    return list(
+        db.session.scalars(
+            select(Appeal)
+            .where(Appeal.employee_id == employee_id, Appeal.state == "open")
+            .order_by(Appeal.filed_at, Appeal.id)
+            .limit(limit)
+        )
+    )
+
+
 def appeals_to_decide(user: User, *, state: str = "open", limit: int = LIST_LIMIT) -> list[Appeal]:
     """The appeals ``user`` decides: named as decider, or (admins) those of their units without a decider."""
     mine = []

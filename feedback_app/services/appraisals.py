@@ -44,6 +44,7 @@ from ..models import (
     RATINGS,
     TARGET_ASPECTS,
     TARGET_INDICATOR_CODES,
+    Appeal,
     Appraisal,
     AuditEvent,
     BehaviourRating,
@@ -56,9 +57,11 @@ from ..models import (
     User,
 )
 from . import teams
+from .appeals import open_appeals_of
 from .appraisal_inputs import BERAKHLAK_NAMES, RATING_BY_CODE, _decimal
 from .audit import record_audit
 from .errors import DomainError
+from .peer_feedback import PeerResult, evidence_for, evidence_note
 from .score_runs import current_run, unit_parameters
 
 #: Stored predikat codes ↔ scoring's predikat.
@@ -356,6 +359,22 @@ class Evidence:
     appraisal: Appraisal | None
     suggestion: Suggestion
     parameters: ScoringParameters
+    # Colleagues' 360° feedback of the period (issue 16): evidence beside the form, never part of the suggestion.
+    peer: PeerResult | None = None
+    open_appeals: list[Appeal] = field(default_factory=list)  # issue 12: the employee's undecided appeals
+
+    @property
+    def u7_n(self) -> int | None:
+        return None if self.u7_counts is None else sum(self.u7_counts)
+
+    @property
+    def shown(self) -> dict[str, Any]:
+        """The evidence this page shows, as the appraisal's explanation records it."""
+        return {
+            "score_run_id": None if self.run is None else self.run.id,
+            "citizens_u7_n": self.u7_n,
+            "peer_feedback": evidence_note(self.peer),
+        }
 
     @property
     def employee(self) -> Employee:
@@ -468,6 +487,8 @@ def read_evidence(assignment: EmployeeAssignment, period: Period) -> Evidence:
         appraisal,
         suggestion,
         parameters,
+        evidence_for(employee_id, period.id),
+        open_appeals_of(employee_id),
     )
 
 
@@ -644,6 +665,7 @@ APPRAISAL_FIELDS = (
     "perilaku_reason",
     "predikat",
     "status",
+    "evidence_shown",
 )
 
 
@@ -723,6 +745,7 @@ def save_appraisal(
         "perilaku_reason": perilaku_reason,
         "predikat": result,
         "status": "confirmed" if given.confirm else "draft",
+        "evidence_shown": evidence.shown,
     }
     if appraisal is None:
         appraisal = Appraisal(

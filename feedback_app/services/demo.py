@@ -21,6 +21,7 @@ from ..models import (
     CounterAssignment,
     Employee,
     EmployeeAssignment,
+    PeerRater,
     ServiceType,
     SurveyResponse,
     Ticket,
@@ -231,6 +232,7 @@ def load_demo_data(seed: int = 20261126) -> list[str]:
     db.session.flush()
     summary += load_staff_demo()
     summary += load_demo_appraisals()
+    summary += load_peer_demo()
     return summary
 
 
@@ -370,6 +372,81 @@ def load_demo_appraisals() -> list[str]:
                 ),
             )
         summary.append(f"{unit.name}: targets for 4 staff, appraisals for {period.id} (1 confirmed, 1 draft)")
+    return summary
+
+
+#: What the demo's colleagues write in their 360° answers (issue 16), chosen at random.
+PEER_DOES_WELL = (
+    "Sabar menjelaskan persyaratan kepada warga lansia.",
+    "Selalu datang tepat waktu dan menyiapkan loket sebelum dibuka.",
+    "Mau menggantikan rekan di loket yang antreannya panjang.",
+    "Teliti memeriksa berkas sebelum diserahkan.",
+    "",
+)
+PEER_COULD_IMPROVE = (
+    "Lebih sering berbagi cara cepat memakai aplikasi dengan rekan baru.",
+    "Memberi tahu rekan lebih awal bila perlu meninggalkan loket.",
+    "Nada bicara saat antrean ramai bisa lebih tenang.",
+    "",
+)
+
+
+def load_peer_demo() -> list[str]:
+    """A closed 360° round for each demo team's last quarter and an open one for this quarter (issue 16).
+
+    Written through the peer-feedback services, so pairs, anonymity and audit rows are as in real use. In the open
+    round the staff demo account (``petugas.*``) has not answered yet, so its home page shows the reminder. The caller
+    commits.
+    """
+    from scoring import period_containing
+
+    from .peer_feedback import AnswerInput, close_round, open_round, propose_round, save_answer
+
+    rng = random.Random(20261202)
+    summary = []
+    for short in ("bogor", "kassi"):
+        supervisor = db.session.scalar(select(User).where(User.login == f"atasan.{short}"))
+        staff = db.session.scalar(select(User).where(User.login == f"petugas.{short}"))
+        if supervisor is None or supervisor.employee is None or staff is None:
+            continue
+        unit = supervisor.unit
+        assert unit is not None
+        today = now().astimezone(unit.zone).date()
+        this_quarter = period_containing("quarter", today)
+        for period, answering in ((this_quarter.previous(), 1.0), (this_quarter, 0.6)):
+            proposal = propose_round(supervisor.employee, period)
+            if proposal.existing is not None or len(proposal.team) < 4:
+                continue
+            pairs = {(rater, ratee) for rater, ratees in proposal.pairs.items() for ratee in ratees}
+            members = [e.id for e in proposal.team]
+            for rater in members:  # members without an overlapping shift rate the first colleagues of the team
+                if not any(pair[0] == rater for pair in pairs):
+                    pairs |= {(rater, ratee) for ratee in members if ratee != rater} if len(members) <= 6 else set()
+            peer_round = open_round(supervisor, supervisor.employee, period, today + timedelta(days=10), pairs)
+            raters = {e.id: e for e in proposal.team}
+            for rater_id, ratee_id in sorted(pairs):
+                if period == this_quarter and (rater_id == staff.employee_id or rng.random() > answering):
+                    continue
+                pair = db.session.scalar(
+                    select(PeerRater).where(
+                        PeerRater.round_id == peer_round.id,
+                        PeerRater.rater_id == rater_id,
+                        PeerRater.ratee_id == ratee_id,
+                    )
+                )
+                assert pair is not None
+                values = {
+                    value: rng.choices(("di_bawah", "sesuai", "di_atas", "tidak_tahu"), (1, 6, 3, 1))[0]
+                    for value in BERAKHLAK_VALUES
+                }
+                given = AnswerInput(values, rng.choice(PEER_DOES_WELL), rng.choice(PEER_COULD_IMPROVE), submit=True)
+                save_answer(raters[rater_id], pair.id, given)
+            if period != this_quarter:
+                close_round(peer_round, "demo-data")
+            summary.append(
+                f"{unit.name}: 360° round {period.id} ({'closed' if period != this_quarter else 'open'}), "
+                f"{len(pairs)} forms"
+            )
     return summary
 
 

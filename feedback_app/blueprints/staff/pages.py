@@ -16,7 +16,7 @@ from scoring._exact import round_half_up
 from ...access import any_role
 from ...clock import now
 from ...i18n import lazy_gettext as _l
-from ...services import performance
+from ...services import peer_feedback, performance
 from ...services.appeals import APPEALABLE_CODES, comment_token
 from ...services.charts import Series, bar_chart, line_chart
 from . import bp
@@ -96,6 +96,7 @@ def show_performance() -> str:
         changed_since_run=_changed_since_run(page),
         appeal_form=AppealForm(formdata=None),
         appealable=APPEALABLE_CODES,
+        peer_waiting=[r for r in peer_feedback.requests_of(employee) if not r.submitted],
     )
 
 

@@ -38,6 +38,9 @@ from ...services.appraisals import (
     save_appraisal,
     save_target,
 )
+from ..staff.appeals import KIND_LABELS as APPEAL_KIND_LABELS
+from ..staff.peer import SHORT_CHOICE_LABELS as PEER_CHOICE_LABELS
+from ..staff.peer import VALUE_LABELS as PEER_VALUE_LABELS
 from . import bp
 
 READERS = ("supervisor", "hr", "admin")
@@ -249,6 +252,9 @@ def _evidence_page(
         indicator_labels=INDICATOR_LABELS,
         code_by_rating=CODE_BY_RATING,
         matrix=PREDIKAT_CODE_MATRIX,
+        peer_value_labels=PEER_VALUE_LABELS,
+        peer_choice_labels=PEER_CHOICE_LABELS,
+        appeal_kinds=APPEAL_KIND_LABELS,
     )
     return page, status
 
