@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, SelectField
 from wtforms.validators import ValidationError
 
 from .i18n import lazy_gettext as _l
@@ -38,3 +38,13 @@ class IdField(HiddenField):
 
 class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token, for one-button actions."""
+
+class OptionalChoiceField(SelectField):
+    """A select whose empty value means "not answered"."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = valuelist[0] if valuelist and valuelist[0] != "" else None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is not None and self.data not in {str(choice.value) for choice in self.choices if choice.value}:
+            raise ValidationError(str(CHOICE_INVALID))

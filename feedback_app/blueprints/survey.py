@@ -23,13 +23,13 @@ from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 
 from ..access import public
 from ..clock import now
 from ..extensions import csrf, db, limiter
-from ..forms import CHOICE_INVALID
+from ..forms import OptionalChoiceField
 from ..i18n import lazy_gettext as _l
 from ..models import COMMENT_MAX_CHARS, Counter, Ticket
 from ..security import browser_id, browser_limit_key, client_identity, ensure_browser_cookie, recent_fingerprints
@@ -85,16 +85,6 @@ class AnswerField(RadioField):
         if self.data is not None and self.data not in (1, 2, 3, 4):
             raise ValidationError(str(ANSWER_INVALID))
 
-
-class OptionalChoiceField(SelectField):
-    """A select whose empty value means "not answered"."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = valuelist[0] if valuelist and valuelist[0] != "" else None
-
-    def pre_validate(self, form: Any) -> None:
-        if self.data is not None and self.data not in {str(choice.value) for choice in self.choices if choice.value}:
-            raise ValidationError(str(CHOICE_INVALID))
 
 
 class SurveyForm(FlaskForm):

@@ -30,7 +30,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from scoring import Period, parse_period
 
-from ..auth import scope_unit_ids
+from feedback_app.access import scope_unit_ids
 from ..clock import now
 from ..extensions import db
 from ..identifiers import mask_personal_data

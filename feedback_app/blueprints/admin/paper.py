@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired
 
 from scoring import period_containing
 
-from ...auth import get_unit_or_404, roles_required
+from feedback_app.access import get_unit_or_404, roles_required
 from ...clock import now
 from ...extensions import db
 from ...forms import OptionalChoiceField

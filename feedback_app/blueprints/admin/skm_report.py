@@ -19,7 +19,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from scoring import UNSUR_NAMES, Period, ScoringError, parse_period, period_containing
 
-from ...auth import get_unit_or_404, roles_required
+from feedback_app.access import get_unit_or_404, roles_required
 from ...clock import now
 from ...extensions import db
 from ...i18n import lazy_gettext as _l

@@ -14,7 +14,7 @@ from wtforms import HiddenField, StringField
 
 from scoring import Period, period_containing
 
-from ...auth import roles_required
+from feedback_app.access import roles_required
 from ...clock import now
 from ...extensions import db
 from ...i18n import lazy_gettext as _l
