@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Boolean, Row, bindparam, case, insert, literal, null, select
@@ -34,7 +35,7 @@ from ..models import (
     Unit,
     counter_service_types,
 )
-from .attribution import OnDuty, decide_duty, oldest_counting_sign_in, on_duty, on_duty_here
+from .attribution import OnDuty, decide_duty, oldest_counting_sign_in, on_duty, on_duty_here, placed_candidates
 from .errors import DomainError, InvalidSubmission
 from .flags import evaluate_flags, flag_thresholds, submission_signals
 
@@ -178,7 +179,9 @@ def find_survey_counter_on_duty(public_code: str, at: datetime) -> tuple[SurveyC
         for row in rows
         if row.duty_id is not None
     }  # first appearance keeps the newest-first order
-    return _survey_counter(rows), decide_duty(candidates.values())
+    counter = _survey_counter(rows)
+    local_day = at.astimezone(ZoneInfo(counter.unit.timezone)).date()
+    return counter, decide_duty(placed_candidates(candidates.values(), counter.unit_id, local_day))
 
 
 def _survey_counter(rows: Sequence[Row[*tuple[Any, ...]]]) -> SurveyCounter:
