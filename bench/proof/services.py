@@ -209,7 +209,9 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, ready_path: str = "/") -> None:
-        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers"]
+        # The deployment's own settings (no access log, a redacting error log, no control socket), as `make run`.
+        command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
+        command += ["--bind", f"127.0.0.1:{self.port}", "--workers"]
         command += [str(self.workers), "--timeout", "30", "--graceful-timeout", "10", "--log-level", "warning"]
         command += ["--error-logfile", str(self.log), "wsgi:app"]
         self.process = subprocess.Popen(
