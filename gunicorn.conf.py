@@ -18,6 +18,11 @@ from feedback_app.logs import RedactFilter
 accesslog = None
 errorlog = "-"
 loglevel = "info"
+# gunicorn 25.1+ runs a control socket (for ``gunicornc``) on an asyncio thread in the master, stopped and restarted
+# around every fork of a worker; on a loaded machine that thread may not stop in time and a worker forked beside it
+# can hang at boot (gunicorn #3509, #3648), and every gunicorn of one account shares its path ($HOME/.gunicorn).
+# Nothing here uses it: the master forks plain, and a worker lost to a timeout is always replaced.
+control_socket_disable = True
 
 
 class RedactingLogger(Logger):

@@ -39,6 +39,7 @@ class IdField(HiddenField):
 class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token, for one-button actions."""
 
+
 class OptionalChoiceField(SelectField):
     """A select whose empty value means "not answered"."""
 

@@ -17,7 +17,7 @@ import pytest
 from flask import Flask, got_request_exception
 from flask.testing import FlaskClient
 from hypothesis import settings
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from feedback_app import create_app
 from feedback_app.clock import clock as app_clock
@@ -244,12 +244,29 @@ class Builder:
         starts_at = starts_at or app_clock.now() - timedelta(hours=1)
         if ends_at is None and source == "roster":
             ends_at = starts_at + timedelta(hours=hours)
+        self.placement(employee, counter.unit)
         assignment = CounterAssignment(
             counter=counter, employee=employee, source=source, starts_at=starts_at, ends_at=ends_at
         )
         db.session.add(assignment)
         db.session.flush()
         return assignment
+
+    def placement(self, employee: Employee, unit: Unit) -> None:
+        """Place ``employee`` in ``unit`` since 2020 unless they are placed there already: attribution counts only
+        the unit's own employees (issue 9, item 2), as the roster import and the console's sign-in do."""
+        db.session.flush()
+        placed = db.session.scalar(
+            select(EmployeeAssignment.id).where(
+                EmployeeAssignment.employee_id == employee.id, EmployeeAssignment.unit_id == unit.id
+            )
+        )
+        if placed is None:
+            db.session.add(
+                EmployeeAssignment(
+                    employee=employee, unit=unit, position="Petugas Pelayanan", valid_from=date(2020, 1, 1)
+                )
+            )
 
     def user(
         self,

@@ -106,3 +106,5 @@ def test_deep_json_posted_to_the_survey_is_refused(client, world):
     assert response.status_code == 400
     shallow = json.dumps({**ALL_GOOD, "comment": NUL})
     assert client.post(world["survey"], data=shallow, content_type="application/json").status_code == 400
+    surrogate = json.dumps({**ALL_GOOD, "comment": "\ud800"})  # "\ud800" in JSON: text no database can store
+    assert client.post(world["survey"], data=surrogate, content_type="application/json").status_code == 400

@@ -408,6 +408,9 @@ def main(argv: Iterable[str] | None = None) -> int:
             f"  schemathesis: {schema.operations} operations, {schema.cases} cases, {schema.server_errors} server "
             f"errors, {schema.conformance_failures} conformance failures {schema.error}"
         )
+        stuck = unanswered(server, ledger, workdir)
+        if stuck:
+            failures.append(f"hostile: after schemathesis the server did not answer GET / ({stuck})")
         ticket_path = ticket_survey_path(server.port, token, load.run)
         walks, fuzz = fuzz_everything(server.port, paths, options, [ticket_path] if ticket_path else [])
         hostile = Hostile(schema, walks, fuzz, scenarios)
@@ -437,6 +440,30 @@ def main(argv: Iterable[str] | None = None) -> int:
         log(f"FAILED {failure}")
     log("every criterion passed" if not failures else f"{len(failures)} criteria FAILED")
     return 1 if failures else 0
+
+
+def unanswered(server: Gunicorn, ledger: Ledger, workdir: Path) -> str:
+    """Empty when the server answers ``GET /``; else what it was doing: its workers, the database's busy sessions
+    and the tail of its log, written to ``hostile-unanswered.txt`` in the work directory (kept with ``--keep``)."""
+    answer = Browser(server.port, agent="suara-proof liveness").get("/")
+    if answer.status:
+        return ""
+    lines = [f"GET / -> {answer.error or 'no answer'} after {answer.ms:.0f} ms", f"workers: {server.worker_pids()}"]
+    try:
+        lines += [
+            " | ".join(str(v) for v in row)
+            for row in ledger.rows(
+                "SELECT pid, state, wait_event_type, wait_event, now() - xact_start, left(query, 120) "
+                "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND state <> 'idle'"
+            )
+        ]
+    except Exception as error:  # a diagnosis must not end the run
+        lines.append(f"pg_stat_activity unreadable: {error}")
+    lines += ["gunicorn log:", server.log_tail(60)]
+    (workdir / "hostile-unanswered.txt").write_text("\n".join(lines), encoding="utf-8")
+    log("  server not answering:\n    " + "\n    ".join(lines[:12]))
+    return lines[0]
 
 
 def redis_version() -> str:

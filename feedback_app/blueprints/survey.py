@@ -86,7 +86,6 @@ class AnswerField(RadioField):
             raise ValidationError(str(ANSWER_INVALID))
 
 
-
 class SurveyForm(FlaskForm):
     u1 = AnswerField()
     u2 = AnswerField()

@@ -7,17 +7,18 @@ QR: the employee who served the ticket, and its answer follows when ingest later
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import CounterAssignment, Employee, SurveyResponse, Ticket
+from ..models import Counter, CounterAssignment, Employee, EmployeeAssignment, SurveyResponse, Ticket, Unit
 from .tokens import duty_reference, read_duty_reference
 
 
@@ -75,8 +76,17 @@ def on_duty_here(
 
 # Built once and run on the session's connection, past the ORM: the survey's hot path (docs/benchmarks.md).
 _ASSIGNMENTS_AT = (
-    select(CounterAssignment.id, CounterAssignment.employee_id, CounterAssignment.source, Employee.name)
+    select(
+        CounterAssignment.id,
+        CounterAssignment.employee_id,
+        CounterAssignment.source,
+        Employee.name,
+        Counter.unit_id,
+        Unit.timezone,
+    )
     .join(Employee, Employee.id == CounterAssignment.employee_id)
+    .join(Counter, Counter.id == CounterAssignment.counter_id)
+    .join(Unit, Unit.id == Counter.unit_id)
     .where(on_duty_here(CounterAssignment, bindparam("counter_id"), bindparam("at"), bindparam("oldest_open_sign_in")))
     .order_by(CounterAssignment.starts_at.desc())
 )
@@ -107,13 +117,44 @@ def decide_duty(candidates: Iterable[DutyCandidate]) -> OnDuty:
     return NOBODY
 
 
-def on_duty(counter_id: int, at: datetime) -> OnDuty:
-    """Who is on duty at a counter at ``at`` (spec §2.1), see :func:`decide_duty`."""
-    return decide_duty(
-        db.session.connection().execute(
-            _ASSIGNMENTS_AT, {"counter_id": counter_id, "at": at, "oldest_open_sign_in": oldest_counting_sign_in(at)}
+def placed_candidates(candidates: Iterable[DutyCandidate], unit_id: int, local_day: date) -> list[DutyCandidate]:
+    """The candidates whose employee holds a placement (EmployeeAssignment) in the counter's unit on ``local_day``.
+
+    The roster import and the console's sign-in refuse anyone else (issue 9, item 2), but rows stored before that
+    rule, or before a placement ended (a transfer), are still in the table: they must not attribute answers either.
+    One indexed query, and only when someone is on the counter at all.
+    """
+    rows = list(candidates)
+    ids = {row.employee_id for row in rows}
+    if not ids:
+        return rows
+    placed = set(
+        db.session.scalars(
+            select(EmployeeAssignment.employee_id).where(
+                EmployeeAssignment.employee_id.in_(sorted(ids)),
+                EmployeeAssignment.unit_id == unit_id,
+                EmployeeAssignment.valid_from <= local_day,
+                or_(EmployeeAssignment.valid_until.is_(None), EmployeeAssignment.valid_until > local_day),
+            )
         )
     )
+    return [row for row in rows if row.employee_id in placed]
+
+
+def on_duty(counter_id: int, at: datetime) -> OnDuty:
+    """Who is on duty at a counter at ``at`` (spec §2.1), see :func:`decide_duty`; only the unit's own employees
+    of that day count (:func:`placed_candidates`)."""
+    rows: Sequence[Any] = (
+        db.session.connection()
+        .execute(
+            _ASSIGNMENTS_AT, {"counter_id": counter_id, "at": at, "oldest_open_sign_in": oldest_counting_sign_in(at)}
+        )
+        .all()
+    )
+    if not rows:
+        return NOBODY
+    local_day = at.astimezone(ZoneInfo(rows[0].timezone)).date()
+    return decide_duty(placed_candidates(rows, rows[0].unit_id, local_day))
 
 
 def sign_duty(counter_id: int, duty: OnDuty) -> str:

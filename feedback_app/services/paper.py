@@ -31,13 +31,14 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from feedback_app.services.sufficient_statistics import period_window
+
 from ..clock import now
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..models import AGE_BANDS, EDUCATIONS, OCCUPATIONS, SEXES, Counter, ServiceType, SurveyResponse, Unit
 from .audit import record_audit
 from .errors import DomainError
-from feedback_app.services.sufficient_statistics import period_window
 from .tabular import BrokenRecord, read_records
 
 UNSUR_FIELDS = tuple(f"u{i}" for i in range(1, 10))

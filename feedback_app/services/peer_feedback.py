@@ -28,9 +28,9 @@ from flask import current_app
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload
 
+from feedback_app.access import scope_unit_ids
 from scoring import Period, parse_period
 
-from feedback_app.access import scope_unit_ids
 from ..clock import now
 from ..extensions import db
 from ..identifiers import mask_personal_data

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
+from feedback_app.services.sufficient_statistics import NOT_STATED
 from scoring import (
     UNSUR,
     UNSUR_NAMES,
@@ -44,7 +45,6 @@ from ..models import Counter, Employee, ScoreRun, SkmReport, Unit, User, UserRol
 from .audit import changed_fields, record_audit
 from .errors import DomainError
 from .score_runs import current_run, final_run, unit_rows
-from feedback_app.services.sufficient_statistics import NOT_STATED
 
 #: How many earlier periods of the same kind the trend shows.
 TREND_PERIODS = 4

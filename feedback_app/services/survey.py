@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Boolean, Row, bindparam, case, insert, literal, null, select
@@ -40,6 +41,7 @@ from .attribution import (
     duty_from_reference,
     oldest_counting_sign_in,
     on_duty_here,
+    placed_candidates,
     sign_duty,
     ticket_duty,
 )
@@ -187,7 +189,9 @@ def find_survey_counter_on_duty(public_code: str, at: datetime) -> tuple[SurveyC
         for row in rows
         if row.duty_id is not None
     }  # first appearance keeps the newest-first order
-    return _survey_counter(rows), decide_duty(candidates.values())
+    counter = _survey_counter(rows)
+    local_day = at.astimezone(ZoneInfo(counter.unit.timezone)).date()
+    return counter, decide_duty(placed_candidates(candidates.values(), counter.unit_id, local_day))
 
 
 class PosterUnknown(DomainError):

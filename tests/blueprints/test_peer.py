@@ -12,8 +12,8 @@ from feedback_app.extensions import db
 from feedback_app.models import BERAKHLAK_VALUES, Appeal, Appraisal, AuditEvent, PeerAnswer, PeerRater, PeerRound
 from feedback_app.services.appeals import file_appeal
 from feedback_app.services.complaints import file_complaint
-from feedback_app.services.tokens import counter_token
 from feedback_app.services.score_runs import compute_score_run
+from feedback_app.services.tokens import counter_token
 from tests.helpers import hidden_fields, login
 from tests.peer_world import Q4, team
 

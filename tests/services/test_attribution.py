@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from feedback_app.extensions import db
+from feedback_app.models import CounterAssignment, EmployeeAssignment
 from feedback_app.services.attribution import duty_from_reference, on_duty, sign_duty
 from feedback_app.services.survey import find_survey_counter, find_survey_counter_on_duty
 
@@ -148,3 +149,33 @@ def test_the_survey_pages_single_statement_keeps_every_service_type_and_candidat
     found, _duty = find_survey_counter_on_duty(counter.public_code.lower(), clock.now())
     assert [service.name for service in found.service_types] == ["Akta", "KIA", "KTP-el"]
     assert find_survey_counter_on_duty("TIDAKADA", clock.now()) is None
+
+
+def test_rows_of_employees_not_placed_in_the_counters_unit_attribute_nothing(build, clock):
+    """Issue 9 item 2: rows stored before the import and sign-in checked placements (another unit's employee on our
+    counter), or before a placement ended (a transfer), are still in the table; they must not attribute answers."""
+    unit, other = build.unit(slug="kota-bogor"), build.unit(slug="kassi")
+    counter = build.counter(unit)
+    stranger = build.employee(other)
+    moved = build.employee(unit)
+    today = unit.local(clock.now()).date()
+    moved.assignments[0].valid_until = today  # placed here until yesterday, then transferred
+    db.session.add(EmployeeAssignment(employee=moved, unit=other, position="Petugas", valid_from=today))
+    for employee, source in ((stranger, "roster"), (moved, "sign_in")):
+        db.session.add(
+            CounterAssignment(
+                counter=counter,
+                employee=employee,
+                source=source,
+                starts_at=clock.now() - timedelta(hours=1),
+                ends_at=clock.now() + timedelta(hours=1),
+            )
+        )
+        db.session.flush()
+        assert duty_at(counter, clock.now()).source == "none", source
+    colleague = build.employee(unit)
+    build.duty(counter, colleague, source="roster")
+    assert (duty_at(counter, clock.now()).source, duty_at(counter, clock.now()).employee_id) == ("roster", colleague.id)
+    yesterday = clock.now() - timedelta(days=1)
+    build.duty(counter, moved, source="roster", starts_at=yesterday - timedelta(hours=1))  # when still placed here
+    assert duty_at(counter, yesterday).employee_id == moved.id

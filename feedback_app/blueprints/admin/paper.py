@@ -17,9 +17,9 @@ from werkzeug.wrappers import Response
 from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired
 
+from feedback_app.access import get_unit_or_404, roles_required
 from scoring import period_containing
 
-from feedback_app.access import get_unit_or_404, roles_required
 from ...clock import now
 from ...extensions import db
 from ...forms import OptionalChoiceField

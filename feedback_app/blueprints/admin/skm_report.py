@@ -17,9 +17,9 @@ from werkzeug.wrappers import Response
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
+from feedback_app.access import get_unit_or_404, roles_required
 from scoring import UNSUR_NAMES, Period, ScoringError, parse_period, period_containing
 
-from feedback_app.access import get_unit_or_404, roles_required
 from ...clock import now
 from ...extensions import db
 from ...i18n import lazy_gettext as _l

@@ -180,7 +180,10 @@ def invalid_input(error: ValidationError) -> Response:
 
 @bp.errorhandler(NulInJson)
 def nul_in_json(error: NulInJson) -> Response:
-    message = _("Teks tidak boleh memuat karakter NUL (kode 0).")
+    if error.reason == "surrogate":
+        message = _("Teks memuat kode Unicode yang tidak sah (surrogate U+D800–U+DFFF tanpa pasangan).")
+    else:
+        message = _("Teks tidak boleh memuat karakter NUL (kode 0).")
     return error_response(422, message, field=error.field or None, errors={error.field or "_schema": [message]})
 
 

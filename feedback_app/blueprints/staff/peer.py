@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from wtforms import RadioField, SelectChoice, StringField
 
 from feedback_app.access import any_role
+
 from ...extensions import db
 from ...i18n import lazy_gettext as _l
 from ...models import BERAKHLAK_VALUES, PEER_SENTENCE_MAX, PeerRater

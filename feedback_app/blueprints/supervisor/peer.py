@@ -12,9 +12,9 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, StringField
 
+from feedback_app.access import roles_required
 from scoring import Period, period_containing
 
-from feedback_app.access import roles_required
 from ...clock import now
 from ...extensions import db
 from ...i18n import lazy_gettext as _l
