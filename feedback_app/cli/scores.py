@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import getpass
-import sys
 from collections.abc import Callable, Mapping
 
 import click
@@ -26,7 +25,8 @@ from ..services.score_runs import (
     units_to_score,
     verify_score_run,
 )
-from .common import period_by_code, unit_by_slug
+from .common import period_by_code, quiet_option, shows_bar, step_counter, unit_by_slug
+from .common import progress as progress_bar
 
 
 def _default_author() -> str:
@@ -97,14 +97,17 @@ def scores() -> None:
 @click.option(
     "--progress/--no-progress", default=None, help="Show a progress bar (default: only when the output is a terminal)."
 )
-def compute(period_code: str, unit_slug: str | None, created_by: str | None, progress: bool | None) -> None:
+@quiet_option
+def compute(
+    period_code: str, unit_slug: str | None, created_by: str | None, progress: bool | None, quiet: bool
+) -> None:
     """Compute and store a score run per unit for a period, superseding the unit's current run."""
     period = period_by_code(period_code)
     units = [unit_by_slug(unit_slug)] if unit_slug else units_to_score()
     if not units:
         raise click.ClickException("no unit with counters to score")
     author = created_by or _default_author()
-    show_bar = sys.stdout.isatty() if progress is None else progress
+    show_bar = shows_bar(quiet) if progress is None else progress and not quiet
     summaries: list[str] = []
     failures: list[str] = []
 
@@ -127,12 +130,12 @@ def compute(period_code: str, unit_slug: str | None, created_by: str | None, pro
                 continue
             summaries.append(_summary(run))
 
-    if show_bar:
-        with click.progressbar(
-            length=len(units) * len(SCORE_RUN_STEPS), label=f"Score runs {period.id}", file=sys.stdout
+    if show_bar or quiet:
+        with progress_bar(
+            label=f"Score runs {period.id}", length=len(units) * len(SCORE_RUN_STEPS), show=show_bar
         ) as bar:
-            run_all(lambda _unit, _step: bar.update(1))
-    else:
+            run_all(step_counter(bar))
+    else:  # a script asked for no bar: one line per step, so a log shows how far it got
         run_all(lambda unit, step: click.echo(f"{unit.slug}: {step} done"))
     for line in summaries:
         click.echo(line)
