@@ -9,6 +9,7 @@ from . import (  # noqa: E402  (route modules register on bp, so they come after
     counters,  # noqa: F401
     publishing,  # noqa: F401
     roster,  # noqa: F401
+    setup,  # noqa: F401
     tokens,  # noqa: F401
     topics,  # noqa: F401
     users,  # noqa: F401
