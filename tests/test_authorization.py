@@ -157,6 +157,7 @@ def _world(build) -> dict[str, str]:
         "complaint_id": str(complaint.id),
         "action": "verify",
         "run_id": str(run.id),
+        "word": "pegawai",
     }
 
 

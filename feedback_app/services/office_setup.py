@@ -49,7 +49,7 @@ class SetupError(DomainError):
     """A value the admin gave cannot be stored; ``field`` is the form field it belongs to."""
 
     def __init__(self, field: str, message: Any) -> None:
-        super().__init__(str(message))
+        super().__init__(message)  # lazy: read in the language of whoever reads it
         self.field = field
         self.message = message
 
@@ -307,8 +307,11 @@ def _placement_values(assignment: EmployeeAssignment) -> dict[str, Any]:
     }
 
 
-def create_employee(nip: str, name: str, employment_type: str, placement: PlacementFields) -> Employee:
-    """A new employee with their first placement (unit, position, supervisor); one audit row."""
+def create_employee(
+    nip: str, name: str, employment_type: str, placement: PlacementFields, *, audit: bool = True
+) -> Employee:
+    """A new employee with their first placement (unit, position, supervisor); one audit row (an import writes
+    one row for the whole file instead: ``audit=False``)."""
     nip = nip.strip()
     name = name.strip()
     if not name or len(name) > 200:
@@ -325,6 +328,8 @@ def create_employee(nip: str, name: str, employment_type: str, placement: Placem
     db.session.add(employee)
     assignment = _new_assignment(employee, placement)
     db.session.flush()
+    if not audit:
+        return employee
     record_audit(
         "employee.create",
         entity="employee",
@@ -393,22 +398,7 @@ def invite_user(
 ) -> Invitation:
     """A new account without a known password and a one-time link to set one (the reset link of the accounts
     page, valid ``RESET_VALID_HOURS``); one audit row for both. The admin hands the link to its owner."""
-    login = login.strip()
-    if not LOGIN.fullmatch(login):
-        raise SetupError("login", _l("Nama pengguna 3–80 huruf, angka, titik, garis bawah atau tanda hubung."))
-    if db.session.scalar(select(User.id).where(User.login == login)) is not None:
-        raise SetupError("login", _l("Nama pengguna %(login)s sudah dipakai.", login=login))
-    if not roles or set(roles) - set(ROLES):
-        raise SetupError("roles", _l("Pilih sedikitnya satu peran."))
-    if "staff" in roles and employee is None:
-        raise SetupError("employee_id", _l("Akun petugas (staff) harus ditautkan ke pegawai."))
-    if employee is not None and db.session.scalar(select(User.id).where(User.employee_id == employee.id)):
-        raise SetupError("employee_id", _l("Pegawai ini sudah punya akun."))
-    user = User(login=login, unit=unit, employee=employee)
-    user.roles = set(roles)
-    user.set_password(secrets.token_urlsafe(32))  # nobody knows it: the owner sets theirs through the link
-    db.session.add(user)
-    db.session.flush()
+    user = create_account(login, roles, unit, employee)
     token = secrets.token_urlsafe(32)
     at = now()
     reset = PasswordReset(
@@ -426,13 +416,35 @@ def invite_user(
         entity_id=user.id,
         unit_id=unit.id if unit else None,
         after={
-            "login": login,
+            "login": user.login,
             "roles": set(roles),
             "employee_id": employee.id if employee else None,
             "reset_id": reset.id,
         },
     )
     return Invitation(user, token)
+
+
+def create_account(login: str, roles: set[str], unit: Unit | None, employee: Employee | None) -> User:
+    """A checked new account whose password nobody knows (its owner sets one through a reset link); not audited
+    here: :func:`invite_user` and the user import write the row."""
+    login = login.strip()
+    if not LOGIN.fullmatch(login):
+        raise SetupError("login", _l("Nama pengguna 3–80 huruf, angka, titik, garis bawah atau tanda hubung."))
+    if db.session.scalar(select(User.id).where(User.login == login)) is not None:
+        raise SetupError("login", _l("Nama pengguna %(login)s sudah dipakai.", login=login))
+    if not roles or set(roles) - set(ROLES):
+        raise SetupError("roles", _l("Pilih sedikitnya satu peran."))
+    if "staff" in roles and employee is None:
+        raise SetupError("employee_id", _l("Akun petugas (staff) harus ditautkan ke pegawai."))
+    if employee is not None and db.session.scalar(select(User.id).where(User.employee_id == employee.id)):
+        raise SetupError("employee_id", _l("Pegawai ini sudah punya akun."))
+    user = User(login=login, unit=unit, employee=employee)
+    user.roles = set(roles)
+    user.set_password(secrets.token_urlsafe(32))  # nobody knows it: the owner sets theirs through the link
+    db.session.add(user)
+    db.session.flush()
+    return user
 
 
 def set_user_active(admin: User, user: User, active: bool) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 from sqlalchemy import func, select
@@ -229,3 +230,36 @@ def test_accounts_are_created_with_a_one_time_link_and_deactivated(app, client, 
     assert not db.session.get(User, user.id).active
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["user.create", "user.deactivate"]
+
+
+def test_the_employee_import_page_dry_runs_then_applies(app, client, build):
+    build.unit(slug="kota-contoh")
+    _admin(client, build)
+    token = _csrf(client, "/admin/impor/pegawai")
+    header = "nip,name,employment_type,unit,position,supervisor_nip,acting,valid_from\n"
+    bad = header + f"{NIP},Budi,PNS,kota-contoh,Kepala,,,\n198503152010011002x,Rusak,PNS,kota-contoh,Petugas,,,\n"
+    response = client.post(
+        "/admin/impor/pegawai",
+        data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "pegawai.csv")},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "1 baris siap, 0 sudah terdaftar (dilewati), 1 galat." in page
+    assert "<td>3</td>" in page and "Terapkan</button>" not in page
+    assert db.session.scalar(select(func.count()).select_from(Employee)) == 0
+
+    good = header + f"{NIP},Budi,PNS,kota-contoh,Kepala,,,\n"
+    response = client.post(
+        "/admin/impor/pegawai",
+        data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "pegawai.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Employee)) == 0  # the dry run stored nothing
+    payload = hidden_fields(response.get_data(as_text=True))["payload"]
+    tampered = client.post("/admin/impor/pegawai/terapkan", data={"csrf_token": token, "payload": payload + "x"})
+    assert tampered.status_code == 400
+    applied = client.post("/admin/impor/pegawai/terapkan", data={"csrf_token": token, "payload": payload})
+    assert applied.status_code == 303
+    assert db.session.scalar(select(Employee.name).where(Employee.nip == NIP)) == "Budi"
+    assert db.session.scalars(select(AuditEvent.action)).all() == ["employee.import"]
