@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from typing import IO, Any, Generic, TypeVar
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Generic, TextIO, TypeVar, overload
 
 import click
 from sqlalchemy import select
@@ -59,22 +59,45 @@ class Progress(Generic[T]):
             self.update(1)
 
 
-def shows_bar(quiet: bool = False, file: IO[str] | None = None) -> bool:
+def shows_bar(quiet: bool = False, file: TextIO | None = None) -> bool:
     """A bar only on a terminal and never with ``--quiet``: scripts and cron read clean output."""
     stream = file if file is not None else sys.stdout
     return not quiet and bool(getattr(stream, "isatty", lambda: False)())
 
 
-@contextmanager
+@overload
 def progress(
-    items: Iterable[T] | None = None,
+    items: Iterable[T],
     label: str = "",
     *,
     length: int | None = None,
     quiet: bool = False,
     show: bool | None = None,
-    file: IO[str] | None = None,
-) -> Iterator[Progress[T]]:
+    file: TextIO | None = None,
+) -> AbstractContextManager[Progress[T]]: ...
+
+
+@overload
+def progress(
+    items: None = None,
+    label: str = "",
+    *,
+    length: int | None = None,
+    quiet: bool = False,
+    show: bool | None = None,
+    file: TextIO | None = None,
+) -> AbstractContextManager[Progress[Any]]: ...
+
+
+def progress(
+    items: Iterable[Any] | None = None,
+    label: str = "",
+    *,
+    length: int | None = None,
+    quiet: bool = False,
+    show: bool | None = None,
+    file: TextIO | None = None,
+) -> AbstractContextManager[Progress[Any]]:
     """The one progress bar of the command-line tools (imports, exports, reports, score runs).
 
     Drawn on standard output when it is a terminal and ``quiet`` is not set (``show`` forces the choice, as
@@ -84,6 +107,18 @@ def progress(
     ...     [n * 2 for n in bar]
     [2, 4, 6]
     """
+    return _progress(items, label, length, quiet, show, file)
+
+
+@contextmanager
+def _progress(
+    items: Iterable[Any] | None,
+    label: str,
+    length: int | None,
+    quiet: bool,
+    show: bool | None,
+    file: TextIO | None,
+) -> Iterator[Progress[Any]]:
     stream = file if file is not None else sys.stdout
     drawn = shows_bar(quiet, stream) if show is None else show
     if length is None and items is not None and hasattr(items, "__len__"):
