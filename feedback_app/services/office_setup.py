@@ -33,6 +33,7 @@ from ..models import (
     PasswordReset,
     ServiceType,
     Unit,
+    UnitHoliday,
     User,
 )
 from .accounts import RESET_VALID_HOURS
@@ -464,3 +465,46 @@ def set_user_active(admin: User, user: User, active: bool) -> bool:
         after={"active": active},
     )
     return True
+
+
+# --- Regional holidays -------------------------------------------------------------------------------------------
+
+
+def add_unit_holiday(unit: Unit, day: date, name: str) -> bool:
+    """A regional holiday of ``unit`` (or a new name for it); True when new. One audit row when anything changed."""
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise SetupError("name", _l("Isi nama hari libur (paling panjang 120 karakter)."))
+    holiday = db.session.get(UnitHoliday, (unit.id, day))
+    if holiday is None:
+        db.session.add(UnitHoliday(unit_id=unit.id, day=day, name=name))
+        db.session.flush()
+        record_audit(
+            "holiday.add_regional",
+            entity="unit_holiday",
+            entity_id=f"{unit.id}:{day}",
+            unit_id=unit.id,
+            after={"name": name},
+        )
+        return True
+    if holiday.name != name:
+        before = {"name": holiday.name}
+        holiday.name = name
+        db.session.flush()
+        record_audit(
+            "holiday.rename_regional",
+            entity="unit_holiday",
+            entity_id=f"{unit.id}:{day}",
+            unit_id=unit.id,
+            before=before,
+            after={"name": name},
+        )
+    return False
+
+
+def unit_holidays(unit_ids: set[int] | None, start: date, end: date) -> list[UnitHoliday]:
+    """The regional holidays in [start, end) of the given units (None: every unit), by day."""
+    query = select(UnitHoliday).where(UnitHoliday.day >= start, UnitHoliday.day < end)
+    if unit_ids is not None:
+        query = query.where(UnitHoliday.unit_id.in_(sorted(unit_ids)))
+    return list(db.session.scalars(query.order_by(UnitHoliday.day, UnitHoliday.unit_id)))

@@ -7,6 +7,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from . import (  # noqa: E402  (route modules register on bp, so they come after it)
     audit,  # noqa: F401  (route modules register on bp)
     counters,  # noqa: F401
+    holidays,  # noqa: F401
     imports,  # noqa: F401
     publishing,  # noqa: F401
     roster,  # noqa: F401

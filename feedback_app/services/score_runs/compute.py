@@ -163,7 +163,7 @@ def compute_score_run(
     employee_ids = assigned | set(satisfaction) | set(service) | set(complaints)
     targets = _targets(unit, period, employee_ids, assigned)
     ratings = _ratings(unit, period, employee_ids, assigned)
-    holidays = holidays_between(period.start, period.end)
+    holidays = holidays_between(period.start, period.end, unit.id)
     population = unit_service.tickets_finished if unit_service and unit_service.tickets_finished else None
     settled = settlement_seconds(unit, period) if unit_complaints is not None else None
     step(SCORE_RUN_STEPS[1])
