@@ -18,6 +18,7 @@ from ..services.score_runs import (
     compute_score_run,
     current_run,
     overridden_parameters,
+    parse_parameter_text,
     run_history,
     run_report,
     set_unit_parameters,
@@ -36,31 +37,11 @@ def _default_author() -> str:
         return "cli"
 
 
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 def _parameter_value(key: str, text: str) -> object:
-    """A parameter typed on the command line, e.g. ``shrinkage_k=10`` or ``ikp_unsur=U3,U6,U7``, as a plain value
-    (``""`` stays ``""``: back to the default)."""
-    if not text:
-        return text
-    if key in ("shrinkage_k", "publication_threshold"):
-        try:
-            return int(text)
-        except ValueError:
-            raise click.ClickException(f"{key} must be a whole number; got {text!r}.") from None
-    if key == "ikp_unsur":
-        return [code.upper() for code in _split(text)]
-    if key == "capaian_thresholds":
-        return _split(text)
-    if key == "weight_convention" and "=" in text:
-        weights = {}
-        for part in _split(text):
-            code, _, weight = part.partition("=")
-            weights[code.strip().upper()] = weight.strip()
-        return weights
-    return text
+    try:
+        return parse_parameter_text(key, text)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _figure(rows: Mapping[str, ScoreIndicator], code: str, suffix: str = "") -> str:

@@ -9,6 +9,7 @@ from . import (  # noqa: E402  (route modules register on bp, so they come after
     counters,  # noqa: F401
     holidays,  # noqa: F401
     imports,  # noqa: F401
+    parameters,  # noqa: F401
     publishing,  # noqa: F401
     roster,  # noqa: F401
     setup,  # noqa: F401
