@@ -158,6 +158,7 @@ def _world(build) -> dict[str, str]:
         "action": "verify",
         "run_id": str(run.id),
         "word": "pegawai",
+        "service_type_id": str(counter.service_types[0].id),
     }
 
 

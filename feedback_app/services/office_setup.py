@@ -182,6 +182,39 @@ def create_service_type(
     return service
 
 
+def update_service_type(
+    service: ServiceType, counter_standard_minutes: int, completion_standard: str, fee_rupiah: int
+) -> bool:
+    """Change a service's standards (a new regulation, a new fee); returns whether anything changed (and so was
+    audited). Stored score runs keep the standard they were computed with; the next run uses the new one."""
+    if not 1 <= counter_standard_minutes <= 24 * 60:
+        raise SetupError("counter_standard_minutes", _l("Standar waktu di loket 1 sampai 1440 menit."))
+    if fee_rupiah < 0:
+        raise SetupError("fee_rupiah", _l("Biaya tidak boleh negatif."))
+    fields = ("counter_standard_minutes", "completion_standard", "fee_rupiah")
+    old = {name: getattr(service, name) for name in fields}
+    new = {
+        "counter_standard_minutes": counter_standard_minutes,
+        "completion_standard": completion_standard.strip()[:80],
+        "fee_rupiah": fee_rupiah,
+    }
+    before, after = changed_fields(old, new)
+    if not after:
+        return False
+    for name, value in new.items():
+        setattr(service, name, value)
+    db.session.flush()
+    record_audit(
+        "service_type.update",
+        entity="service_type",
+        entity_id=service.id,
+        unit_id=service.unit_id,
+        before=before,
+        after=after,
+    )
+    return True
+
+
 def create_counter(unit: Unit, public_code: str, name: str, service_type_ids: list[int]) -> Counter:
     """A new active counter (its QR poster is printable at once); one audit row."""
     code = public_code.strip().upper()

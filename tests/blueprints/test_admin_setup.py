@@ -263,3 +263,26 @@ def test_the_employee_import_page_dry_runs_then_applies(app, client, build):
     assert applied.status_code == 303
     assert db.session.scalar(select(Employee.name).where(Employee.nip == NIP)) == "Budi"
     assert db.session.scalars(select(AuditEvent.action)).all() == ["employee.import"]
+
+
+def test_a_services_standards_are_changed_once_and_audited(app, client, build):
+    unit = build.unit(slug="kota-contoh")
+    service = build.service_type(unit, name="KTP-el", counter_standard_minutes=20)
+    db.session.commit()
+    _admin(client, build)
+    token = _csrf(client, "/admin/unit/kota-contoh")
+    data = {
+        "csrf_token": token,
+        "counter_standard_minutes": "25",
+        "completion_standard": "1 hari kerja",
+        "fee_rupiah": "0",
+    }
+    assert client.post(f"/admin/layanan/{service.id}", data=data).status_code == 303
+    assert client.post(f"/admin/layanan/{service.id}", data=data).status_code == 303  # unchanged: no second row
+    bad = client.post(f"/admin/layanan/{service.id}", data={**data, "counter_standard_minutes": "0"})
+    assert bad.status_code == 422
+    db.session.expire_all()
+    changed = db.session.get(ServiceType, service.id)
+    assert (changed.counter_standard_minutes, changed.completion_standard) == (25, "1 hari kerja")
+    [audit] = db.session.scalars(select(AuditEvent)).all()
+    assert audit.action == "service_type.update" and audit.after["counter_standard_minutes"] == 25

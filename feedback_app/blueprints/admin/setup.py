@@ -23,7 +23,17 @@ from ...auth import get_counter_or_404, get_unit_or_404, roles_required, scope_u
 from ...clock import now
 from ...extensions import db
 from ...i18n import lazy_gettext as _l
-from ...models import EMPLOYMENT_TYPES, ROLES, UNIT_KINDS, ZONE_ABBREVIATIONS, Employee, EmployeeAssignment, Unit, User
+from ...models import (
+    EMPLOYMENT_TYPES,
+    ROLES,
+    UNIT_KINDS,
+    ZONE_ABBREVIATIONS,
+    Employee,
+    EmployeeAssignment,
+    ServiceType,
+    Unit,
+    User,
+)
 from ...services.office_setup import (
     PlacementFields,
     SetupError,
@@ -37,6 +47,7 @@ from ...services.office_setup import (
     invite_user,
     set_counter_active,
     set_user_active,
+    update_service_type,
     update_unit,
 )
 from . import bp
@@ -252,6 +263,35 @@ def create_service_type_view(slug: str) -> Response:
         return _unit_page(get_unit_or_404(slug), {"service": form}, 422)
     db.session.commit()
     flash(_("Layanan %(name)s ditambahkan.", name=service.name), "info")
+    return redirect(url_for("admin.edit_unit", slug=unit.slug, _anchor="layanan"), code=303)
+
+
+@bp.post("/layanan/<int:service_type_id>")
+@roles_required("admin")
+def update_service_type_view(service_type_id: int) -> Response:
+    service = db.session.get(ServiceType, service_type_id)
+    if service is None:
+        abort(404)
+    unit = get_unit_or_404(service.unit.slug)
+    form = ServiceTypeForm()
+    form.name.data = service.name  # the name is not changed here (answers and runs refer to it)
+    if not form.validate():
+        flash(_("Standar layanan %(name)s tidak tersimpan: isi menit dengan angka.", name=service.name), "error")
+        return _unit_page(unit, status=422)
+    try:
+        changed = update_service_type(
+            service,
+            form.counter_standard_minutes.data or 0,
+            form.completion_standard.data or "",
+            form.fee_rupiah.data or 0,
+        )
+    except SetupError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return _unit_page(get_unit_or_404(unit.slug), status=422)
+    db.session.commit()
+    if changed:
+        flash(_("Standar layanan %(name)s disimpan.", name=service.name), "info")
     return redirect(url_for("admin.edit_unit", slug=unit.slug, _anchor="layanan"), code=303)
 
 
