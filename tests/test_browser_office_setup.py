@@ -32,6 +32,7 @@ def _shot(page, name: str) -> None:
 def test_an_office_starts_from_an_empty_database(app, clock, live_server, browser, tmp_path):
     assert db.session.scalar(select(func.count()).select_from(Unit)) == 0
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Employee)) == 0
     created = app.test_cli_runner().invoke(
         args=["users", "create", "admin.kantor", "--role", "admin"], env={"SUARA_WARGA_PASSWORD": PASSWORD}
     )
@@ -73,6 +74,27 @@ def test_an_office_starts_from_an_empty_database(app, clock, live_server, browse
     desk.get_by_role("button", name="Tambah pegawai").click()
     assert desk.get_by_text("Pegawai Nur Aisyah ditambahkan.").is_visible()
     _shot(desk, "employees")
+    assert_accessible(desk)
+
+    desk.get_by_role("link", name="Nur Aisyah").click()
+    assert desk.get_by_role("heading", name="Penempatan dan atasan").is_visible()
+    assert_accessible(desk)
+    # The import page's dry run: a bad line is named by its number and nothing is stored.
+    desk.goto(f"{live_server}/admin/impor/pegawai")
+    header = "nip,name,employment_type,unit,position,supervisor_nip,acting,valid_from"
+    bad = f"{header}\n1.99204E+17,Rusak,PNS,dukcapil-palu,X,,,\n"
+    desk.locator("input[type=file]").set_input_files(
+        {"name": "pegawai.csv", "mimeType": "text/csv", "buffer": bad.encode()}
+    )
+    desk.get_by_role("button", name="Uji coba").click()
+    assert desk.get_by_text("0 baris siap, 0 sudah terdaftar (dilewati), 1 galat.").is_visible()
+    _shot(desk, "import")
+    assert_accessible(desk)
+    desk.goto(f"{live_server}/admin/libur")
+    desk.get_by_role("button", name="Isi libur nasional 2026").click()
+    assert desk.get_by_text("Hari Lahir Pancasila").is_visible()
+    assert_accessible(desk)
+    desk.goto(f"{live_server}/admin/unit/dukcapil-palu/parameter")
     assert_accessible(desk)
 
     desk.goto(f"{live_server}/admin/pengguna")

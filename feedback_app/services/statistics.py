@@ -543,17 +543,14 @@ def _union(selects: list[Select[*tuple[Any, ...]]]) -> Select[*tuple[Any, ...]] 
 
 def holidays_between(start: date, end: date, unit_id: int | None = None) -> frozenset[date]:
     """The admin's holidays in [start, end) (spec §2.4): the national list, and with ``unit_id`` that unit's
-    regional holidays (hari libur daerah) too."""
-    days = set(db.session.scalars(select(Holiday.day).where(Holiday.day >= start, Holiday.day < end)))
-    if unit_id is not None:
-        days.update(
-            db.session.scalars(
-                select(UnitHoliday.day).where(
-                    UnitHoliday.unit_id == unit_id, UnitHoliday.day >= start, UnitHoliday.day < end
-                )
-            )
-        )
-    return frozenset(days)
+    regional holidays (hari libur daerah) too, in one query."""
+    national = select(Holiday.day).where(Holiday.day >= start, Holiday.day < end)
+    if unit_id is None:
+        return frozenset(db.session.scalars(national))
+    regional = select(UnitHoliday.day).where(
+        UnitHoliday.unit_id == unit_id, UnitHoliday.day >= start, UnitHoliday.day < end
+    )
+    return frozenset(db.session.scalars(union_all(national, regional)))
 
 
 def complaint_stats(unit: Unit, period: Period) -> tuple[dict[int, ComplaintStats], ComplaintStats | None]:
