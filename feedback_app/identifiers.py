@@ -8,14 +8,21 @@ from datetime import date
 
 
 class InvalidNIP(ValueError):
-    """A NIP that is not 18 digits or whose parts do not make sense; the message names the part."""
+    """A NIP that is not 18 digits or whose parts do not make sense; the message names the part.
+
+    ``part`` names it for a translated message: ``shape``, ``birth_date``, ``appointment``, ``sex`` or ``sequence``.
+    """
+
+    def __init__(self, message: str, part: str = "shape") -> None:
+        super().__init__(message)
+        self.part = part
 
 
 def _date(text: str, part: str) -> date:
     try:
         return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
     except ValueError:
-        raise InvalidNIP(f"{part} {text} is not a real date (YYYYMMDD)") from None
+        raise InvalidNIP(f"{part} {text} is not a real date (YYYYMMDD)", "birth_date") from None
 
 
 def validate_nip(nip: str) -> str:
@@ -46,16 +53,16 @@ def validate_nip(nip: str) -> str:
     else:
         month = int(nip[12:14])
         if not 1 <= month <= 12:
-            raise InvalidNIP(f"appointment month {nip[8:14]} is not a real month (YYYYMM)")
+            raise InvalidNIP(f"appointment month {nip[8:14]} is not a real month (YYYYMM)", "appointment")
         appointed = date(int(nip[8:12]), month, 1)
         appointed_last = appointed
     seventeenth = date(birth.year + 17, birth.month, 28 if (birth.month, birth.day) == (2, 29) else birth.day)
     if appointed_last <= seventeenth:
-        raise InvalidNIP(f"appointment {nip[8:14]} is not after the 17th birthday ({birth.isoformat()})")
+        raise InvalidNIP(f"appointment {nip[8:14]} is not after the 17th birthday ({birth.isoformat()})", "appointment")
     if nip[14] not in "12":
-        raise InvalidNIP(f"sex digit {nip[14]} must be 1 (male) or 2 (female)")
+        raise InvalidNIP(f"sex digit {nip[14]} must be 1 (male) or 2 (female)", "sex")
     if nip[15:] == "000":
-        raise InvalidNIP("sequence number 000 is not used")
+        raise InvalidNIP("sequence number 000 is not used", "sequence")
     return nip
 
 

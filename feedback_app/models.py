@@ -500,6 +500,16 @@ class Holiday(db.Model):
     name: Mapped[str] = mapped_column(String(120))
 
 
+class UnitHoliday(db.Model):
+    """A regional holiday (hari libur daerah) of one unit: not a working day there, on top of the national list."""
+
+    __tablename__ = "unit_holidays"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
 #: The aspects of an SKP target in the national form (PermenPANRB 6/2022): quantity, quality, time, cost.
 TARGET_ASPECTS = ("kuantitas", "kualitas", "waktu", "biaya")
 #: Codes of a score run's employee indicators that can fill a target's realisation (see services/appraisals.py).

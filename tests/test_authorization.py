@@ -200,6 +200,8 @@ def _world(build) -> dict[str, str]:
         "run_id": str(run.id),
         "round_id": str(peer_round.id),
         "pair_id": str(pair.id),
+        "word": "pegawai",
+        "service_type_id": str(counter.service_types[0].id),
     }
 
 

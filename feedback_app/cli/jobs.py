@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask import current_app
 
@@ -11,6 +9,7 @@ from ..extensions import db
 from ..models import ScoreJob
 from ..services.jobs import ThreadRunner, recover_stale_jobs, runner
 from ..services.period_close import queue_closed_periods
+from .common import progress, quiet_option, shows_bar
 from .scores import scores
 
 
@@ -20,7 +19,7 @@ def _wait_for_threads(job_ids: list[int], show_bar: bool) -> None:
     if not isinstance(job_runner, ThreadRunner) or not job_ids:
         return
     if show_bar:
-        with click.progressbar(length=len(job_ids), label="Score runs", file=sys.stdout) as bar:
+        with progress(label="Score runs", length=len(job_ids), show=True) as bar:
             finished = 0
             while finished < len(job_ids):
                 job_runner.wait(timeout=1.0)
@@ -37,12 +36,12 @@ def _wait_for_threads(job_ids: list[int], show_bar: bool) -> None:
 
 
 @scores.command("close-periods")
-@click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@quiet_option
 def close_periods(quiet: bool) -> None:
     """Queue the score runs of every period that has ended and passed its grace days (for cron; idempotent)."""
     queued = queue_closed_periods(requested_by="system:period-close")
     job_ids = [item.job_id for item in queued if item.job_id is not None]
-    _wait_for_threads(job_ids, show_bar=sys.stdout.isatty() and not quiet)
+    _wait_for_threads(job_ids, show_bar=shows_bar(quiet))
     if quiet:
         return
     if not queued:

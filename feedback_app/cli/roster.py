@@ -17,7 +17,8 @@ from ..services.roster import (
     apply_roster,
     check_roster,
 )
-from ..services.tabular import TableError, upload_text
+from ..services.tabular import TableError, data_row_count, upload_text
+from .common import progress, quiet_option
 
 
 @click.group(help="Planned counter rosters (who is rostered on which counter when).")
@@ -45,7 +46,8 @@ def _report(check: RosterCheck) -> None:
 @click.option(
     "--lang", type=click.Choice(["id", "en"]), default="id", show_default=True, help="Language of the messages."
 )
-def import_command(file: Path, apply_: bool, unit_slug: str | None, lang: str) -> None:
+@quiet_option
+def import_command(file: Path, apply_: bool, unit_slug: str | None, lang: str, quiet: bool) -> None:
     """Check a roster CSV (nip,counter,date,start,end) and, with --apply, store it in one transaction.
 
     Exit status 1 when any row has an error; a file with errors is never applied.
@@ -61,14 +63,16 @@ def import_command(file: Path, apply_: bool, unit_slug: str | None, lang: str) -
         except TableError as error:
             raise click.ClickException(str(error.message)) from None
         if not apply_:
-            check = check_roster(text, unit_id=unit_id)
+            with progress(label=_("Memeriksa jadwal"), length=data_row_count(text), quiet=quiet) as bar:
+                check = check_roster(text, unit_id=unit_id, on_row=bar.update)
             _report(check)
             click.echo(_("Uji coba: belum ada yang disimpan. Jalankan lagi dengan --apply untuk menyimpan."))
             if check.has_errors:
                 raise click.exceptions.Exit(1)
             return
         try:
-            check = apply_roster(text, unit_id=unit_id)
+            with progress(label=_("Menerapkan jadwal"), length=data_row_count(text), quiet=quiet) as bar:
+                check = apply_roster(text, unit_id=unit_id, on_row=bar.update)
         except RosterRejected as rejected:
             db.session.rollback()
             _report(rejected.check)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import getpass
-import sys
 from collections.abc import Callable, Mapping
 
 import click
@@ -19,6 +18,7 @@ from ..services.score_runs import (
     compute_score_run,
     current_run,
     overridden_parameters,
+    parse_parameter_text,
     run_history,
     run_report,
     set_unit_parameters,
@@ -26,7 +26,8 @@ from ..services.score_runs import (
     units_to_score,
     verify_score_run,
 )
-from .common import period_by_code, unit_by_slug
+from .common import period_by_code, quiet_option, shows_bar, step_counter, unit_by_slug
+from .common import progress as progress_bar
 
 
 def _default_author() -> str:
@@ -36,31 +37,11 @@ def _default_author() -> str:
         return "cli"
 
 
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 def _parameter_value(key: str, text: str) -> object:
-    """A parameter typed on the command line, e.g. ``shrinkage_k=10`` or ``ikp_unsur=U3,U6,U7``, as a plain value
-    (``""`` stays ``""``: back to the default)."""
-    if not text:
-        return text
-    if key in ("shrinkage_k", "publication_threshold"):
-        try:
-            return int(text)
-        except ValueError:
-            raise click.ClickException(f"{key} must be a whole number; got {text!r}.") from None
-    if key == "ikp_unsur":
-        return [code.upper() for code in _split(text)]
-    if key == "capaian_thresholds":
-        return _split(text)
-    if key == "weight_convention" and "=" in text:
-        weights = {}
-        for part in _split(text):
-            code, _, weight = part.partition("=")
-            weights[code.strip().upper()] = weight.strip()
-        return weights
-    return text
+    try:
+        return parse_parameter_text(key, text)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _figure(rows: Mapping[str, ScoreIndicator], code: str, suffix: str = "") -> str:
@@ -97,14 +78,17 @@ def scores() -> None:
 @click.option(
     "--progress/--no-progress", default=None, help="Show a progress bar (default: only when the output is a terminal)."
 )
-def compute(period_code: str, unit_slug: str | None, created_by: str | None, progress: bool | None) -> None:
+@quiet_option
+def compute(
+    period_code: str, unit_slug: str | None, created_by: str | None, progress: bool | None, quiet: bool
+) -> None:
     """Compute and store a score run per unit for a period, superseding the unit's current run."""
     period = period_by_code(period_code)
     units = [unit_by_slug(unit_slug)] if unit_slug else units_to_score()
     if not units:
         raise click.ClickException("no unit with counters to score")
     author = created_by or _default_author()
-    show_bar = sys.stdout.isatty() if progress is None else progress
+    show_bar = shows_bar(quiet) if progress is None else progress and not quiet
     summaries: list[str] = []
     failures: list[str] = []
 
@@ -127,12 +111,12 @@ def compute(period_code: str, unit_slug: str | None, created_by: str | None, pro
                 continue
             summaries.append(_summary(run))
 
-    if show_bar:
-        with click.progressbar(
-            length=len(units) * len(SCORE_RUN_STEPS), label=f"Score runs {period.id}", file=sys.stdout
+    if show_bar or quiet:
+        with progress_bar(
+            label=f"Score runs {period.id}", length=len(units) * len(SCORE_RUN_STEPS), show=show_bar
         ) as bar:
-            run_all(lambda _unit, _step: bar.update(1))
-    else:
+            run_all(step_counter(bar))
+    else:  # a script asked for no bar: one line per step, so a log shows how far it got
         run_all(lambda unit, step: click.echo(f"{unit.slug}: {step} done"))
     for line in summaries:
         click.echo(line)

@@ -88,7 +88,7 @@ def due_dates(unit: Unit, received_at: datetime, category: str) -> tuple[date, d
     """The last local dates for the first response and for settlement (SP4N-LAPOR working days, spec §2.4)."""
     first, settle = DUE_WORKING_DAYS[category]
     received = received_at.astimezone(unit.zone).date()
-    holidays = holidays_between(received, received + timedelta(days=settle * 2 + 60))
+    holidays = holidays_between(received, received + timedelta(days=settle * 2 + 60), unit.id)
     return add_working_days(received, first, holidays), add_working_days(received, settle, holidays)
 
 

@@ -19,7 +19,7 @@ to the counter's unit (WIB/WITA/WIT), stored in UTC (spec §5).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -256,12 +256,13 @@ def _overlaps(a_start: datetime, a_end: datetime | None, b_start: datetime, b_en
     return (b_end is None or a_start < b_end) and (a_end is None or b_start < a_end)
 
 
-def check_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
+def check_roster(text: str, *, unit_id: int | None = None, on_row: Callable[[], None] | None = None) -> RosterCheck:
     """Check every line of a roster file against the database without changing anything (the dry run).
 
     ``unit_id`` limits the rows to that unit's counters (a unit admin's scope); ``None`` allows every counter.
     A row that overlaps another employee's roster on the same counter, already stored or earlier in the file, is an
-    error: two people planned at once would make attribution ambiguous (spec §2.1).
+    error: two people planned at once would make attribution ambiguous (spec §2.1). ``on_row`` is called once per
+    data row checked (a command-line progress bar).
     """
     failed, parsed = _read(text)
     codes = {row.code for row in parsed}
@@ -287,6 +288,8 @@ def check_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
     planned: list[tuple[_Parsed, Counter, Employee, datetime, datetime]] = []
     results: list[RosterRow] = list(failed)
     for row in parsed:
+        if on_row is not None:
+            on_row()
         counter = counters.get(row.code)
         employee = employees.get(row.nip)
 
@@ -461,7 +464,7 @@ def _local_hhmm(instant: datetime | None, unit: Unit) -> str:
     return "…" if instant is None else unit.local(instant).strftime("%d/%m %H:%M")
 
 
-def apply_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
+def apply_roster(text: str, *, unit_id: int | None = None, on_row: Callable[[], None] | None = None) -> RosterCheck:
     """Check the file again and insert its ``ok`` rows; the caller commits, so it is one transaction.
 
     A file with any error is refused whole (:class:`RosterRejected`): the admin fixes the file and imports it
@@ -477,7 +480,7 @@ def apply_roster(text: str, *, unit_id: int | None = None) -> RosterCheck:
             .order_by(Counter.id)
             .with_for_update(key_share=True)
         )
-    check = check_roster(text, unit_id=unit_id)
+    check = check_roster(text, unit_id=unit_id, on_row=on_row)
     if check.has_errors:
         raise RosterRejected(check)
     db.session.add_all(

@@ -52,7 +52,17 @@ from scoring import (
 
 from ..clock import now
 from ..extensions import db
-from ..models import Complaint, Counter, CounterAssignment, Holiday, ServiceType, SurveyResponse, Ticket, Unit
+from ..models import (
+    Complaint,
+    Counter,
+    CounterAssignment,
+    Holiday,
+    ServiceType,
+    SurveyResponse,
+    Ticket,
+    Unit,
+    UnitHoliday,
+)
 from .errors import DomainError
 
 GroupBy = Literal["employee", "counter", "unit"]
@@ -590,9 +600,16 @@ def _union(selects: list[Select[*tuple[Any, ...]]]) -> Select[*tuple[Any, ...]] 
 # --- Complaints (spec §2.4) ------------------------------------------------------------------------------------
 
 
-def holidays_between(start: date, end: date) -> frozenset[date]:
-    """The admin's holidays in [start, end) (spec §2.4)."""
-    return frozenset(db.session.scalars(select(Holiday.day).where(Holiday.day >= start, Holiday.day < end)))
+def holidays_between(start: date, end: date, unit_id: int | None = None) -> frozenset[date]:
+    """The admin's holidays in [start, end) (spec §2.4): the national list, and with ``unit_id`` that unit's
+    regional holidays (hari libur daerah) too, in one query."""
+    national = select(Holiday.day).where(Holiday.day >= start, Holiday.day < end)
+    if unit_id is None:
+        return frozenset(db.session.scalars(national))
+    regional = select(UnitHoliday.day).where(
+        UnitHoliday.unit_id == unit_id, UnitHoliday.day >= start, UnitHoliday.day < end
+    )
+    return frozenset(db.session.scalars(union_all(national, regional)))
 
 
 def complaint_stats(unit: Unit, period: Period) -> tuple[dict[int, ComplaintStats], ComplaintStats | None]:
@@ -629,7 +646,7 @@ def complaint_stats(unit: Unit, period: Period) -> tuple[dict[int, ComplaintStat
         .union_all(select(_measure(_BY_UNIT), Complaint.unit_id.label("key"), delay.label("seconds")).where(answered))
     )
     medians = _nearest_rank(durations)
-    holidays = holidays_between(period.start, period.end + _HOLIDAY_LOOKAHEAD)
+    holidays = holidays_between(period.start, period.end + _HOLIDAY_LOOKAHEAD, unit.id)
 
     totals: dict[Any, list[int]] = {}
     for employee_id, received_day, answered_day, count in day_rows:

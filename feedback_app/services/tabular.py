@@ -242,3 +242,12 @@ def nip_problem(raw: str) -> Any | None:
             return _l("NIP %(nip)s tidak sah: NIP harus 18 digit angka.", nip=raw)
         return _l("NIP %(nip)s tidak sah (%(detail)s).", nip=raw, detail=str(error))
     return None
+
+
+def data_row_count(text: str) -> int:
+    """How many records follow the header line: the length of an import's progress bar.
+
+    >>> data_row_count("nip;name\\n1;a\\n\\n2;b\\n")
+    2
+    """
+    return max(sum(1 for _ in read_records(text)) - 1, 0)

@@ -22,11 +22,12 @@ class PasswordResetForm(FlaskForm):
     user_id = HiddenField(validators=[InputRequired(), Regexp(r"^\d{1,12}$")])
 
 
-@bp.get("/pengguna")
-@roles_required("admin")
-def list_users() -> Response:
+def users_page(new_account: FlaskForm | None = None, status: int = 200) -> Response:
+    """The accounts page; ``new_account`` is the new-account form as posted (with its errors) after a refusal."""
+    from .setup import AccountActiveForm, account_form
+
     # A link just made arrives here once through the session (post/redirect/get: a refresh makes nothing new).
-    made = session.pop("new_reset_link", None)
+    made = session.pop("new_reset_link", None) if status == 200 else None
     response = make_response(
         render_template(
             "admin/users.html",
@@ -34,10 +35,19 @@ def list_users() -> Response:
             form=PasswordResetForm(formdata=None),
             new_link=made,
             valid_hours=accounts.RESET_VALID_HOURS,
-        )
+            account_form=new_account or account_form(),
+            active_form=AccountActiveForm(formdata=None),
+        ),
+        status,
     )
     response.headers["Cache-Control"] = "no-store"  # the page may show a reset link; no cache may keep it
     return response
+
+
+@bp.get("/pengguna")
+@roles_required("admin")
+def list_users() -> Response:
+    return users_page()
 
 
 @bp.post("/pengguna/atur-ulang")

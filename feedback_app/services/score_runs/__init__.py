@@ -30,7 +30,14 @@ from __future__ import annotations
 
 from .compute import RUN_WORK_MEM, SCORE_RUN_LOCK_NAMESPACE, SCORE_RUN_STEPS, compute_score_run, units_to_score
 from .errors import ScoreRunError
-from .parameters import PARAMETER_KEYS, overridden_parameters, set_unit_parameters, unit_parameters
+from .parameters import (
+    PARAMETER_KEYS,
+    overridden_parameters,
+    parameter_text,
+    parse_parameter_text,
+    set_unit_parameters,
+    unit_parameters,
+)
 from .reading import (
     EmployeeFigure,
     RunReport,
@@ -65,6 +72,8 @@ __all__ = [
     "final_run",
     "indicator_rows",
     "overridden_parameters",
+    "parameter_text",
+    "parse_parameter_text",
     "run_history",
     "run_report",
     "set_unit_parameters",

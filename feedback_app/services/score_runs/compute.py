@@ -166,7 +166,7 @@ def compute_score_run(
     employee_ids = assigned | set(satisfaction) | set(service) | set(complaints)
     targets = _targets(unit, period, employee_ids, assigned)
     ratings = _ratings(unit, period, employee_ids, assigned)
-    holidays = holidays_between(period.start, period.end)
+    holidays = holidays_between(period.start, period.end, unit.id)
     population, population_source = _population(unit, period, unit_service)
     settled = settlement_seconds(unit, period) if unit_complaints is not None else None
     step(SCORE_RUN_STEPS[1])

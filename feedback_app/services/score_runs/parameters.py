@@ -76,3 +76,50 @@ def overridden_parameters(unit: Unit) -> frozenset[str]:
     """The parameter names the unit has set itself (the rest are the spec's defaults)."""
     row = db.session.get(UnitScoringParameters, unit.id)
     return frozenset(key for key in (row.parameters if row else {}) if key != "version")
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parse_parameter_text(key: str, text: str) -> object:
+    """A parameter as a person types it (the CLI's ``--set`` and the admin's page), e.g. ``shrinkage_k=10`` or
+    ``ikp_unsur=U3,U6,U7``, as a plain value; ``""`` stays ``""`` (back to the default).
+
+    >>> parse_parameter_text("ikp_unsur", "u6, u7"), parse_parameter_text("weight_convention", "U1=1/2,U2=1/2")
+    (['U6', 'U7'], {'U1': '1/2', 'U2': '1/2'})
+    """
+    text = text.strip()
+    if not text:
+        return text
+    if key in ("shrinkage_k", "publication_threshold"):
+        try:
+            return int(text)
+        except ValueError:
+            raise ScoreRunError(f"{key} must be a whole number; got {text!r}.") from None
+    if key == "ikp_unsur":
+        return [code.upper() for code in _split(text)]
+    if key == "capaian_thresholds":
+        return _split(text)
+    if key == "weight_convention" and "=" in text:
+        weights = {}
+        for part in _split(text):
+            code, _, weight = part.partition("=")
+            weights[code.strip().upper()] = weight.strip()
+        return weights
+    return text
+
+
+def parameter_text(value: object) -> str:
+    """A stored parameter value written the way :func:`parse_parameter_text` reads it back.
+
+    >>> parameter_text(["U3", "U6"]), parameter_text({"U1": "1/2"}), parameter_text(None), parameter_text(20)
+    ('U3,U6', 'U1=1/2', '', '20')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, Mapping):
+        return ",".join(f"{key}={item}" for key, item in value.items())
+    return str(value)
