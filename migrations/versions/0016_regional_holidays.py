@@ -1,7 +1,7 @@
 """regional holidays: a unit's own days off (hari libur daerah) beside the national list
 
 Revision ID: 0016
-Revises: 0010
+Revises: 0015
 Create Date: 2026-12-01 23:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0010'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

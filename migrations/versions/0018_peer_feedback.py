@@ -1,7 +1,7 @@
 """360° peer feedback: rounds, rater links (deleted at close), anonymous answers; the evidence an appraisal showed
 
 Revision ID: 0018
-Revises: 0010
+Revises: 0016
 Create Date: 2026-12-01 23:00:00
 
 """
@@ -12,7 +12,7 @@ import feedback_app.models
 
 
 revision = '0018'
-down_revision = '0010'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
