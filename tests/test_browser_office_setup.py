@@ -59,7 +59,7 @@ def test_an_office_starts_from_an_empty_database(app, clock, live_server, browse
     desk.get_by_role("button", name="Tambah layanan").click()
     desk.get_by_label("Kode loket (dicetak di QR)").fill("PLU01")
     desk.get_by_label("Nama loket").fill("Loket 1 – KTP-el")
-    desk.get_by_label("KTP-el").check()
+    desk.get_by_role("checkbox", name="KTP-el").check()
     desk.get_by_role("button", name="Tambah loket").click()
     assert desk.get_by_text("Loket PLU01 dibuat; posternya siap dicetak.").is_visible()
     _shot(desk, "unit")
