@@ -248,3 +248,42 @@ class NewPasswordForm(FlaskForm):
 
 class PasswordChangeForm(NewPasswordForm):
     current = _password(_l("Kata sandi sekarang"), _l("Isi kata sandi sekarang."))
+
+
+# --- The comment inbox and moderation (issue 13) ---------------------------------------------------------------
+
+#: The reasons a moderator may flag an answer by hand (the rules raise the others themselves).
+MANUAL_FLAG_LABELS = {
+    "burst": _l("Jawaban beruntun (banyak jawaban dalam waktu singkat)"),
+    "fingerprint_many_counters": _l("Satu peramban menjawab banyak loket"),
+    "self_rating": _l("Petugas menilai diri sendiri"),
+    "short_visit": _l("Kunjungan terlalu singkat"),
+}
+
+
+class ModerationReasonForm(FlaskForm):
+    """Release or exclude an answer: the reason is required and kept with the status and in the audit trail."""
+
+    reason = TextAreaField(
+        _l("Alasan (wajib, disimpan di jejak audit)"),
+        validators=[InputRequired(message=_l("Tuliskan alasannya.")), Length(max=200)],
+    )
+
+
+class ManualFlagForm(ModerationReasonForm):
+    code = RadioField(
+        _l("Jenis tanda"),
+        choices=[SelectChoice(code, label) for code, label in MANUAL_FLAG_LABELS.items()],
+        validators=[InputRequired(message=_l("Pilih jenis tandanya."))],
+    )
+
+
+class PopulationForm(FlaskForm):
+    period = StringField(
+        _l("Periode (mis. 2026-Q3, 2026-10, 2026-S2, 2026)"),
+        validators=[InputRequired(message=_l("Pilih periodenya.")), Length(max=12)],
+    )
+    population = StringField(
+        _l("Jumlah pengguna layanan pada periode itu (kosongkan untuk menghapus)"),
+        validators=[Optional(), Regexp(r"^\s*\d{1,9}\s*$", message=_l("Tulis bilangan bulat positif."))],
+    )

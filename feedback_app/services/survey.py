@@ -36,7 +36,7 @@ from ..models import (
 )
 from .attribution import OnDuty, decide_duty, oldest_counting_sign_in, on_duty, on_duty_here
 from .errors import DomainError, InvalidSubmission
-from .flags import evaluate_flags, flag_thresholds, submission_signals
+from .flags import evaluate_flags, flag_same_browser, flag_thresholds, submission_signals
 
 PROFILE_CHOICES = {
     "respondent_sex": SEXES,
@@ -225,7 +225,9 @@ _EARLIER_VALID_ANSWER = (
     .exists()
 )
 #: Every column an answer sets itself; ``status`` and ``status_reason`` come from the duplicate check and the flags.
-_ANSWER_COLUMNS = tuple(c.name for c in _RESPONSES.c if c.name not in ("id", "status", "status_reason"))
+_ANSWER_COLUMNS = tuple(
+    c.name for c in _RESPONSES.c if c.name not in ("id", "status", "status_reason", "status_changed_at")
+)
 #: The write of an answer: the duplicate check runs inside the INSERT (INSERT … SELECT … EXISTS). A duplicate
 #: stays ``duplicate`` (it counts nowhere already); otherwise a flag from :func:`~.flags.evaluate_flags` makes it
 #: ``flagged`` (``flag_reason`` and ``flag_details`` are stored either way).
@@ -316,6 +318,7 @@ def submit_response(
             browser_id=browser_id,
             ticket=ticket,
             thresholds=thresholds,
+            fingerprints=fingerprints,
         ),
         thresholds,
     )
@@ -361,4 +364,12 @@ def submit_response(
         if ticket is not None and _answer_for_ticket(ticket.id) is not None:
             raise TicketAlreadyAnswered(ticket.external_id) from None
         raise
+    if flag is not None and "fingerprint_many_counters" in flag.details:
+        flag_same_browser(
+            fingerprints,
+            at=at,
+            thresholds=thresholds,
+            details=flag.details["fingerprint_many_counters"],
+            but=response_id,
+        )
     return SubmissionResult(response_id, created=True)

@@ -1,4 +1,5 @@
-"""Unit administration: counters and QR posters, queue-machine tokens, rosters, the audit trail."""
+"""Unit administration: counters and QR posters, queue-machine tokens, rosters, the comment inbox and moderation,
+publishing, the audit trail."""
 
 from flask import Blueprint
 
@@ -7,6 +8,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from . import (  # noqa: E402  (route modules register on bp, so they come after it)
     audit,  # noqa: F401  (route modules register on bp)
     counters,  # noqa: F401
+    inbox,  # noqa: F401
     publishing,  # noqa: F401
     roster,  # noqa: F401
     tokens,  # noqa: F401

@@ -46,6 +46,7 @@ from ...models import (
 )
 from ...version import code_version
 from ..appraisal_inputs import behaviour_ratings
+from ..moderation import run_population
 from ..statistics import (
     complaint_stats,
     employee_and_unit_service_times,
@@ -164,7 +165,9 @@ def compute_score_run(
     targets = _targets(unit, period, employee_ids, assigned)
     ratings = _ratings(unit, period, employee_ids, assigned)
     holidays = holidays_between(period.start, period.end)
-    population = unit_service.tickets_finished if unit_service and unit_service.tickets_finished else None
+    population, population_source = run_population(
+        unit.id, period.id, unit_service.tickets_finished if unit_service else None
+    )
     settled = settlement_seconds(unit, period) if unit_complaints is not None else None
     step(SCORE_RUN_STEPS[1])
 
@@ -187,9 +190,10 @@ def compute_score_run(
             "ratings": len(ratings),
             "holidays": len(holidays),
             "employees": len(employee_ids),
-            # Krejcie–Morgan's N (spec §7): the unit's finished tickets where it has tickets; otherwise unknown.
+            # Krejcie–Morgan's N (spec §7): the admin's figure for the period where one was entered, else the
+            # unit's finished tickets where it has tickets; otherwise unknown.
             "population": population,
-            "population_source": "tickets_finished" if population is not None else None,
+            "population_source": population_source,
         },
         created_by=created_by,
         created_at=now(),
