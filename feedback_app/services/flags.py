@@ -89,16 +89,19 @@ def default_thresholds() -> FlagThresholds:
     )
 
 
-def flag_thresholds(unit_id: int) -> FlagThresholds:
-    """The thresholds of the flag rules for ``unit_id``: the unit's own values over the ``FLAG_*`` settings."""
+def flag_thresholds(unit_id: int, *, own: dict[str, Any] | None = None) -> FlagThresholds:
+    """The thresholds of the flag rules for ``unit_id``: the unit's own values over the ``FLAG_*`` settings.
+
+    ``own`` is the unit's stored thresholds when the caller read them already (the survey reads them with the
+    counter, so an answer costs no extra statement); None looks them up.
+    """
     defaults = default_thresholds()
-    row = db.session.get(UnitFlagParameters, unit_id)
-    if row is None or not row.parameters:
+    if own is None:
+        own = own_thresholds(unit_id)
+    if not own:
         return defaults
-    own = {
-        name: THRESHOLD_SETTINGS[name][1](value) for name, value in row.parameters.items() if name in THRESHOLD_SETTINGS
-    }
-    return FlagThresholds(**{**defaults.__dict__, **own})
+    values = {name: THRESHOLD_SETTINGS[name][1](value) for name, value in own.items() if name in THRESHOLD_SETTINGS}
+    return FlagThresholds(**{**defaults.__dict__, **values})
 
 
 def own_thresholds(unit_id: int) -> dict[str, Any]:

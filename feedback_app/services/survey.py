@@ -32,6 +32,7 @@ from ..models import (
     SurveyResponse,
     Ticket,
     Unit,
+    UnitFlagParameters,
     counter_service_types,
 )
 from .attribution import OnDuty, decide_duty, oldest_counting_sign_in, on_duty, on_duty_here
@@ -88,6 +89,7 @@ class SurveyUnit:
     name: str
     timezone: str
     slug: str
+    flag_parameters: dict[str, Any] | None = None  # the unit's own flag thresholds, read with the counter
 
 
 @dataclass(frozen=True)
@@ -126,8 +128,10 @@ _COUNTER_BY_CODE = (
         Unit.slug.label("unit_slug"),
         ServiceType.id.label("service_id"),
         ServiceType.name.label("service_name"),
+        UnitFlagParameters.parameters.label("flag_parameters"),
     )
     .join(Unit, Unit.id == Counter.unit_id)
+    .outerjoin(UnitFlagParameters, UnitFlagParameters.unit_id == Counter.unit_id)
     .outerjoin(counter_service_types, counter_service_types.c.counter_id == Counter.id)
     .outerjoin(ServiceType, ServiceType.id == counter_service_types.c.service_type_id)
     .where(Counter.public_code == bindparam("code"))
@@ -191,7 +195,7 @@ def _survey_counter(rows: Sequence[Row[*tuple[Any, ...]]]) -> SurveyCounter:
         name=first.name,
         active=first.active,
         poster_version=first.poster_version,
-        unit=SurveyUnit(first.unit_name, first.timezone, first.unit_slug),
+        unit=SurveyUnit(first.unit_name, first.timezone, first.unit_slug, first.flag_parameters or {}),
         service_types=tuple(SurveyService(service_id, name) for service_id, name in services.items()),
     )
 
@@ -308,7 +312,9 @@ def submit_response(
     if ticket is not None and _answer_for_ticket(ticket.id) is not None:
         raise TicketAlreadyAnswered(ticket.external_id)
 
-    thresholds = flag_thresholds(counter.unit_id)
+    # The survey's counter carries its unit's thresholds (read with it); a model counter has them looked up.
+    own = counter.unit.flag_parameters if isinstance(counter, SurveyCounter) else None
+    thresholds = flag_thresholds(counter.unit_id, own=own)
     flag = evaluate_flags(
         submission_signals(
             unit_id=counter.unit_id,
