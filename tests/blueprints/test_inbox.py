@@ -51,8 +51,15 @@ def test_the_head_reads_masked_comments_and_the_unit_admin_reads_them_whole(app,
     assert "Ruang tunggu panas" in only_kk.get_data(as_text=True) and "3201" not in only_kk.get_data(as_text=True)
     everything = head_client.get("/admin/unit/dukcapil-uji/kotak-masuk", query_string={"tampil": "semua"})
     assert everything.get_data(as_text=True).count("<article") == 4
-    # A head reads; deciding is for admins.
+    # A head reads; deciding is for admins. A moderator's reason is masked for the head like a comment.
     response_id = db.session.scalar(select(SurveyResponse.id).limit(1))
+    with app.test_request_context():
+        from feedback_app.services.flags import exclude_response
+
+        exclude_response(response_id, reason="Warga minta dihapus, hp 081234567890")
+    db.session.commit()
+    assert "08*******890" in head_client.get(f"/admin/jawaban/{response_id}").get_data(as_text=True)
+    assert "081234567890" in admin_client.get(f"/admin/jawaban/{response_id}").get_data(as_text=True)
     assert head_client.get(f"/admin/jawaban/{response_id}").status_code == 200
     token = hidden_fields(head_client.get(f"/admin/jawaban/{response_id}").get_data(as_text=True))["csrf_token"]
     refused = head_client.post(

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from ...auth import check_unit_scope, get_unit_or_404, roles_required, units_in_scope
 from ...extensions import db
 from ...forms import MANUAL_FLAG_LABELS, ConfirmForm, ManualFlagForm, ModerationReasonForm, PopulationForm
+from ...identifiers import mask_personal_data
 from ...models import FLAG_REASONS, Employee, EmployeeAssignment, ScoreRun, ServiceType, SurveyResponse, Unit
 from ...services import flags, moderation
 from ...services.flags import FlagError
@@ -194,6 +195,10 @@ def _detail(
         may_moderate=current_user.has_role(*MODERATORS),
         back=request.args.get("kembali", ""),
         error=error,
+        # A moderator's reason is free text too: masked like the comment for everyone but the unit's admin.
+        status_reason=response.status_reason
+        if moderation.sees_personal_data(current_user, unit)
+        else mask_personal_data(response.status_reason or ""),
         **_labels(),
     )
     return make_response(html, status)
