@@ -86,6 +86,7 @@ def test_bad_filters_are_422_in_the_readers_language(app, build, clock):
         assert response.status_code == 422 and message in response.get_data(as_text=True), query
     english = client.get(url, query_string={"periode": "2026-Q9", "lang": "en"})
     assert english.status_code == 422 and "not recognised" in english.get_data(as_text=True)
+    assert client.get("/admin/jawaban/99999999999").status_code == 404  # beyond the integer range: unknown
     # Another unit's inbox is out of the head's scope.
     assert client.get(f"/admin/unit/{other.unit.slug}/kotak-masuk").status_code == 403
 

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from ...auth import check_unit_scope, get_unit_or_404, roles_required, units_in_scope
 from ...extensions import db
-from ...forms import MANUAL_FLAG_LABELS, ConfirmForm, ManualFlagForm, ModerationReasonForm, PopulationForm
+from ...forms import MANUAL_FLAG_LABELS, MAX_ID, ConfirmForm, ManualFlagForm, ModerationReasonForm, PopulationForm
 from ...identifiers import mask_personal_data
 from ...models import FLAG_REASONS, Employee, EmployeeAssignment, ScoreRun, ServiceType, SurveyResponse, Unit
 from ...services import flags, moderation
@@ -167,7 +167,8 @@ def show_inbox(slug: str) -> Response:
 
 
 def _response_or_404(response_id: int) -> SurveyResponse:
-    response = db.session.get(SurveyResponse, response_id)
+    # An id beyond the column's range is unknown (PostgreSQL would refuse the query itself).
+    response = db.session.get(SurveyResponse, response_id) if response_id <= MAX_ID else None
     if response is None:
         abort(404)
     check_unit_scope(current_user, response.unit_id)
