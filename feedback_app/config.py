@@ -51,6 +51,10 @@ class DefaultConfig:
     FLAG_BURST_FACTOR = 3
     FLAG_BURST_BASELINE_DAYS = 14
     FLAG_BURST_SERVICE_HOURS_PER_DAY = 8
+    # fingerprint_many_counters: one browser answering more counters than this inside the window (hours).
+    FLAG_FINGERPRINT_MAX_COUNTERS = 3
+    FLAG_FINGERPRINT_WINDOW_HOURS = 24
+    # These are the defaults; each unit may set its own thresholds (admin inbox, "Ambang tanda").
     # How long the "who is on duty" reference printed into an opened survey page stays authoritative (spec §2.1).
     DUTY_REFERENCE_MAX_AGE_MINUTES = 30
     # A counter sign-in nobody closed stops counting after this many hours.
@@ -117,6 +121,8 @@ _ENV_INTS = {
     "FLAG_BURST_FACTOR": "FLAG_BURST_FACTOR",
     "FLAG_BURST_BASELINE_DAYS": "FLAG_BURST_BASELINE_DAYS",
     "FLAG_BURST_SERVICE_HOURS_PER_DAY": "FLAG_BURST_SERVICE_HOURS_PER_DAY",
+    "FLAG_FINGERPRINT_MAX_COUNTERS": "FLAG_FINGERPRINT_MAX_COUNTERS",
+    "FLAG_FINGERPRINT_WINDOW_HOURS": "FLAG_FINGERPRINT_WINDOW_HOURS",
     "MAIL_PORT": "MAIL_PORT",
     "HISTORY_RETENTION_YEARS": "HISTORY_RETENTION_YEARS",
 }

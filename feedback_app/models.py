@@ -388,6 +388,10 @@ class SurveyResponse(db.Model):
         Index("ix_survey_responses_employee_period", "employee_id", "status", "counted_at"),
         Index("ix_survey_responses_duplicates", "counter_id", "client_fingerprint", "submitted_at"),
         Index("ix_survey_responses_counter_submitted", "counter_id", "submitted_at", "status"),  # the burst rule
+        # The fingerprint_many_counters rule: one browser's answers of the last day, whatever the counter.
+        Index("ix_survey_responses_fingerprint_submitted", "client_fingerprint", "submitted_at"),
+        # "berubah sejak perhitungan terakhir": a unit's status changes after a run (spec §7).
+        Index("ix_survey_responses_unit_status_changed", "unit_id", "status_changed_at"),
         CheckConstraint(f"flag_reason IS NULL OR {_in('flag_reason', FLAG_REASONS)}", name="flag_reason"),
         CheckConstraint("status <> 'flagged' OR flag_reason IS NOT NULL", name="flagged_has_reason"),
         # Only a paper questionnaire may lack a counter (attributed to the unit only), and it is never an employee's.
@@ -434,6 +438,8 @@ class SurveyResponse(db.Model):
     flag_reason: Mapped[str | None] = mapped_column(String(30))
     # The numbers that raised it, one entry per rule that fired, e.g. {"short_visit": {"visit_seconds": 14, ...}}.
     flag_details: Mapped[dict | None] = mapped_column(JSON)
+    # When a moderator (or a later rule) last changed the status; a run older than this is out of date (spec §7).
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The instant that decides the period: the ticket's finish when there is a ticket, else submitted_at.
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -725,6 +731,36 @@ class UnitScoringParameters(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
+class UnitFlagParameters(db.Model):
+    """A unit's own flag thresholds (services/flags.py), over the ``FLAG_*`` settings where absent."""
+
+    __tablename__ = "unit_flag_parameters"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    parameters: Mapped[dict] = mapped_column(JSON)  # only the thresholds the unit has set, e.g. {"burst_factor": 4}
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class PeriodPopulation(db.Model):
+    """The number of service users of a period as the unit admin entered it: Krejcie–Morgan's N (spec §1.4, §7).
+
+    The next run of that period uses it; without an entry a run takes the unit's finished tickets.
+    """
+
+    __tablename__ = "period_populations"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "period_id"),
+        CheckConstraint("population >= 1", name="population_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    period_id: Mapped[str] = mapped_column(String(10))  # 2026-Q3, 2026-07, 2026-S2, 2026
+    population: Mapped[int] = mapped_column(Integer)
+    entered_by: Mapped[str] = mapped_column(String(80))  # the login at the time
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
 class ScoreRun(db.Model):
     """One computation of a unit's indicators for a period. A newer run supersedes it; old runs stay readable."""
 
@@ -790,18 +826,13 @@ class SkmReport(db.Model):
     """
 
     __tablename__ = "skm_reports"
-    __table_args__ = (
-        UniqueConstraint("unit_id", "period_id"),
-        CheckConstraint("service_users IS NULL OR service_users >= 1", name="service_users_positive"),
-    )
+    __table_args__ = (UniqueConstraint("unit_id", "period_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     period_id: Mapped[str] = mapped_column(String(10))
     follow_up_plan: Mapped[str | None] = mapped_column(Text)  # rencana tindak lanjut
     conclusion_note: Mapped[str | None] = mapped_column(Text)  # the unit's words added to the generated Kesimpulan
-    # Krejcie–Morgan's N where the unit has no tickets (spec §7): the service users the admin counted.
-    service_users: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_by: Mapped[str] = mapped_column(String(80))  # the login at the time
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -6,7 +6,7 @@ editing this file: it fails (a) if it declares nothing, and (b) if its declarati
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask, url_for
@@ -21,6 +21,7 @@ from feedback_app.models import (
     PeerRater,
     PeerRound,
     ScoreRun,
+    SurveyResponse,
     User,
 )
 from feedback_app.services.complaints import file_complaint
@@ -144,6 +145,36 @@ def test_the_peer_feedback_pages_declare_these_roles(app):
     assert {endpoint: declared[endpoint] for endpoint in expected} == expected
 
 
+def test_the_inbox_and_moderation_pages_declare_these_roles(app):
+    """Issue 13's inbox: the unit head reads it (masked), admins read it and decide (the matrix checks each)."""
+    declared = dict(endpoints(app))
+    readers, admins = frozenset({"head", "admin"}), frozenset({"admin"})
+    assert {
+        endpoint: declared[endpoint]
+        for endpoint in (
+            "admin.inbox_units",
+            "admin.show_inbox",
+            "admin.show_response",
+            "admin.release_response",
+            "admin.exclude_response",
+            "admin.flag_response",
+            "admin.moderation_settings",
+            "admin.set_population",
+            "admin.set_flag_thresholds",
+        )
+    } == {
+        "admin.inbox_units": readers,
+        "admin.show_inbox": readers,
+        "admin.show_response": readers,
+        "admin.release_response": admins,
+        "admin.exclude_response": admins,
+        "admin.flag_response": admins,
+        "admin.moderation_settings": admins,
+        "admin.set_population": admins,
+        "admin.set_flag_thresholds": admins,
+    }
+
+
 # --- the matrix --------------------------------------------------------------------------------------------------
 
 
@@ -185,6 +216,22 @@ def _world(build) -> dict[str, str]:
     db.session.flush()
     pair = PeerRater(round_id=peer_round.id, rater_id=member.id, ratee_id=lead.id, submitted=False)
     db.session.add(pair)
+    at = datetime(2026, 10, 14, 3, 0, tzinfo=UTC)
+    response = SurveyResponse(
+        unit_id=unit.id,
+        counter_id=counter.id,
+        attribution_source="none",
+        channel="counter_qr",
+        client_fingerprint="f" * 32,
+        submission_key="m" * 32,
+        status="flagged",
+        flag_reason="burst",
+        comment="Antrean lama",
+        submitted_at=at,
+        counted_at=at,
+        **{f"u{i}": 3 for i in range(1, 10)},
+    )
+    db.session.add(response)
     db.session.commit()
     return {
         "code": counter.public_code,
@@ -202,6 +249,7 @@ def _world(build) -> dict[str, str]:
         "pair_id": str(pair.id),
         "word": "pegawai",
         "service_type_id": str(counter.service_types[0].id),
+        "response_id": str(response.id),
     }
 
 

@@ -69,6 +69,23 @@ def test_demo_data_is_complete_realistic_and_idempotent(app, clock):
         } == set(COMPLAINT_STATES)
         assert [row.overdue for row in desk_complaints([unit])].count(True) == 1
 
+    # Issue 13: the inbox has flagged answers of three rules waiting, decisions already taken, and comments.
+    for unit in units.values():
+        reasons = db.session.execute(
+            select(SurveyResponse.status, SurveyResponse.flag_reason, func.count())
+            .where(SurveyResponse.unit_id == unit.id, SurveyResponse.flag_reason.is_not(None))
+            .group_by(SurveyResponse.status, SurveyResponse.flag_reason)
+        ).all()
+        waiting = {reason for status, reason, _ in reasons if status == "flagged"}
+        assert {"burst", "fingerprint_many_counters", "self_rating"} <= waiting
+        assert {status for status, _, _ in reasons} >= {"flagged", "valid"}  # the short visit was released
+        assert db.session.scalar(
+            select(func.count()).where(SurveyResponse.unit_id == unit.id, SurveyResponse.status == "excluded")
+        )
+        assert db.session.scalar(
+            select(func.count()).where(SurveyResponse.unit_id == unit.id, SurveyResponse.comment.like("%NIK saya%"))
+        )
+
     # Two full quarters before today's quarter, plus this quarter so far.
     first_answer, last_answer = db.session.execute(
         select(func.min(SurveyResponse.counted_at), func.max(SurveyResponse.counted_at))

@@ -1,4 +1,5 @@
-"""``flask responses list --flagged | release ID | exclude ID``: deciding flagged answers until the moderation inbox.
+"""``flask responses list --flagged | release ID | exclude ID``: deciding flagged answers from the shell
+(the same decisions as the inbox, `/admin/kotak-masuk`).
 
 Every decision goes through :mod:`feedback_app.services.flags` (the one place a response's status changes).
 """

@@ -222,6 +222,7 @@ def load_demo_data(seed: int = 20261126) -> list[str]:
         )
         _demo_users(plan, unit, supervisor, regulars[0])
         summary.append(demo_publishing_and_complaints(unit, parent, counters, regulars, rng, at))
+        summary.append(demo_moderation(unit, counters, rng, at))
         summary.append(
             f"{unit.name}: {len(counters)} counters, {len(employees)} employees, "
             f"{counts[0]} roster shifts, {counts[1]} tickets, {counts[2]} survey responses "
@@ -698,3 +699,84 @@ def demo_publishing_and_complaints(
         f"{unit.name}: published {', '.join(sorted(published))}; {len(complaints)} complaints "
         f"(one per state, {overdue.tracking_code} overdue)"
     )
+
+
+#: Comments the inbox shows masked to the head and whole to the unit admin (spec §5).
+DEMO_PERSONAL_COMMENTS = (
+    "Mohon kabari saya di 081234567890 kalau berkas sudah jadi.",
+    "NIK saya 3201123456780004, data di KTP masih salah tulis nama ibu.",
+    "Balasan bisa ke warga.teladan@contoh.id, terima kasih.",
+)
+
+
+def demo_moderation(unit: Unit, counters: list[Counter], rng: random.Random, at: datetime) -> str:
+    """Issue 13's inbox content: answers the rules flagged yesterday (a burst at one counter, one browser over four
+    counters, a visit too short), one released and one excluded by the unit admin (audited), and comments holding
+    personal data. All of them unit-only answers of the current period, so the published runs stay as they are."""
+    from .flags import exclude_response, flag_response, release_response
+
+    base = at - timedelta(days=1)
+    rows: list[SurveyResponse] = []
+
+    def answer(counter: Counter, when: datetime, *, status="valid", flag=None, comment=None, fingerprint=None):
+        response = SurveyResponse(
+            unit_id=unit.id,
+            counter_id=counter.id,
+            attribution_source="none",
+            channel="counter_qr",
+            comment=comment,
+            locale="id",
+            client_fingerprint=fingerprint or f"{rng.getrandbits(128):032x}",
+            submission_key=f"{rng.getrandbits(128):032x}",
+            status=status,
+            flag_reason=flag[0] if flag else None,
+            flag_details={flag[0]: flag[1]} if flag else None,
+            submitted_at=when,
+            counted_at=when,
+            **{f"u{i}": rng.choice((3, 4)) if status == "valid" else 4 for i in range(1, 10)},
+        )
+        rows.append(response)
+        db.session.add(response)
+        return response
+
+    # A burst: ten answers in nine minutes at the first counter; the rule let six through.
+    for n in range(10):
+        details = {"window_minutes": 15, "answers_in_window": n + 1, "plausible_tickets": 0, "usual_per_window": 0.8}
+        flagged = n >= 6
+        answer(
+            counters[0],
+            base + timedelta(minutes=n),
+            status="flagged" if flagged else "valid",
+            flag=("burst", {**details, "allowed": 6}) if flagged else None,
+            comment="Sangat puas!" if flagged else None,
+        )
+    # One browser over four counters in an hour: every one of its answers is held back.
+    browser = f"{rng.getrandbits(128):032x}"
+    for n, counter in enumerate(counters[1:5]):
+        answer(
+            counter,
+            base + timedelta(hours=1, minutes=15 * n),
+            status="flagged",
+            flag=("fingerprint_many_counters", {"window_hours": 24, "counters": 4, "allowed": 3}),
+            fingerprint=browser,
+            comment="Semua loket terbaik" if n == 0 else None,
+        )
+    short = answer(
+        counters[-1],
+        base + timedelta(hours=3),
+        status="flagged",
+        flag=("short_visit", {"visit_seconds": 35, "minimum_seconds": 120}),
+    )
+    personal = [
+        answer(counters[n % len(counters)], base + timedelta(hours=4, minutes=7 * n), comment=text)
+        for n, text in enumerate(DEMO_PERSONAL_COMMENTS)
+    ]
+    db.session.flush()
+    release_response(short.id, reason="Legalisir memang selesai dalam satu menit")
+    exclude_response(rows[0].id, reason="Isian uji coba petugas saat memasang poster")
+    flag_response(
+        personal[0].id, code="self_rating", reason="Nomor telepon milik petugas loket", details={"by_hand": 1}
+    )
+    db.session.flush()
+    waiting = sum(r.status == "flagged" for r in rows)
+    return f"{unit.name}: {waiting} flagged answers waiting in the inbox, one released, one excluded"

@@ -10,12 +10,16 @@ The rules, in the order that picks the reason when several fire (every one that 
 - ``short_visit``: a ticket answer whose visit (finished − issued) is under ``short_visit_seconds``.
 - ``burst``: more answers at the counter inside the window than its plausible tickets (visits of at least
   ``short_visit_seconds`` finished in the window) and its usual rate explain, see :func:`evaluate_flags`.
+- ``fingerprint_many_counters``: one browser (its signed cookie's daily fingerprints) answered more than
+  ``fingerprint_max_counters`` different counters inside ``fingerprint_window_hours``; its earlier answers of that
+  window that still count are flagged too (:func:`flag_same_browser`), so a scripted run loses every answer.
 - ``no_browser_cookie``: the POST came without the survey page's own signed browser cookie.
 
-``fingerprint_many_counters`` and ``staff_appeal`` are raised elsewhere (the moderation issue) through
-:func:`flag_response`. Every threshold is read through :func:`flag_thresholds`, the one place that will turn them
-into unit parameters. After submission a status changes only through :func:`release_response`,
-:func:`exclude_response` and :func:`flag_response` (the caller commits).
+``staff_appeal`` is raised by an accepted comment appeal through :func:`flag_response`. Every threshold is a unit
+parameter read through :func:`flag_thresholds`: the unit's own value (:func:`set_flag_thresholds`, audited) over the
+``FLAG_*`` setting. After submission a status changes only through :func:`release_response`,
+:func:`exclude_response` and :func:`flag_response` (the caller commits); each change stamps
+``status_changed_at`` so pages can say a stored run is older than it (spec §7).
 """
 
 from __future__ import annotations
@@ -34,15 +38,16 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
+from ..clock import now
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
-from ..models import FLAG_REASONS, StaffBrowserMark, SurveyResponse, Ticket, Unit
-from .audit import changed_fields, record_audit
+from ..models import FLAG_REASONS, StaffBrowserMark, SurveyResponse, Ticket, Unit, UnitFlagParameters
+from .audit import Actor, acting_as, changed_fields, record_audit
 from .errors import DomainError
 from .sufficient_statistics import epoch_seconds
 
 #: When several rules fire, the first of these names the flag.
-RULE_ORDER = ("self_rating", "short_visit", "burst", "no_browser_cookie")
+RULE_ORDER = ("self_rating", "short_visit", "burst", "fingerprint_many_counters", "no_browser_cookie")
 #: Staff browser marks are kept this many days after their local day, then deleted.
 MARK_KEEP_DAYS = 2
 
@@ -57,22 +62,98 @@ class FlagThresholds:
     burst_factor: float
     burst_baseline_days: int
     burst_service_hours_per_day: int
+    fingerprint_max_counters: int = 3
+    fingerprint_window_hours: int = 24
 
 
-def flag_thresholds(unit_id: int) -> FlagThresholds:
-    """The thresholds of the flag rules for ``unit_id``: the ``FLAG_*`` settings today, the same for every unit.
+#: Each threshold: its ``FLAG_*`` setting (the default of every unit), its type and its smallest allowed value.
+THRESHOLD_SETTINGS: dict[str, tuple[str, type, float]] = {
+    "short_visit_seconds": ("FLAG_SHORT_VISIT_SECONDS", int, 0),
+    "burst_window_minutes": ("FLAG_BURST_WINDOW_MINUTES", int, 1),
+    "burst_min_answers": ("FLAG_BURST_MIN_ANSWERS", int, 1),
+    "burst_factor": ("FLAG_BURST_FACTOR", float, 1),
+    "burst_baseline_days": ("FLAG_BURST_BASELINE_DAYS", int, 0),
+    "burst_service_hours_per_day": ("FLAG_BURST_SERVICE_HOURS_PER_DAY", int, 1),
+    "fingerprint_max_counters": ("FLAG_FINGERPRINT_MAX_COUNTERS", int, 1),
+    "fingerprint_window_hours": ("FLAG_FINGERPRINT_WINDOW_HOURS", int, 1),
+}
+#: No threshold may exceed this (a typo of 10⁹ minutes would switch a rule off without anyone noticing).
+THRESHOLD_MAXIMUM = 100_000
 
-    The one place they are read, so that the moderation issue can make them unit parameters.
-    """
+
+def default_thresholds() -> FlagThresholds:
+    """The ``FLAG_*`` settings: what a unit that has set nothing of its own uses."""
     config = current_app.config
     return FlagThresholds(
-        short_visit_seconds=int(config["FLAG_SHORT_VISIT_SECONDS"]),
-        burst_window_minutes=int(config["FLAG_BURST_WINDOW_MINUTES"]),
-        burst_min_answers=int(config["FLAG_BURST_MIN_ANSWERS"]),
-        burst_factor=float(config["FLAG_BURST_FACTOR"]),
-        burst_baseline_days=int(config["FLAG_BURST_BASELINE_DAYS"]),
-        burst_service_hours_per_day=int(config["FLAG_BURST_SERVICE_HOURS_PER_DAY"]),
+        **{name: kind(config[setting]) for name, (setting, kind, _minimum) in THRESHOLD_SETTINGS.items()}
     )
+
+
+def flag_thresholds(unit_id: int, *, own: dict[str, Any] | None = None) -> FlagThresholds:
+    """The thresholds of the flag rules for ``unit_id``: the unit's own values over the ``FLAG_*`` settings.
+
+    ``own`` is the unit's stored thresholds when the caller read them already (the survey reads them with the
+    counter, so an answer costs no extra statement); None looks them up.
+    """
+    defaults = default_thresholds()
+    if own is None:
+        own = own_thresholds(unit_id)
+    if not own:
+        return defaults
+    values = {name: THRESHOLD_SETTINGS[name][1](value) for name, value in own.items() if name in THRESHOLD_SETTINGS}
+    return FlagThresholds(**{**defaults.__dict__, **values})
+
+
+def own_thresholds(unit_id: int) -> dict[str, Any]:
+    """The thresholds the unit has set itself (the others follow the settings)."""
+    row = db.session.get(UnitFlagParameters, unit_id)
+    return dict(row.parameters) if row is not None and row.parameters else {}
+
+
+def set_flag_thresholds(unit: Unit, changes: dict[str, Any]) -> FlagThresholds:
+    """Change some of a unit's flag thresholds; an empty value (``""`` or None) goes back to the setting.
+
+    Audited as ``unit.set_flag_thresholds`` with the changed values only; the next answer at the unit uses them.
+    Raises :class:`FlagError` naming the threshold that is unknown or out of range. The caller commits.
+    """
+    stored = own_thresholds(unit.id)
+    before_all = dict(stored)
+    for name, value in changes.items():
+        if name not in THRESHOLD_SETTINGS:
+            raise FlagError(_l("Ambang %(name)s tidak dikenal.", name=name))
+        _setting, kind, minimum = THRESHOLD_SETTINGS[name]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            stored.pop(name, None)
+            continue
+        try:
+            number = kind(str(value).strip().replace(",", ".")) if isinstance(value, str) else kind(value)
+        except (TypeError, ValueError):
+            raise FlagError(_l("Ambang %(name)s harus berupa angka.", name=name)) from None
+        if not minimum <= number <= THRESHOLD_MAXIMUM:
+            raise FlagError(
+                _l(
+                    "Ambang %(name)s harus antara %(low)s dan %(high)s.",
+                    name=name,
+                    low=int(minimum) if kind is int else minimum,
+                    high=THRESHOLD_MAXIMUM,
+                )
+            )
+        stored[name] = number
+    before, after = changed_fields(before_all, stored)
+    if not (before or after):
+        return flag_thresholds(unit.id)  # nothing changed: nothing written
+    if before or after:
+        record_audit(
+            "unit.set_flag_thresholds", entity="unit", entity_id=unit.id, unit_id=unit.id, before=before, after=after
+        )
+    row = db.session.get(UnitFlagParameters, unit.id)
+    if row is None:
+        db.session.add(UnitFlagParameters(unit_id=unit.id, parameters=stored, updated_at=now()))
+    else:
+        row.parameters = stored
+        row.updated_at = now()
+    db.session.flush()
+    return flag_thresholds(unit.id)
 
 
 @dataclass(frozen=True)
@@ -85,6 +166,7 @@ class Signals:
     answers_in_window: int  # the counter's answers already stored inside the burst window
     plausible_tickets: int  # the counter's tickets finished inside the window after a visit that is not short
     baseline_answers: int  # the counter's valid answers over the baseline days before the window
+    other_counters: int = 0  # other counters this browser (with its own cookie) answered inside the fingerprint window
 
 
 @dataclass(frozen=True)
@@ -101,7 +183,8 @@ def evaluate_flags(signals: Signals, thresholds: FlagThresholds) -> Flag | None:
     ``burst``: with W = ``burst_window_minutes``, the answer is the n-th at its counter inside the last W minutes;
     the usual rate is the counter's valid answers over the baseline days spread over their service hours, per W;
     n is allowed up to max(``burst_min_answers``, ``burst_factor`` × max(plausible tickets, usual rate)).
-    A run of implausibly short tickets therefore explains no answers at all.
+    A run of implausibly short tickets therefore explains no answers at all. ``fingerprint_many_counters``: this
+    counter and the browser's other counters of the window exceed ``fingerprint_max_counters``.
     """
     fired: dict[str, dict[str, Any]] = {}
     if signals.staff_browser:
@@ -127,6 +210,13 @@ def evaluate_flags(signals: Signals, thresholds: FlagThresholds) -> Flag | None:
             "plausible_tickets": signals.plausible_tickets,
             "usual_per_window": round(usual, 2),
             "allowed": allowed,
+        }
+    counters = signals.other_counters + 1  # this one
+    if counters > thresholds.fingerprint_max_counters:
+        fired["fingerprint_many_counters"] = {
+            "window_hours": thresholds.fingerprint_window_hours,
+            "counters": counters,
+            "allowed": thresholds.fingerprint_max_counters,
         }
     if not signals.has_browser_cookie:
         fired["no_browser_cookie"] = {"browser_cookie": 0}
@@ -181,6 +271,18 @@ def _signals_statement() -> Select[Any]:
             )
             .scalar_subquery()
         )
+        other_counters = (
+            select(func.count(func.distinct(_RESPONSES.c.counter_id)))
+            .where(
+                _RESPONSES.c.client_fingerprint.in_(bindparam("fingerprints", expanding=True)),
+                _RESPONSES.c.submitted_at > bindparam("fingerprint_since"),
+                # Said again on the partition key (an answer counts at or before its submission), so that only
+                # the latest partitions are searched.
+                _RESPONSES.c.counted_at > bindparam("fingerprint_counted_since"),
+                _RESPONSES.c.counter_id != bindparam("counter_id"),
+            )
+            .scalar_subquery()
+        )
         marked = exists().where(
             _MARKS.c.unit_id == bindparam("unit_id"),
             _MARKS.c.day == bindparam("day"),
@@ -191,6 +293,7 @@ def _signals_statement() -> Select[Any]:
             plausible.label("plausible_tickets"),
             baseline.label("baseline_answers"),
             marked.label("staff_browser"),
+            other_counters.label("other_counters"),
         )
     return _SIGNALS[dialect]
 
@@ -204,9 +307,15 @@ def submission_signals(
     browser_id: str | None,
     ticket: Ticket | None,
     thresholds: FlagThresholds,
+    fingerprints: tuple[str, ...] = (),
 ) -> Signals:
-    """The signals of one answer about to be stored at ``counter_id`` at ``at`` (one SQL statement)."""
+    """The signals of one answer about to be stored at ``counter_id`` at ``at`` (one SQL statement).
+
+    ``fingerprints`` are the browser's recent daily fingerprints; they are looked up only when the POST carried the
+    survey's own browser cookie (without it the fingerprint is the network's and would join strangers).
+    """
     window_start = at - timedelta(minutes=thresholds.burst_window_minutes)
+    fingerprint_since = at - timedelta(hours=thresholds.fingerprint_window_hours)
     day = at.astimezone(ZoneInfo(timezone)).date()
     row = (
         db.session.connection()
@@ -222,6 +331,10 @@ def submission_signals(
                 "day": day,
                 # Without a browser id no mark can match; "" is never a mark.
                 "mark": staff_browser_mark(browser_id, unit_id, day) if browser_id else "",
+                "fingerprints": list(fingerprints) if browser_id else [""],
+                "fingerprint_since": fingerprint_since,
+                "fingerprint_counted_since": fingerprint_since
+                - timedelta(days=current_app.config["TICKET_SURVEY_MAX_AGE_DAYS"] + 1),
             },
         )
         .one()
@@ -236,6 +349,7 @@ def submission_signals(
         answers_in_window=row.answers_in_window,
         plausible_tickets=row.plausible_tickets,
         baseline_answers=row.baseline_answers,
+        other_counters=row.other_counters,
     )
 
 
@@ -328,6 +442,7 @@ def _change(
     response.status_reason = reason
     for name, value in fields.items():
         setattr(response, name, value)
+    response.status_changed_at = now()
     db.session.flush()
     changed_before, changed_after = changed_fields(before, _tracked(response))
     record_audit(
@@ -343,8 +458,11 @@ def _change(
 
 
 def release_response(response_id: int, *, reason: str) -> StatusChange:
-    """A moderator finds a flagged answer genuine: it becomes ``valid`` and counts from the next run (spec §7)."""
-    return _change(response_id, action="response.release", allowed_from=("flagged",), status="valid", reason=reason)
+    """A moderator finds a flagged (or earlier excluded) answer genuine: it becomes ``valid`` and counts from the next
+    run (spec §7). This is also how an exclusion is undone."""
+    return _change(
+        response_id, action="response.release", allowed_from=("flagged", "excluded"), status="valid", reason=reason
+    )
 
 
 def exclude_response(response_id: int, *, reason: str) -> StatusChange:
@@ -369,6 +487,36 @@ def flag_response(response_id: int, *, code: str, reason: str, details: dict[str
         flag_reason=code,
         flag_details={**earlier, code: details or {}},
     )
+
+
+def flag_same_browser(
+    fingerprints: tuple[str, ...], *, at: datetime, thresholds: FlagThresholds, details: dict[str, Any], but: int
+) -> list[StatusChange]:
+    """Flag ``fingerprint_many_counters`` on the browser's earlier answers of the window that still count.
+
+    Called when the rule fired on a new answer (``but``, flagged already): the answers that came before it from the
+    same browser are the same scripted run. Each is one audited change by the system (actor ``system``).
+    """
+    since = at - timedelta(hours=thresholds.fingerprint_window_hours)
+    earlier = db.session.scalars(
+        select(SurveyResponse.id)
+        .where(
+            SurveyResponse.client_fingerprint.in_(list(fingerprints)),
+            SurveyResponse.submitted_at > since,
+            SurveyResponse.counted_at > since - timedelta(days=current_app.config["TICKET_SURVEY_MAX_AGE_DAYS"] + 1),
+            SurveyResponse.status == "valid",
+            SurveyResponse.id != but,
+        )
+        .order_by(SurveyResponse.id)
+    ).all()
+    reason = (
+        f"Peramban yang sama menjawab {details.get('counters')} loket dalam {thresholds.fingerprint_window_hours} jam"
+    )
+    with acting_as(Actor("system", None, "flags")):
+        return [
+            flag_response(response_id, code="fingerprint_many_counters", reason=reason, details=details)
+            for response_id in earlier
+        ]
 
 
 def flagged_responses(unit_id: int | None = None, limit: int = 200) -> list[SurveyResponse]:

@@ -258,10 +258,9 @@ def save_report_text(
     *,
     follow_up_plan: str | None,
     conclusion_note: str | None,
-    service_users: int | None,
     by: str,
 ) -> SkmReport:
-    """Store the unit's follow-up plan, its note to the conclusion and N for a period, audited; the caller commits.
+    """Store the unit's follow-up plan, its note to the conclusion for a period, audited; the caller commits.
 
     A change to a signed report removes the signature: the head signs the text as it stands.
     """
@@ -271,19 +270,16 @@ def save_report_text(
         raise SkmReportError("too_long")
     if note_text is not None and len(note_text) > NOTE_MAX_CHARS:
         raise SkmReportError("too_long")
-    if service_users is not None and service_users < 1:
-        raise SkmReportError("bad_population")
     note = report_note(unit, period)
     before_values = (
         {
             "follow_up_plan": note.follow_up_plan,
             "conclusion_note": note.conclusion_note,
-            "service_users": note.service_users,
         }
         if note is not None
-        else {"follow_up_plan": None, "conclusion_note": None, "service_users": None}
+        else {"follow_up_plan": None, "conclusion_note": None}
     )
-    after_values = {"follow_up_plan": plan, "conclusion_note": note_text, "service_users": service_users}
+    after_values = {"follow_up_plan": plan, "conclusion_note": note_text}
     before, after = changed_fields(before_values, after_values)
     if not before and not after:
         if note is None:
@@ -293,7 +289,7 @@ def save_report_text(
         note = SkmReport(unit_id=unit.id, period_id=period.id)
         db.session.add(note)
     was_signed = note.signed_on is not None
-    note.follow_up_plan, note.conclusion_note, note.service_users = plan, note_text, service_users
+    note.follow_up_plan, note.conclusion_note = plan, note_text
     note.updated_at, note.updated_by = now(), by
     if was_signed:
         note.signed_by_id = note.signed_name = note.signed_nip = note.signed_on = None

@@ -33,6 +33,7 @@ from ..models import (
     SurveyResponse,
     Ticket,
     Unit,
+    UnitFlagParameters,
     counter_service_types,
 )
 from .attribution import (
@@ -46,7 +47,7 @@ from .attribution import (
     ticket_duty,
 )
 from .errors import DomainError, InvalidSubmission
-from .flags import evaluate_flags, flag_thresholds, submission_signals
+from .flags import evaluate_flags, flag_same_browser, flag_thresholds, submission_signals
 from .tokens import TicketTokenInvalid, is_retired_poster, verify_counter_token, verify_ticket_token
 
 PROFILE_CHOICES = {
@@ -99,6 +100,7 @@ class SurveyUnit:
     name: str
     timezone: str
     slug: str
+    flag_parameters: dict[str, Any] | None = None  # the unit's own flag thresholds, read with the counter
 
 
 @dataclass(frozen=True)
@@ -137,8 +139,10 @@ _COUNTER_BY_CODE = (
         Unit.slug.label("unit_slug"),
         ServiceType.id.label("service_id"),
         ServiceType.name.label("service_name"),
+        UnitFlagParameters.parameters.label("flag_parameters"),
     )
     .join(Unit, Unit.id == Counter.unit_id)
+    .outerjoin(UnitFlagParameters, UnitFlagParameters.unit_id == Counter.unit_id)
     .outerjoin(counter_service_types, counter_service_types.c.counter_id == Counter.id)
     .outerjoin(ServiceType, ServiceType.id == counter_service_types.c.service_type_id)
     .where(Counter.public_code == bindparam("code"))
@@ -261,7 +265,7 @@ def _survey_counter(rows: Sequence[Row[*tuple[Any, ...]]]) -> SurveyCounter:
         name=first.name,
         active=first.active,
         poster_version=first.poster_version,
-        unit=SurveyUnit(first.unit_name, first.timezone, first.unit_slug),
+        unit=SurveyUnit(first.unit_name, first.timezone, first.unit_slug, first.flag_parameters or {}),
         service_types=tuple(SurveyService(service_id, name) for service_id, name in services.items()),
     )
 
@@ -295,7 +299,9 @@ _EARLIER_VALID_ANSWER = (
     .exists()
 )
 #: Every column an answer sets itself; ``status`` and ``status_reason`` come from the duplicate check and the flags.
-_ANSWER_COLUMNS = tuple(c.name for c in _RESPONSES.c if c.name not in ("id", "status", "status_reason"))
+_ANSWER_COLUMNS = tuple(
+    c.name for c in _RESPONSES.c if c.name not in ("id", "status", "status_reason", "status_changed_at")
+)
 #: The write of an answer: the duplicate check runs inside the INSERT (INSERT … SELECT … EXISTS). A duplicate
 #: stays ``duplicate`` (it counts nowhere already); otherwise a flag from :func:`~.flags.evaluate_flags` makes it
 #: ``flagged`` (``flag_reason`` and ``flag_details`` are stored either way).
@@ -385,7 +391,9 @@ def submit_response(
     if ticket is not None and _answer_for_ticket(ticket.id) is not None:
         raise TicketAlreadyAnswered(ticket.external_id)
 
-    thresholds = flag_thresholds(counter.unit_id)
+    # The survey's counter carries its unit's thresholds (read with it); a model counter has them looked up.
+    own = counter.unit.flag_parameters if isinstance(counter, SurveyCounter) else None
+    thresholds = flag_thresholds(counter.unit_id, own=own)
     flag = evaluate_flags(
         submission_signals(
             unit_id=counter.unit_id,
@@ -395,6 +403,7 @@ def submit_response(
             browser_id=browser_id,
             ticket=ticket,
             thresholds=thresholds,
+            fingerprints=fingerprints,
         ),
         thresholds,
     )
@@ -440,4 +449,12 @@ def submit_response(
         if ticket is not None and _answer_for_ticket(ticket.id) is not None:
             raise TicketAlreadyAnswered(ticket.external_id) from None
         raise
+    if flag is not None and "fingerprint_many_counters" in flag.details:
+        flag_same_browser(
+            fingerprints,
+            at=at,
+            thresholds=thresholds,
+            details=flag.details["fingerprint_many_counters"],
+            but=response_id,
+        )
     return SubmissionResult(response_id, created=True)

@@ -186,3 +186,27 @@ def test_a_complaint_from_the_public_page_without_a_survey(client, build, clock)
 
 def test_path_helper_is_the_surveys(build):
     assert path_of(build.counter()).startswith("/s/") and ALL_GOOD
+
+
+def test_the_public_sample_check_uses_the_population_the_admin_entered_as_stored_in_the_run(app, client, build, clock):
+    from feedback_app.services.moderation import set_population
+
+    unit = build.unit(slug="dukcapil-populasi", name="Disdukcapil Populasi")
+    counter = build.counter(unit)
+    db.session.commit()
+    clock.set(datetime(2026, 8, 5, 3, 0, tzinfo=UTC))
+    _answers(app, counter, 3)
+    clock.set(datetime(2026, 10, 14, 3, 0, tzinfo=UTC))
+    with app.test_request_context():
+        set_population(unit, "2026-Q3", 1000, by="admin.populasi")
+    db.session.commit()
+    run = _run(unit, "2026-Q3")
+    with app.test_request_context():
+        set_population(unit, "2026-Q3", 50, by="admin.populasi")  # after the run: the published page keeps 1000
+    db.session.commit()
+    html = client.get("/u/dukcapil-populasi").get_data(as_text=True)
+    assert "untuk 1000 pengguna layanan: 278" in html and "sampel belum memadai" in html
+    assert "N dari data unit yang diisi admin" in html
+    data = client.get("/u/dukcapil-populasi.json").get_json()["periods"][0]
+    assert (data["population"], data["population_source"], data["minimum_sample"]) == (1000, "admin_entered", 278)
+    assert run.input_counts["population_source"] == "admin_entered"

@@ -443,3 +443,45 @@ def test_with_redis_down_answers_are_stored_and_limited_in_memory(app, build, cl
     assert [record.getMessage() for record in warnings] == [
         "Rate limit storage unreachable - falling back to in-memory storage"
     ]
+
+
+def test_one_browser_answering_many_counters_in_a_day_is_flagged_with_its_earlier_answers(app, build, clock):
+    """Issue 13: a scripted run of one browser over every counter of the office, one answer each."""
+    unit = build.unit()
+    counters = [build.counter(unit) for _ in range(6)]
+    db.session.commit()
+    script = app.test_client()  # one browser: its signed cookie is kept between the answers
+    for counter in counters:
+        assert submit(script, counter).status_code == 303
+        clock.advance(timedelta(minutes=20))  # slow enough that no burst explains it
+    rows = stored()
+    # The fourth counter crosses FLAG_FINGERPRINT_MAX_COUNTERS (3); the three before it are flagged with it.
+    assert [(r.status, r.flag_reason) for r in rows] == [("flagged", "fingerprint_many_counters")] * 6
+    assert rows[3].flag_details == {"fingerprint_many_counters": {"window_hours": 24, "counters": 4, "allowed": 3}}
+    assert rows[0].status_reason.startswith("Peramban yang sama menjawab 4 loket")
+    # Three citizens at three counters each, and the same browser a day later, count as they should.
+    for _ in range(3):
+        citizen = app.test_client()
+        for counter in counters[:3]:
+            assert submit(citizen, counter).status_code == 303
+    clock.advance(timedelta(hours=25))
+    assert submit(script, counters[0]).status_code == 303
+    assert [r.status for r in stored()[6:]] == ["valid"] * 10
+
+
+@pytest.mark.config(FLAG_FINGERPRINT_MAX_COUNTERS=1)
+def test_the_fingerprint_rule_follows_the_units_own_threshold(app, build, clock):
+    from feedback_app.services.flags import set_flag_thresholds
+
+    strict, lenient = build.unit(), build.unit()
+    strict_counters = [build.counter(strict) for _ in range(2)]
+    lenient_counters = [build.counter(lenient) for _ in range(2)]
+    with app.test_request_context():
+        set_flag_thresholds(lenient, {"fingerprint_max_counters": 5})
+    db.session.commit()
+    for counters in (strict_counters, lenient_counters):
+        browser = app.test_client()
+        for counter in counters:
+            assert submit(browser, counter).status_code == 303
+            clock.advance(timedelta(minutes=10))
+    assert [r.status for r in stored()] == ["flagged", "flagged", "valid", "valid"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import SurveyResponse
@@ -172,3 +173,41 @@ def test_the_database_refuses_a_flagged_answer_without_a_reason(answer):
     with pytest.raises(IntegrityError):
         answer("flagged", None)
     db.session.rollback()
+
+
+def test_one_browser_answering_more_counters_than_allowed_is_flagged():
+    assert evaluate_flags(signals(other_counters=2), THRESHOLDS) is None  # three counters in a day: a busy citizen
+    flag = evaluate_flags(signals(other_counters=3), THRESHOLDS)
+    assert flag.reason == "fingerprint_many_counters"
+    assert flag.details == {"fingerprint_many_counters": {"window_hours": 24, "counters": 4, "allowed": 3}}
+    # A burst names the flag before it; both numbers are kept.
+    both = evaluate_flags(signals(other_counters=5, answers_in_window=9), THRESHOLDS)
+    assert both.reason == "burst" and set(both.details) == {"burst", "fingerprint_many_counters"}
+
+
+def test_every_threshold_is_a_unit_parameter_audited_and_refused_when_out_of_range(app, build, in_request):
+    from feedback_app.models import AuditEvent
+    from feedback_app.services.flags import THRESHOLD_SETTINGS, own_thresholds, set_flag_thresholds
+
+    unit, other = build.unit(), build.unit()
+    db.session.commit()
+    assert set(THRESHOLD_SETTINGS) == set(FlagThresholds.__dataclass_fields__)  # every one of them
+    changed = set_flag_thresholds(
+        unit, {"fingerprint_max_counters": "5", "burst_factor": "2,5", "short_visit_seconds": 60}
+    )
+    db.session.commit()
+    assert (changed.fingerprint_max_counters, changed.burst_factor, changed.short_visit_seconds) == (5, 2.5, 60)
+    assert flag_thresholds(unit.id) == changed
+    assert flag_thresholds(other.id).fingerprint_max_counters == 3  # the other unit keeps the settings
+    [audit] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "unit.set_flag_thresholds")).all()
+    assert audit.after == {"fingerprint_max_counters": 5, "burst_factor": 2.5, "short_visit_seconds": 60}
+    set_flag_thresholds(unit, {"burst_factor": ""})  # back to the setting
+    assert own_thresholds(unit.id) == {"fingerprint_max_counters": 5, "short_visit_seconds": 60}
+    for bad, message in (
+        ({"burst_window_minutes": "0"}, "antara 1 dan"),
+        ({"burst_factor": "banyak"}, "harus berupa angka"),
+        ({"fingerprint_window_hours": "1000000"}, "antara 1 dan"),
+        ({"gut_feeling": "1"}, "tidak dikenal"),
+    ):
+        with pytest.raises(FlagError, match=message):
+            set_flag_thresholds(unit, bad)

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 
 from feedback_app.extensions import db
 from feedback_app.models import SurveyResponse
+from feedback_app.services.moderation import set_population
 from feedback_app.services.paper import PaperSheet, enter_paper_sheet, new_submission_key
 from feedback_app.services.score_runs import compute_score_run, set_unit_parameters
 from feedback_app.services.skm_report import (
@@ -146,9 +147,8 @@ def test_the_follow_up_plan_is_kept_per_period_across_recomputed_runs_and_signin
     with pytest.raises(SkmReportError) as refused:
         sign_report(office.unit, Q3, head)
     assert refused.value.code == "no_plan"
-    save_report_text(
-        office.unit, Q3, follow_up_plan="Tambah loket U3.", conclusion_note=None, service_users=400, by="admin"
-    )
+    save_report_text(office.unit, Q3, follow_up_plan="Tambah loket U3.", conclusion_note=None, by="admin")
+    set_population(office.unit, "2026-Q3", 400, by="admin")
     db.session.commit()
     sign_report(office.unit, Q3, head)
     db.session.commit()
@@ -162,9 +162,9 @@ def test_the_follow_up_plan_is_kept_per_period_across_recomputed_runs_and_signin
         date(2026, 10, 14),
     )
     # No tickets in this unit: N is the number the unit entered, and the run says so.
-    assert (report.sample.population, report.population_source) == (400, "entered")
+    assert (report.sample.population, report.population_source) == (400, "admin_entered")
     assert (report.sample.minimum_sample, report.sample.adequate) == (196, False)
-    save_report_text(office.unit, Q3, follow_up_plan="Rencana baru.", conclusion_note=None, service_users=400, by="x")
+    save_report_text(office.unit, Q3, follow_up_plan="Rencana baru.", conclusion_note=None, by="x")
     db.session.commit()
     assert skm_report(office.unit, Q3).note.signed_on is None  # changed text, no signature
     other_head = build.user("kepala-lain", {"head"}, unit=build.unit(), employee=build.employee())

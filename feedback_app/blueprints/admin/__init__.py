@@ -1,5 +1,5 @@
-"""Unit administration: counters and QR posters, queue-machine tokens, rosters, paper questionnaires, the SKM report,
-the audit trail."""
+"""Unit administration: setting up units, counters and QR posters, queue-machine tokens, rosters, paper
+questionnaires, the SKM report, the comment inbox and moderation, publishing, the audit trail."""
 
 from flask import Blueprint
 
@@ -10,6 +10,7 @@ from . import (  # noqa: E402  (route modules register on bp, so they come after
     counters,  # noqa: F401
     holidays,  # noqa: F401
     imports,  # noqa: F401
+    inbox,  # noqa: F401
     paper,  # noqa: F401
     parameters,  # noqa: F401
     publishing,  # noqa: F401

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import IntegerField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import TextAreaField
+from wtforms.validators import Length
 
 from feedback_app.access import get_unit_or_404, roles_required
 from scoring import UNSUR_NAMES, Period, ScoringError, parse_period, period_containing
@@ -54,10 +54,6 @@ class ReportTextForm(FlaskForm):
         _l("Catatan untuk kesimpulan (boleh dikosongkan)"),
         validators=[Length(max=NOTE_MAX_CHARS, message=_l("Paling panjang %(max)d karakter."))],
     )
-    service_users = IntegerField(
-        _l("Jumlah pengguna layanan (N), bila unit tidak memakai karcis antrean"),
-        validators=[Optional(), NumberRange(min=1, message=_l("Isi bilangan bulat 1 atau lebih."))],
-    )
 
 
 class SignForm(FlaskForm):
@@ -73,7 +69,6 @@ def _period(unit: Unit, period_id: str) -> Period:
 
 MESSAGES = {
     "too_long": lambda: _("Teks terlalu panjang."),
-    "bad_population": lambda: _("Isi bilangan bulat 1 atau lebih."),
     "unchanged": lambda: _("Tidak ada yang berubah."),
     "not_head": lambda: _("Hanya kepala unit ini yang dapat menandatangani laporan."),
     "no_employee": lambda: _(
@@ -133,7 +128,6 @@ def _page(unit: Unit, period: Period, form: ReportTextForm | None = None, status
         formdata=None,
         follow_up_plan=note.follow_up_plan if note else (data.run.follow_up_plan if data.run else None),
         conclusion_note=note.conclusion_note if note else None,
-        service_users=note.service_users if note else None,
     )
     today = now().astimezone(unit.zone).date()
     choices = []
@@ -203,7 +197,6 @@ def save_skm_report(slug: str, period_id: str) -> Response:
             period,
             follow_up_plan=form.follow_up_plan.data,
             conclusion_note=form.conclusion_note.data,
-            service_users=form.service_users.data,
             by=current_user.login,
         )
     except SkmReportError as error:

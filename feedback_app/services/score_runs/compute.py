@@ -42,11 +42,11 @@ from ...models import (
     EmployeeTarget,
     ScoreIndicator,
     ScoreRun,
-    SkmReport,
     Unit,
 )
 from ...version import code_version
 from ..appraisal_inputs import behaviour_ratings
+from ..moderation import run_population
 from ..sufficient_statistics import (
     complaint_stats,
     employee_and_unit_service_times,
@@ -167,7 +167,9 @@ def compute_score_run(
     targets = _targets(unit, period, employee_ids, assigned)
     ratings = _ratings(unit, period, employee_ids, assigned)
     holidays = holidays_between(period.start, period.end, unit.id)
-    population, population_source = _population(unit, period, unit_service)
+    population, population_source = run_population(
+        unit.id, period.id, unit_service.tickets_finished if unit_service else None
+    )
     settled = settlement_seconds(unit, period) if unit_complaints is not None else None
     step(SCORE_RUN_STEPS[1])
 
@@ -190,7 +192,8 @@ def compute_score_run(
             "ratings": len(ratings),
             "holidays": len(holidays),
             "employees": len(employee_ids),
-            # Krejcie–Morgan's N (spec §7): the unit's finished tickets where it has tickets; otherwise unknown.
+            # Krejcie–Morgan's N (spec §7): the admin's figure for the period where one was entered, else the
+            # unit's finished tickets where it has tickets; otherwise unknown.
             "population": population,
             "population_source": population_source,
             # The respondent profile and the channels, for the SKM report (spec §1.2, §1.5).
@@ -262,17 +265,6 @@ def compute_score_run(
     )
     step(SCORE_RUN_STEPS[3])
     return run
-
-
-def _population(unit: Unit, period: Period, unit_service: ServiceTimeStats | None) -> tuple[int | None, str | None]:
-    """Krejcie–Morgan's N and where it came from (spec §7): the unit's finished tickets where it has tickets, else
-    the number of service users the unit entered for the period with its SKM report, else unknown."""
-    if unit_service is not None and unit_service.tickets_finished:
-        return unit_service.tickets_finished, "tickets_finished"
-    entered = db.session.scalar(
-        select(SkmReport.service_users).where(SkmReport.unit_id == unit.id, SkmReport.period_id == period.id)
-    )
-    return (entered, "entered") if entered else (None, None)
 
 
 def settlement_seconds(unit: Unit, period: Period) -> list[int]:
