@@ -9,8 +9,10 @@ from the ``swagger-ui-bundle`` package, no CDN) are public. Every error under ``
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 import swagger_ui_bundle
 from flask import Flask, Response, g, jsonify, render_template, request, send_from_directory, url_for
@@ -20,7 +22,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ...auth import public
-from ...extensions import csrf
+from ...extensions import csrf, db
 from ...headers import allow_own_scripts
 from ...request_guard import NulInJson, reject_hostile_input
 from ...services.api_tokens import verify_api_token
@@ -34,6 +36,7 @@ from .schemas import (
     TicketSchema,
 )
 
+F = TypeVar("F", bound=Callable[..., Any])
 URL_PREFIX = "/api/v1"
 SECURITY_SCHEME = "bearerAuth"
 
@@ -172,6 +175,22 @@ def authenticate() -> Response | None:
     return None
 
 
+def require_scope(scope: str) -> Callable[[F], F]:
+    """Let a request through only with a token holding ``scope`` (``API_SCOPES``); else 403 before any body is read."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not g.api_token.has_scope(scope):
+                db.session.commit()  # the token's last use
+                return error_response(403, _("Token ini tidak punya hak akses %(scope)s.", scope=scope))
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
 @bp.errorhandler(ValidationError)
 def invalid_input(error: ValidationError) -> Response:
     field, message = first_error(error.messages)
@@ -272,4 +291,4 @@ def init_api(app: Flask) -> Api:
     return api
 
 
-from . import ticket_events, tickets  # noqa: E402,F401  (route modules register on bp)
+from . import indicators, ticket_events, tickets  # noqa: E402,F401  (route modules register on bp)
