@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zipfile import BadZipFile
 
@@ -271,8 +271,14 @@ class Sheet:
     rows: Any  # Iterable[Sequence[object]]
 
 
-def _csv_value(value: object) -> object:
+_CENT = Decimal("0.01")
+
+
+def _csv_value(value: object, kind: str) -> object:
+    """A cell as CSV text: figures of decimal columns with 2 places (half up), as the pages print them."""
     if isinstance(value, Decimal):
+        if kind in ("decimal", "percent"):
+            value = value.quantize(_CENT, rounding=ROUND_HALF_UP)
         return format(value, "f")
     if value is None:
         return ""
@@ -289,8 +295,9 @@ def csv_chunks(sheet: Sheet) -> Iterator[str]:
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow([column.header for column in sheet.columns])
+    kinds = [column.kind for column in sheet.columns]
     for row in sheet.rows:
-        writer.writerow([_csv_value(value) for value in row])
+        writer.writerow([_csv_value(value, kind) for value, kind in zip(row, kinds, strict=False)])
         if buffer.tell() > CSV_CHUNK_CHARS:
             yield buffer.getvalue()
             buffer.seek(0)
