@@ -63,7 +63,8 @@ def _write(sheets: list[Sheet], output: Path, total: int, label: str, quiet: boo
     bar_wanted = sys.stdout.isatty() and not quiet
     bar: Any = click.progressbar(length=max(total, 1), label=label, file=sys.stdout) if bar_wanted else _NoBar()
     try:
-        with bar:
+        # The texts of a sheet (lazy translations) are read in a request's locale; the CLI writes Indonesian.
+        with current_app.test_request_context(), bar:
             first = sheets[0]
             sheets = [Sheet(first.title, first.columns, _counted(first.rows, bar)), *sheets[1:]]
             if _format(output) == "csv":

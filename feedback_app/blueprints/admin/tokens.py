@@ -36,7 +36,10 @@ class ApiTokenCreateForm(FlaskForm):
     scopes = SelectMultipleField(
         _l("Hak akses"),
         choices=[
-            (api_tokens.WRITE_TICKET_EVENTS, _l("ticket_events:write — mesin antrean mengirim kejadian tiket unit ini")),
+            (
+                api_tokens.WRITE_TICKET_EVENTS,
+                _l("ticket_events:write — mesin antrean mengirim kejadian tiket unit ini"),
+            ),
             (api_tokens.READ_INDICATORS, _l("indicators:read — sistem SDM membaca indikator unit yang dipilih")),
         ],
         default=[api_tokens.WRITE_TICKET_EVENTS],
@@ -100,7 +103,9 @@ def create_api_token(slug: str) -> Response:
         return redirect(url_for("admin.list_api_tokens", slug=unit.slug))
     scopes = form.scopes.data or [api_tokens.WRITE_TICKET_EVENTS]
     chosen = set(form.units.data or [])
-    reach = [u for u in units_in_scope(current_user) if u.id in chosen] if api_tokens.READ_INDICATORS in scopes else [unit]
+    reach = (
+        [u for u in units_in_scope(current_user) if u.id in chosen] if api_tokens.READ_INDICATORS in scopes else [unit]
+    )
     try:
         row, token = api_tokens.create_api_token(unit, form.name.data or "", scopes, reach)
     except DomainError as error:

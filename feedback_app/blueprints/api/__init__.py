@@ -160,6 +160,13 @@ def http_error(error: HTTPException) -> Response:
     headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     if code == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="suara-warga"'
+    data = getattr(error, "data", None)
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if code == 422 and isinstance(messages, dict) and messages:
+        # flask-smorest's query arguments: {"query": {"period": [...]}}; name the field like a body error does
+        by_field = next(iter(messages.values())) if len(messages) == 1 else messages
+        field, message = first_error(by_field)
+        return error_response(422, message, field=field, errors=by_field, headers=headers)
     return error_response(code, _translated(code, error.description or HTTPStatus(code).phrase), headers=headers)
 
 

@@ -259,11 +259,14 @@ class IndicatorQuerySchema(Schema):
 
 class IndicatorFigureSchema(Schema):
     status = fields.String(required=True, metadata={"enum": ["ok", "insufficient_data", "not_available"]})
-    value = fields.Decimal(
+    value = fields.String(
         required=True,
         allow_none=True,
-        as_string=True,
-        metadata={"description": "Headline (shrunk where that applies); null unless ok."},
+        metadata={
+            "description": "The headline figure as exact decimal text with 2 places (shrunk toward the unit for ikp "
+            "and ikm); null unless status is ok.",
+            "pattern": r"^-?\d+\.\d{2}$",
+        },
     )
     raw = fields.String(required=True, allow_none=True, metadata={"description": "The unshrunk figure (ikp, ikm)."})
     n = fields.Integer(required=True, allow_none=True)

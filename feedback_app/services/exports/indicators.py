@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import func, select, tuple_
@@ -66,6 +66,7 @@ PREDIKAT_TEXT = {
     "kurang": "Kurang/Misconduct",
     "sangat_kurang": "Sangat Kurang",
 }
+CENT = Decimal("0.01")
 STATUS_TEXT = {"ok": "", "insufficient_data": "data belum cukup", "not_available": "tidak tersedia"}
 #: Employees per page of the API (and per batch of the file exports).
 PAGE_DEFAULT = 100
@@ -311,7 +312,7 @@ def record_data(record: IndicatorRecord, link: Any = None) -> dict[str, Any]:
         "indicators": {
             code: {
                 "status": figure.status,
-                "value": figure.shown,
+                "value": None if figure.shown is None else format(figure.shown.quantize(CENT, ROUND_HALF_UP), "f"),
                 "raw": figure.raw if figure.status == "ok" else None,
                 "n": figure.n,
                 "explanation_url": link(figure.indicator_id) if link else None,
