@@ -215,15 +215,21 @@ def main(argv: list[str] | None = None) -> int:
             result: dict[str, object] = {"responses": size}
             for mode in MODES:
                 result[mode] = figure = measure(f"sqlite:///{path}", mode, workdir)
-                log(f"  {mode:>12}: peak {figure['peak_mb']:.1f} MB, {figure['rows']:,} rows, {figure['seconds']:.1f} s")
+                log(
+                    f"  {mode:>12}: peak {figure['peak_mb']:.1f} MB, {figure['rows']:,} rows, {figure['seconds']:.1f} s"
+                )
             results.append(result)
             path.unlink()
+
     def over(result: dict[str, object]) -> float:
         return result["streamed"]["peak_mb"] - result["baseline"]["peak_mb"]  # type: ignore[index,no-any-return]
 
     growth = over(results[-1]) - over(results[0])
     flat = growth <= FLAT_LIMIT_MB
-    log(f"streamed growth {growth:+.1f} MB from {sizes[0]:,} to {sizes[-1]:,} responses: {'flat' if flat else 'NOT flat'}")
+    log(
+        f"streamed growth {growth:+.1f} MB from {sizes[0]:,} to {sizes[-1]:,} responses: "
+        + ("flat" if flat else "NOT flat")
+    )
     print("BENCH-SUMMARY " + json.dumps({"results": results, "growth_mb": growth, "flat": flat}), flush=True)
     if not options.no_docs:
         _report.write_docs(markdown(results, flat, growth), options.report)

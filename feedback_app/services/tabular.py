@@ -338,6 +338,7 @@ def write_xlsx(sheets: Iterable[Sheet], out: Any) -> None:
         for row in sheet.rows:
             written += 1
             if written > XLSX_MAX_ROWS:
+                worksheet.close()  # end openpyxl's row writer cleanly; the workbook is never saved
                 raise TooManyRows(sheet.title)
             cells = []
             for value, number_format in zip(row, formats, strict=False):

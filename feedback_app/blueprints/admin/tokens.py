@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from flask_login import current_user
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget

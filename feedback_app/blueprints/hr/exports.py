@@ -11,6 +11,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from typing import Any
 
 from flask import Response, abort, current_app, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import gettext as _
@@ -214,7 +215,7 @@ def show_appraisal_summary(employee_id: int, period_id: str) -> str:
     )
 
 
-def stable_url(endpoint: str, **values: object) -> str:
+def stable_url(endpoint: str, **values: Any) -> str:
     """An absolute link under PUBLIC_BASE_URL (not the request's host), so a sheet's links work from anywhere."""
     return current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, **values)
 

@@ -134,7 +134,7 @@ def indicator_page(
     )
     if after is not None:
         query = query.where(key > tuple_(*after))
-    keys = [(unit_id, employee_id) for unit_id, employee_id in db.session.execute(query)]
+    keys: list[tuple[int, int]] = [(unit_id, employee_id or 0) for unit_id, employee_id in db.session.execute(query)]
     if not keys:
         return []
     employee_ids = sorted({employee_id for _unit, employee_id in keys})

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -112,7 +112,11 @@ def _thin_employees(unit: Unit, start: datetime, end: datetime) -> set[int]:
         )
         .distinct()
     )
-    return {employee_id for employee_id in attributed if answered.get(employee_id, 0) < COMMENT_MIN_ANSWERS}
+    return {
+        employee_id
+        for employee_id in attributed
+        if employee_id is not None and answered.get(employee_id, 0) < COMMENT_MIN_ANSWERS
+    }
 
 
 def _comment(text: str | None, employee_id: int | None, thin: set[int], unit_admin: bool) -> str | None:
@@ -155,7 +159,7 @@ def raw_rows(export: RawExport) -> Iterator[list[object]]:
         services = _pairs(select(ServiceType.id, ServiceType.name).where(ServiceType.unit_id == unit.id))
         thin = _thin_employees(unit, start, end)
         unit_admin = unit.id in export.admin_of
-        employees: dict[int, tuple[str | None, str]] = {}
+        employees: dict[int, tuple[str | None, str | None]] = {}
         result = db.session.execute(
             select(*_SELECTED)
             .where(
@@ -170,19 +174,19 @@ def raw_rows(export: RawExport) -> Iterator[list[object]]:
         for partition in result.partitions():
             wanted = {row.employee_id for row in partition if row.employee_id is not None} - employees.keys()
             if wanted:
-                for employee_id, nip, name in db.session.execute(
+                for found in db.session.execute(
                     select(Employee.id, Employee.nip, Employee.name).where(Employee.id.in_(sorted(wanted)))
                 ):
-                    employees[employee_id] = (nip, name)
+                    employees[found.id] = (found.nip, found.name)
             for row in partition:
-                nip, name = employees.get(row.employee_id, (None, None)) if row.employee_id else (None, None)
+                staff = employees.get(row.employee_id, (None, None)) if row.employee_id else (None, None)
                 yield [
                     row.counted_at.astimezone(zone).date(),
                     unit.slug,
                     counters.get(row.counter_id),
                     services.get(row.service_type_id) if row.service_type_id else None,
-                    nip,
-                    name,
+                    staff[0],
+                    staff[1],
                     row.attribution_source,
                     row.channel,
                     row.status,
