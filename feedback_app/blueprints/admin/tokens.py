@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import SelectMultipleField, StringField
+from wtforms import SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -36,11 +36,13 @@ class ApiTokenCreateForm(FlaskForm):
     scopes = SelectMultipleField(
         _l("Hak akses"),
         choices=[
-            (
+            SelectChoice(
                 api_tokens.WRITE_TICKET_EVENTS,
                 _l("ticket_events:write — mesin antrean mengirim kejadian tiket unit ini"),
             ),
-            (api_tokens.READ_INDICATORS, _l("indicators:read — sistem SDM membaca indikator unit yang dipilih")),
+            SelectChoice(
+                api_tokens.READ_INDICATORS, _l("indicators:read — sistem SDM membaca indikator unit yang dipilih")
+            ),
         ],
         default=[api_tokens.WRITE_TICKET_EVENTS],
         option_widget=CheckboxInput(),
@@ -59,7 +61,7 @@ class ApiTokenCreateForm(FlaskForm):
 def _create_form(unit: Unit, *, submitted: bool) -> ApiTokenCreateForm:
     """The create form with the admin's units as choices (the token's own unit ticked when nothing was sent)."""
     form = ApiTokenCreateForm() if submitted else ApiTokenCreateForm(formdata=None)
-    form.units.choices = [(u.id, u.name) for u in units_in_scope(current_user)]
+    form.units.choices = [SelectChoice(u.id, u.name) for u in units_in_scope(current_user)]
     if not form.units.data:
         form.units.data = [unit.id]
     return form
