@@ -169,7 +169,13 @@ def test_the_printable_summary_shows_predikat_ratings_evidence_and_signatures(cl
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "@page{size:A4" in page and "@media print" in page
-    for text in ("Baik", "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Berkas KTP-el diverifikasi", "Pejabat penilai kinerja"):
+    for text in (
+        "Baik",
+        "Di Atas Ekspektasi",
+        "Sesuai Ekspektasi",
+        "Berkas KTP-el diverifikasi",
+        "Pejabat penilai kinerja",
+    ):
         assert text in page, text
     assert world.ani.nip in page and world.sari.nip in page  # both signatures carry a NIP
 
