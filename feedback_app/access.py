@@ -6,7 +6,7 @@ fails on any view that is neither.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -99,10 +99,16 @@ def scope_unit_ids(user: User) -> set[int] | None:
     """
     if user.unit_id is None:
         return None
+    return unit_ids_below([user.unit_id])
+
+
+def unit_ids_below(roots: Iterable[int]) -> set[int]:
+    """``roots`` and every unit below them in the instansi tree (a user's scope, an API token's units)."""
     children: dict[int | None, list[int]] = {}
     for unit_id, parent_id in db.session.execute(select(Unit.id, Unit.parent_id)):
         children.setdefault(parent_id, []).append(unit_id)
-    scope, frontier = {user.unit_id}, [user.unit_id]
+    scope = set(roots)
+    frontier = list(scope)
     while frontier:
         below = [child for parent in frontier for child in children.get(parent, ()) if child not in scope]
         scope.update(below)

@@ -456,8 +456,24 @@ class SurveyResponse(db.Model):
 # --- Machine clients and the counter console (queue-machine API, spec §6) ---------------------------------------
 
 
+#: What a token may do (space-separated in ``ApiToken.scopes``): a queue machine sends its unit's ticket events;
+#: an HR system reads the indicators of the units it is given.
+API_SCOPES = ("ticket_events:write", "indicators:read")
+
+api_token_units = Table(
+    "api_token_units",
+    db.metadata,
+    Column("api_token_id", ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("units.id"), primary_key=True),
+)
+
+
 class ApiToken(db.Model):
-    """A bearer token for one unit's queue machine; only its SHA-256 is stored, the token is shown once."""
+    """A bearer token of a machine client; only its SHA-256 is stored, the token is shown once.
+
+    ``unit`` is the unit that owns it (its admin manages it; ticket events are stored for it); ``units`` are the
+    units it may read (with the units below them in the instansi tree); ``scopes`` what it may do there.
+    """
 
     __tablename__ = "api_tokens"
 
@@ -469,8 +485,20 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Space-separated API_SCOPES; tokens made before scopes existed are queue machines (migration 0014).
+    scopes: Mapped[str] = mapped_column(
+        String(100), default="ticket_events:write", server_default="ticket_events:write"
+    )
 
     unit: Mapped[Unit] = relationship()
+    units: Mapped[list[Unit]] = relationship(secondary=api_token_units, order_by="Unit.name")
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scope_set
 
 
 class ConsoleAction(db.Model):

@@ -20,6 +20,7 @@ from feedback_app.models import (
     EmployeeTarget,
     PeerRater,
     PeerRound,
+    ScoreIndicator,
     ScoreRun,
     SurveyResponse,
     User,
@@ -86,6 +87,7 @@ def test_the_public_pages_are_the_expected_ones(app):
         # The queue-machine API authenticates by bearer token (tests/api), not by login.
         "api.post_ticket_events",
         "api.get_ticket",
+        "api.list_indicators",  # scope indicators:read (tests/api/test_indicators.py)
         "api-docs.openapi_json",
         "api-docs.openapi_swagger_ui",
         "api-docs.swagger_ui_asset",
@@ -232,6 +234,11 @@ def _world(build) -> dict[str, str]:
         **{f"u{i}": 3 for i in range(1, 10)},
     )
     db.session.add(response)
+    db.session.flush()
+    indicator = ScoreIndicator(
+        run_id=run.id, employee_id=member.id, code="ikp", status="ok", value=80, n=40, explanation={}
+    )
+    db.session.add(indicator)
     db.session.commit()
     return {
         "code": counter.public_code,
@@ -250,6 +257,8 @@ def _world(build) -> dict[str, str]:
         "word": "pegawai",
         "service_type_id": str(counter.service_types[0].id),
         "response_id": str(response.id),
+        "indicator_id": str(indicator.id),
+        "file_type": "csv",
     }
 
 
@@ -338,6 +347,31 @@ def test_each_role_reaches_exactly_the_views_declared_for_it(app, build, subtest
                         f"{label} on {method} {url} ({endpoint}): {response.status_code}, expected 403"
                     )
                     assert "Akses ditolak" in response.get_data(as_text=True)
+
+
+def test_the_export_pages_declare_these_roles(app):
+    """Issue 14's export routes × roles (the matrix below checks each declaration is what happens)."""
+    declared = dict(endpoints(app))
+    readers, with_supervisor = frozenset({"hr", "admin"}), frozenset({"hr", "admin", "supervisor"})
+    assert {
+        endpoint: declared[endpoint]
+        for endpoint in (
+            "hr.show_exports",
+            "hr.export_indicators",
+            "hr.export_responses",
+            "hr.show_appraisal_summary",
+            "hr.export_ekinerja",
+            "hr.show_indicator",
+        )
+    } == {
+        "hr.show_exports": readers,
+        "hr.export_indicators": readers,
+        "hr.export_responses": readers,
+        # and the employee's own supervisor (services/appraisals.py may_read)
+        "hr.show_appraisal_summary": with_supervisor,
+        "hr.export_ekinerja": with_supervisor,
+        "hr.show_indicator": with_supervisor,
+    }
 
 
 def test_a_refused_revoke_changes_nothing(app, client, build):

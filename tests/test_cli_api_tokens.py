@@ -53,3 +53,26 @@ def test_clear_errors(app, build):
     missing = runner.invoke(args=["api-token", "revoke", "999"])
     assert missing.exit_code != 0 and "no API token with id 999" in missing.output
     assert "No API tokens." in runner.invoke(args=["api-token", "list"]).output
+
+
+def test_an_hr_systems_token_reads_indicators_of_the_units_it_is_given(app, build, clock):
+    build.unit(slug="kota-bogor")
+    build.unit(slug="kab-kassi")
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "api-token", "create", "--unit", "kota-bogor", "--name", "SIASN",
+            "--scope", "indicators:read", "--reads", "kota-bogor", "--reads", "kab-kassi",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    assert client.get("/api/v1/indicators?period=2026-09&unit=kab-kassi", headers=headers).status_code == 200
+    assert client.get("/api/v1/tickets/X", headers=headers).status_code == 403  # not a queue machine
+    listing = runner.invoke(args=["api-token", "list"]).output
+    assert "indicators:read\tkab-kassi,kota-bogor" in listing or "indicators:read\tkota-bogor,kab-kassi" in listing
+    refused = runner.invoke(args=["api-token", "create", "--unit", "kota-bogor", "--name", "X", "--reads", "kab-kassi"])
+    assert refused.exit_code != 0 and "ticket_events:write" in refused.output

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from ..extensions import db
-from ..models import ApiToken
-from ..services.api_tokens import create_api_token, revoke_api_token, unit_api_tokens
+from ..models import API_SCOPES, ApiToken
+from ..services.api_tokens import WRITE_TICKET_EVENTS, create_api_token, revoke_api_token, unit_api_tokens
 from ..services.errors import DomainError
 from .common import unit_by_slug
 
@@ -15,25 +15,43 @@ def _time(value: object) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "-"  # type: ignore[attr-defined]
 
 
-@click.group("api-token", help="Manage the bearer tokens of queue machines (one unit per token).")
+@click.group(
+    "api-token",
+    help="Manage API tokens: queue machines (ticket_events:write, one unit) and HR systems (indicators:read, "
+    "a set of units).",
+)
 def api_token() -> None:
     pass
 
 
 @api_token.command("create")
-@click.option("--unit", "unit_slug", required=True, help="The unit (slug) the token may touch.")
+@click.option("--unit", "unit_slug", required=True, help="The unit (slug) that owns the token.")
 @click.option("--name", required=True, help="What the token is for, e.g. the queue machine's name.")
-def create_command(unit_slug: str, name: str) -> None:
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(API_SCOPES),
+    help="What it may do; repeat for both. Default: ticket_events:write.",
+)
+@click.option(
+    "--reads",
+    "read_slugs",
+    multiple=True,
+    help="For indicators:read: a unit (slug) it may read, with the units below it; repeat. Default: --unit.",
+)
+def create_command(unit_slug: str, name: str, scopes: tuple[str, ...], read_slugs: tuple[str, ...]) -> None:
     """Create a token and print it once; only its hash is kept."""
     unit = unit_by_slug(unit_slug)
+    reach = [unit_by_slug(slug) for slug in read_slugs] or [unit]
     try:
-        row, token = create_api_token(unit, name)
+        row, token = create_api_token(unit, name, scopes or (WRITE_TICKET_EVENTS,), reach)
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(
-        f"Created API token {row.id} {row.name!r} for {unit.slug}. It is shown only now; store it in the "
-        "queue machine:",
+        f"Created API token {row.id} {row.name!r} for {unit.slug} ({row.scopes}; units "
+        f"{', '.join(u.slug for u in row.units)}). It is shown only now; store it in the client:",
         err=True,
     )
     click.echo(token)
@@ -42,13 +60,13 @@ def create_command(unit_slug: str, name: str) -> None:
 @api_token.command("list")
 @click.option("--unit", "unit_slug", help="Only this unit's tokens.")
 def list_command(unit_slug: str | None) -> None:
-    """List tokens: id, unit, name, prefix, created, last used, revoked."""
+    """List tokens: id, unit, name, scopes, units read, prefix, created, last used, revoked."""
     unit_id = unit_by_slug(unit_slug).id if unit_slug else None
     rows = unit_api_tokens(unit_id)
     if not rows:
         click.echo("No API tokens.")
         return
-    click.echo("id\tunit\tname\tprefix\tcreated\tlast used\trevoked")
+    click.echo("id\tunit\tname\tscopes\tunits\tprefix\tcreated\tlast used\trevoked")
     for row in rows:
         click.echo(
             "\t".join(
@@ -56,6 +74,8 @@ def list_command(unit_slug: str | None) -> None:
                     str(row.id),
                     row.unit.slug,
                     row.name,
+                    ",".join(row.scopes.split()),
+                    ",".join(u.slug for u in row.units),
                     row.prefix + "…",
                     _time(row.created_at),
                     _time(row.last_used_at),

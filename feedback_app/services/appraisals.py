@@ -215,6 +215,7 @@ class Figure:
     raw: str | None
     n: int | None
     explanation: Mapping[str, Any]
+    indicator_id: int | None = None  # the stored row, whose explained page is the bukti dukung (services/exports)
 
     @property
     def published(self) -> bool:
@@ -223,7 +224,9 @@ class Figure:
 
 def _figure(row: ScoreIndicator) -> Figure:
     raw = row.explanation.get("raw")
-    return Figure(row.code, row.status, row.value, raw if isinstance(raw, str) else None, row.n, row.explanation)
+    return Figure(
+        row.code, row.status, row.value, raw if isinstance(raw, str) else None, row.n, row.explanation, row.id
+    )
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zipfile import BadZipFile
 
@@ -251,3 +251,109 @@ def data_row_count(text: str) -> int:
     2
     """
     return max(sum(1 for _ in read_records(text)) - 1, 0)
+
+
+# --- Writing: CSV and XLSX exports, streamed (memory flat in the number of rows) -------------------------------------
+
+#: Excel's last row; a sheet holds the header and at most this many minus one data rows.
+XLSX_MAX_ROWS = 1_048_576
+CSV_CHUNK_CHARS = 64_000
+#: Column kinds and their Excel number formats ("@" keeps NIPs as text so no digit is lost).
+XLSX_FORMATS = {"text": "@", "int": "0", "decimal": "0.00", "percent": "0.00", "date": "yyyy-mm-dd", "nip": "@"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One exported column: its header, its kind (``XLSX_FORMATS``) and its width in characters in a workbook."""
+
+    header: str
+    kind: str = "text"
+    width: int = 14
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A named table: columns and rows (any iterable; a generator keeps memory flat)."""
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: Any  # Iterable[Sequence[object]]
+
+
+_CENT = Decimal("0.01")
+
+
+def _csv_value(value: object, kind: str) -> object:
+    """A cell as CSV text: figures of decimal columns with 2 places (half up), as the pages print them."""
+    if isinstance(value, Decimal):
+        if kind in ("decimal", "percent"):
+            value = value.quantize(_CENT, rounding=ROUND_HALF_UP)
+        return format(value, "f")
+    if value is None:
+        return ""
+    return value
+
+
+def csv_chunks(sheet: Sheet) -> Iterator[str]:
+    """The sheet as CSV text in chunks of about 64 kB, starting with a BOM so that Excel reads UTF-8 right.
+
+    >>> "".join(csv_chunks(Sheet("t", (Column("NIP", "nip"), Column("n", "int")), [("198503152010011002", 3)])))
+    '\\ufeffNIP,n\\r\\n198503152010011002,3\\r\\n'
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow([column.header for column in sheet.columns])
+    kinds = [column.kind for column in sheet.columns]
+    for row in sheet.rows:
+        writer.writerow([_csv_value(value, kind) for value, kind in zip(row, kinds, strict=False)])
+        if buffer.tell() > CSV_CHUNK_CHARS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+class TooManyRows(DomainError):
+    """A sheet would pass Excel's row limit; the caller asks for CSV instead."""
+
+
+def write_xlsx(sheets: Iterable[Sheet], out: Any) -> None:
+    """Write a workbook to the binary file ``out`` row by row (openpyxl's write-only mode keeps memory flat).
+
+    Each sheet gets a bold frozen header, its column widths and number formats; a NIP is a text cell, so leading
+    digits survive. A sheet past Excel's 1,048,576 rows raises :class:`TooManyRows` (nothing usable is written).
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(sheet.title[:31])
+        worksheet.freeze_panes = "A2"
+        for index, column in enumerate(sheet.columns, start=1):
+            worksheet.column_dimensions[get_column_letter(index)].width = column.width
+        header = []
+        for column in sheet.columns:
+            cell = WriteOnlyCell(worksheet, value=column.header)
+            cell.font = bold
+            header.append(cell)
+        worksheet.append(header)
+        formats = [XLSX_FORMATS.get(column.kind, "General") for column in sheet.columns]
+        written = 1
+        for row in sheet.rows:
+            written += 1
+            if written > XLSX_MAX_ROWS:
+                worksheet.close()  # end openpyxl's row writer cleanly; the workbook is never saved
+                raise TooManyRows(sheet.title)
+            cells = []
+            for value, number_format in zip(row, formats, strict=False):
+                cell = WriteOnlyCell(worksheet, value=float(value) if isinstance(value, Decimal) else value)
+                if value is not None:
+                    cell.number_format = number_format
+                cells.append(cell)
+            worksheet.append(cells)
+    workbook.save(out)

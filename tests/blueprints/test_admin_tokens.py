@@ -114,3 +114,35 @@ def test_only_admins_open_the_page(client, build, unit):
     db.session.commit()
     login(client, hr)
     assert client.get("/admin/unit/kota-bogor/token-api").status_code == 403
+
+
+def test_an_hr_systems_token_gets_the_indicators_scope_over_the_chosen_units(admin, client, unit, build):
+    below = build.unit(slug="kec-bogor", name="Kecamatan Bogor", parent_id=unit.id)
+    db.session.commit()
+    form = hidden_fields(page(client))
+    response = client.post(
+        "/admin/unit/kota-bogor/token-api",
+        data={"csrf_token": form["csrf_token"], "name": "SIASN", "scopes": "indicators:read", "units": [str(unit.id)]},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    [row] = tokens()
+    assert row.scopes == "indicators:read" and [u.slug for u in row.units] == ["kota-bogor"]
+    assert "indicators:read" in response.get_data(as_text=True)
+    token = re.search(r'id="new-token">([^<]+)<', response.get_data(as_text=True)).group(1)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get(f"/api/v1/indicators?period=2026-09&unit={below.slug}", headers=headers).status_code == 200
+    assert api_status(client, token) == 403  # not a queue machine
+    refused = client.post(
+        "/admin/unit/kota-bogor/token-api",
+        data={
+            "csrf_token": form["csrf_token"],
+            "name": "Mesin",
+            "scopes": "ticket_events:write",
+            "units": [str(below.id)],
+        },
+        follow_redirects=True,
+    )
+    assert "hanya untuk unitnya sendiri" not in refused.get_data(as_text=True)  # a queue machine's units are ignored
+    assert sorted(t.scopes for t in tokens()) == ["indicators:read", "ticket_events:write"]
+    assert [u.slug for u in next(t for t in tokens() if t.name == "Mesin").units] == ["kota-bogor"]

@@ -1,15 +1,21 @@
-"""A unit's queue-machine API tokens: list, create (the token is shown once), revoke."""
+"""A unit's API tokens: list, create with scopes over units (the token is shown once), revoke.
+
+A queue machine's token (``ticket_events:write``) covers its own unit only; an HR system's token
+(``indicators:read``) reads the units chosen here, any of the admin's scope (and the units below them).
+"""
 
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import StringField
+from wtforms import SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...access import get_unit_or_404, roles_required
+from ...access import get_unit_or_404, roles_required, units_in_scope
 from ...extensions import db
 from ...forms import IdField
 from ...i18n import lazy_gettext as _l
@@ -27,6 +33,38 @@ class ApiTokenCreateForm(FlaskForm):
             Length(max=api_tokens.NAME_MAX, message=_l("Nama token paling panjang %(max)d karakter.")),
         ],
     )
+    scopes = SelectMultipleField(
+        _l("Hak akses"),
+        choices=[
+            SelectChoice(
+                api_tokens.WRITE_TICKET_EVENTS,
+                _l("ticket_events:write — mesin antrean mengirim kejadian tiket unit ini"),
+            ),
+            SelectChoice(
+                api_tokens.READ_INDICATORS, _l("indicators:read — sistem SDM membaca indikator unit yang dipilih")
+            ),
+        ],
+        default=[api_tokens.WRITE_TICKET_EVENTS],
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        validate_choice=True,
+    )
+    units = SelectMultipleField(
+        _l("Unit yang boleh dibaca (indicators:read)"),
+        coerce=int,
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        validate_choice=True,
+    )
+
+
+def _create_form(unit: Unit, *, submitted: bool) -> ApiTokenCreateForm:
+    """The create form with the admin's units as choices (the token's own unit ticked when nothing was sent)."""
+    form = ApiTokenCreateForm() if submitted else ApiTokenCreateForm(formdata=None)
+    form.units.choices = [SelectChoice(u.id, u.name) for u in units_in_scope(current_user)]
+    if not form.units.data:
+        form.units.data = [unit.id]
+    return form
 
 
 class ApiTokenRevokeForm(FlaskForm):
@@ -40,7 +78,7 @@ def _page(unit: Unit, *, new_token: str | None = None, form: ApiTokenCreateForm 
             unit=unit,
             tokens=api_tokens.unit_api_tokens(unit.id),
             new_token=new_token,
-            form=form or ApiTokenCreateForm(formdata=None),
+            form=form or _create_form(unit, submitted=False),
             revoke_form=ApiTokenRevokeForm(formdata=None),
         )
     )
@@ -60,13 +98,18 @@ def list_api_tokens(slug: str) -> Response:
 def create_api_token(slug: str) -> Response:
     """Create a token and show it on the next page only: it is never shown again (only its hash is stored)."""
     unit = get_unit_or_404(slug)
-    form = ApiTokenCreateForm()
+    form = _create_form(unit, submitted=True)
     if not form.validate():
-        for message in [*form.name.errors, *form.csrf_token.errors]:
+        for message in [*form.name.errors, *form.csrf_token.errors, *form.scopes.errors, *form.units.errors]:
             flash(str(message), "error")
         return redirect(url_for("admin.list_api_tokens", slug=unit.slug))
+    scopes = form.scopes.data or [api_tokens.WRITE_TICKET_EVENTS]
+    chosen = set(form.units.data or [])
+    reach = (
+        [u for u in units_in_scope(current_user) if u.id in chosen] if api_tokens.READ_INDICATORS in scopes else [unit]
+    )
     try:
-        row, token = api_tokens.create_api_token(unit, form.name.data or "")
+        row, token = api_tokens.create_api_token(unit, form.name.data or "", scopes, reach)
     except DomainError as error:
         flash(str(error), "error")
         return redirect(url_for("admin.list_api_tokens", slug=unit.slug))

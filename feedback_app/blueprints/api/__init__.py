@@ -9,8 +9,10 @@ from the ``swagger-ui-bundle`` package, no CDN) are public. Every error under ``
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 import swagger_ui_bundle
 from flask import Flask, Response, g, jsonify, render_template, request, send_from_directory, url_for
@@ -20,7 +22,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ...access import public
-from ...extensions import csrf
+from ...extensions import csrf, db
 from ...headers import allow_own_scripts
 from ...request_guard import NulInJson, reject_hostile_input
 from ...services.api_tokens import verify_api_token
@@ -34,6 +36,7 @@ from .schemas import (
     TicketSchema,
 )
 
+F = TypeVar("F", bound=Callable[..., Any])
 URL_PREFIX = "/api/v1"
 SECURITY_SCHEME = "bearerAuth"
 
@@ -157,6 +160,13 @@ def http_error(error: HTTPException) -> Response:
     headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     if code == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="suara-warga"'
+    data = getattr(error, "data", None)
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if code == 422 and isinstance(messages, dict) and messages:
+        # flask-smorest's query arguments: {"query": {"period": [...]}}; name the field like a body error does
+        by_field = next(iter(messages.values())) if len(messages) == 1 else messages
+        field, message = first_error(by_field)
+        return error_response(422, message, field=field, errors=by_field, headers=headers)
     return error_response(code, _translated(code, error.description or HTTPStatus(code).phrase), headers=headers)
 
 
@@ -170,6 +180,22 @@ def authenticate() -> Response | None:
     g.api_token = token
     reject_hostile_input()
     return None
+
+
+def require_scope(scope: str) -> Callable[[F], F]:
+    """Let a request through only with a token holding ``scope`` (``API_SCOPES``); else 403 before any body is read."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not g.api_token.has_scope(scope):
+                db.session.commit()  # the token's last use
+                return error_response(403, _("Token ini tidak punya hak akses %(scope)s.", scope=scope))
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
 
 
 @bp.errorhandler(ValidationError)
@@ -275,4 +301,4 @@ def init_api(app: Flask) -> Api:
     return api
 
 
-from . import ticket_events, tickets  # noqa: E402,F401  (route modules register on bp)
+from . import indicators, ticket_events, tickets  # noqa: E402,F401  (route modules register on bp)

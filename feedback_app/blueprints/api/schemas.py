@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from ...i18n import lazy_gettext as _l
 from ...models import TICKET_EVENTS, TICKET_OUTCOMES, Ticket
@@ -222,4 +222,82 @@ class ApiErrorSchema(Schema):
     field = fields.String(allow_none=True, metadata={"description": "The field at fault, when there is one."})
     errors = fields.Dict(
         keys=fields.String(), values=fields.List(fields.String()), metadata={"description": "Every message per field."}
+    )
+
+
+# --- Indicators for HR systems (issue 14 item 2) ---------------------------------------------------------------------
+
+
+class IndicatorQuerySchema(Schema):
+    """The query of ``GET /api/v1/indicators`` (other parameters, such as ``lang``, are ignored)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    period = fields.String(
+        required=True,
+        error_messages=TEXT,
+        validate=validate.Regexp(
+            r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|S[12]))?$", error=_l("Tulis 2026-10, 2026-Q3, 2026-S2 atau 2026.")
+        ),
+        metadata={"description": "Month `2026-10`, quarter `2026-Q3`, semester `2026-S2` or year `2026`."},
+    )
+    unit = fields.String(
+        validate=validate.Length(min=1, max=60, error=_l("1–60 karakter.")),
+        metadata={"description": "One unit's slug; without it, every unit the token may read."},
+    )
+    cursor = fields.String(
+        validate=validate.Length(min=1, max=100, error=_l("1–100 karakter.")),
+        metadata={"description": "`next_cursor` of the previous page."},
+    )
+    limit = fields.Integer(
+        load_default=100,
+        validate=validate.Range(min=1, max=500, error=_l("Antara 1 dan 500.")),
+        error_messages={"invalid": _l("Harus bilangan bulat.")},
+        metadata={"description": "Employees per page (1–500, default 100)."},
+    )
+
+
+class IndicatorFigureSchema(Schema):
+    status = fields.String(required=True, metadata={"enum": ["ok", "insufficient_data", "not_available"]})
+    value = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The headline figure as exact decimal text with 2 places (shrunk toward the unit for ikp "
+            "and ikm); null unless status is ok.",
+            "pattern": r"^-?\d+\.\d{2}$",
+        },
+    )
+    raw = fields.String(required=True, allow_none=True, metadata={"description": "The unshrunk figure (ikp, ikm)."})
+    n = fields.Integer(required=True, allow_none=True)
+    explanation_url = fields.String(
+        required=True, allow_none=True, metadata={"description": "The stable page explaining how it was computed."}
+    )
+
+
+class IndicatorAppraisalSchema(Schema):
+    rating_hasil_kerja = fields.String(required=True, allow_none=True)
+    rating_perilaku_kerja = fields.String(required=True, allow_none=True)
+    predikat = fields.String(required=True, allow_none=True)
+    confirmed_at = fields.AwareDateTime(required=True, allow_none=True)
+
+
+class IndicatorRecordSchema(Schema):
+    """One employee's indicators from the unit's latest final run, and their confirmed appraisal."""
+
+    unit = fields.String(required=True)
+    period = fields.String(required=True)
+    run_id = fields.Integer(required=True)
+    nip = fields.String(required=True, allow_none=True, metadata={"description": "18 digits, text; null for non-ASN."})
+    name = fields.String(required=True)
+    employment_type = fields.String(required=True, metadata={"enum": ["PNS", "PPPK", "non-ASN"]})
+    indicators = fields.Dict(keys=fields.String(), values=fields.Nested(IndicatorFigureSchema), required=True)
+    appraisal = fields.Nested(IndicatorAppraisalSchema, required=True, allow_none=True)
+
+
+class IndicatorPageSchema(Schema):
+    items = fields.List(fields.Nested(IndicatorRecordSchema), required=True)
+    next_cursor = fields.String(
+        required=True, allow_none=True, metadata={"description": "Pass as `cursor` for the next page; null at the end."}
     )

@@ -13,7 +13,7 @@ from ...clock import now
 from ...extensions import db
 from ...models import Unit
 from ...services.tickets import TicketEventInput, TicketEventResult, record_ticket_events
-from . import bp, error_response, field_errors, first_error
+from . import bp, error_response, field_errors, first_error, require_scope
 from .schemas import (
     BatchEnvelopeSchema,
     TicketEventBatchResultSchema,
@@ -94,6 +94,7 @@ _OK = {
 @bp.alt_response(403, response="FORBIDDEN")
 @bp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@require_scope("ticket_events:write")
 def post_ticket_events() -> Response:
     """Record ticket events
 

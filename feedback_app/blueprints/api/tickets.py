@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ...access import public
 from ...extensions import db
 from ...services.tickets import find_ticket
-from . import bp, error_response
+from . import bp, error_response, require_scope
 from .schemas import TicketSchema, ticket_data
 
 
@@ -19,7 +19,9 @@ from .schemas import TicketSchema, ticket_data
 @bp.doc(operationId="getTicket")
 @bp.response(200, TicketSchema)
 @bp.alt_response(401, response="UNAUTHORIZED")
+@bp.alt_response(403, response="FORBIDDEN")
 @bp.alt_response(404, response="NOT_FOUND")
+@require_scope("ticket_events:write")
 def get_ticket(external_id: str) -> Any:
     """Read a ticket
 
