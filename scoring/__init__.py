@@ -45,6 +45,7 @@ from scoring.bias import (
     GroupFigure,
     GroupStats,
     bias_audit,
+    bias_audit_indicator,
     holm_adjust,
 )
 from scoring.errors import (
@@ -195,6 +196,7 @@ __all__ = [
     "answered_in_time",
     "average_capaian",
     "bias_audit",
+    "bias_audit_indicator",
     "capaian",
     "check_answer",
     "check_counts",

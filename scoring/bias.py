@@ -27,6 +27,7 @@ from typing import Any
 
 from scoring._exact import jsonable, round_half_up, to_int
 from scoring.errors import InvalidStatistics
+from scoring.indicators.explanation import Indicator, IndicatorStatus, _explain
 from scoring.parameters import DEFAULT_PARAMETERS, ScoringParameters
 from scoring.stats import _critical, _two_sided_tail
 
@@ -38,6 +39,7 @@ __all__ = [
     "GroupFigure",
     "GroupStats",
     "bias_audit",
+    "bias_audit_indicator",
     "holm_adjust",
 ]
 
@@ -254,3 +256,27 @@ def bias_audit(groups: Sequence[GroupStats], parameters: ScoringParameters = DEF
             )
         )
     return BiasAudit(tuple(figures), tuple(comparisons), level, MIN_GROUP_EMPLOYEES, threshold)
+
+
+def bias_audit_indicator(audit: BiasAudit | None) -> Indicator:
+    """The audit as a unit indicator of a run: value = flagged gaps, n = comparisons (spec §2.2, issue 15).
+
+    ``ok`` when at least one comparison could be made, ``insufficient_data`` when no dimension has two groups
+    large enough to show, ``not_available`` without survey data (``None``).
+
+    >>> bias_audit_indicator(None).status.value, bias_audit_indicator(bias_audit([])).status.value
+    ('not_available', 'insufficient_data')
+    """
+    expression = (
+        f"ikp per group (groups of ≥ {MIN_GROUP_EMPLOYEES} employees and the publication threshold of answers); "
+        "a gap is flagged when its Holm-adjusted p-value < 1 − confidence"
+    )
+    if audit is None:
+        explanation = _explain("§2.2, issue 15", "bias_audit", expression, {}, {}, ["No survey data: not available."])
+        return Indicator("bias_audit", IndicatorStatus.NOT_AVAILABLE, None, "gaps", 0, explanation)
+    stored = audit.to_dict()
+    parameters = {k: stored.pop(k) for k in ("confidence", "min_employees", "min_answers", "method")}
+    notes = [] if audit.comparisons else ["No dimension has two groups large enough to show: nothing to compare."]
+    status = IndicatorStatus.OK if audit.comparisons else IndicatorStatus.INSUFFICIENT_DATA
+    explanation = _explain("§2.2, issue 15", "bias_audit", expression, stored, parameters, notes)
+    return Indicator("bias_audit", status, Decimal(len(audit.flagged)), "gaps", len(audit.comparisons), explanation)

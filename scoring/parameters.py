@@ -104,7 +104,7 @@ class ScoringParameters:
     capaian_thresholds: tuple[Decimal, Decimal] = (Decimal(110), Decimal(90))
     capaian_cap: Decimal = Decimal(150)
     organisational_predikat: str | None = None
-    headline_estimate: str = "ikp"
+    headline_estimate: str = "ikp_adjusted"
 
     def __post_init__(self) -> None:
         to_int(self.shrinkage_k, "shrinkage_k", minimum=0)
