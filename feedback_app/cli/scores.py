@@ -15,6 +15,7 @@ from ..models import ScoreIndicator, ScoreRun, Unit
 from ..services.audit import record_audit
 from ..services.errors import DomainError
 from ..services.score_runs import (
+    DIFFERENCE_LIMIT,
     SCORE_RUN_STEPS,
     ScoreRunError,
     compute_score_run,
@@ -250,8 +251,15 @@ def verify(run_argument: int | None, run_option: int | None) -> None:
     for stored_counted in result.input_changes.items():
         input_name, (stored, counted) = stored_counted
         click.echo(f"{name}: {input_name} was {stored} when computed, is {counted} now")
-    for line in result.differences:
+    if result.rows_differing:
+        shown = ", ".join(result.rows_differing[:DIFFERENCE_LIMIT])
+        more = len(result.rows_differing) - DIFFERENCE_LIMIT
+        tail = f" and {more} more" if more > 0 else ""
+        click.echo(f"{name}: {len(result.rows_differing)} indicator rows differ: {shown}{tail}")
+    for line in result.differences[:DIFFERENCE_LIMIT]:
         click.echo(f"{name}: differs: {line}")
+    if len(result.differences) > DIFFERENCE_LIMIT:
+        click.echo(f"{name}: … and {len(result.differences) - DIFFERENCE_LIMIT} more differences")
     raise click.ClickException(f"{name}: not identical; recompute the period to include the changes")
 
 

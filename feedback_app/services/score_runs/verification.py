@@ -29,7 +29,7 @@ from .errors import ScoreRunError
 
 #: The inputs a run counts, compared as they are stored in ``input_counts``.
 VERIFIED_INPUTS = ("responses_by_status", "responses_valid", "tickets", "tickets_finished")
-#: At most this many differences are listed (the first ones, in a stable order).
+#: At most this many differences are printed by ``flask scores verify`` (the first ones, in a stable order).
 DIFFERENCE_LIMIT = 40
 
 
@@ -48,6 +48,7 @@ class RunVerification:
     differences: tuple[str, ...] = ()
     input_changes: Mapping[str, tuple[object, object]] = field(default_factory=dict)
     digest_matches: bool | None = None  # None: the run stored no digest (computed before migration 0017)
+    rows_differing: tuple[str, ...] = ()  # "unit ikp", "employee #12 ikp_adjusted", ...
 
     @property
     def other_code_version(self) -> bool:
@@ -114,16 +115,18 @@ def verify_score_run(run: ScoreRun, retention_years: int) -> RunVerification:
     digest_matches = None if run.input_digest is None else run.input_digest == new_digest
     if digest_matches is False:
         out.append(f"input digest: {run.input_digest} → {new_digest}")
+    rows_differing: list[str] = []
     for key in sorted(set(stored_rows) | set(new_rows)):
         who = "unit" if key[0] == -1 else f"employee #{key[0]}"
         before, after = stored_rows.get(key), new_rows.get(key)
         if before is None or after is None:
             out.append(f"{who} {key[1]}: {'not in the stored run' if before is None else 'no longer computed'}")
+            rows_differing.append(f"{who} {key[1]}")
             continue
         found: list[str] = []
         _differences("", before, after, found)
         out.extend(f"{who} {key[1]}{line}" for line in found)
+        if found:
+            rows_differing.append(f"{who} {key[1]}")
     status = "different" if out else "identical"
-    return RunVerification(
-        status, kept_since, stored_version, current_version, tuple(out[:DIFFERENCE_LIMIT]), changes, digest_matches
-    )
+    return RunVerification(status, kept_since, stored_version, current_version, tuple(out), changes, digest_matches)
