@@ -129,4 +129,6 @@ def verify_score_run(run: ScoreRun, retention_years: int) -> RunVerification:
         if found:
             rows_differing.append(f"{who} {key[1]}")
     status = "different" if out else "identical"
-    return RunVerification(status, kept_since, stored_version, current_version, tuple(out), changes, digest_matches)
+    return RunVerification(
+        status, kept_since, stored_version, current_version, tuple(out), changes, digest_matches, tuple(rows_differing)
+    )

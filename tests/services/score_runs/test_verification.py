@@ -54,6 +54,7 @@ def test_verify_says_identical_for_an_untouched_run_and_names_the_difference_aft
     assert f"input responses_valid: {valid} → {valid - 1}" in text
     assert f"employee #{office.ani.id} ikp.n:" in text  # names whose figure moved, and which field
     assert f"employee #{office.budi.id} ikp.n" not in text
+    assert "unit ikp" in changed.rows_differing and f"employee #{office.ani.id} ikp_adjusted" in changed.rows_differing
 
 
 def test_verify_uses_the_runs_own_parameters_and_says_first_when_another_code_computed_it(office: Office) -> None:
