@@ -803,6 +803,8 @@ class ScoreRun(db.Model):
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)  # the period had not ended yet
     parameters: Mapped[dict] = mapped_column(JSON)
     code_version: Mapped[str] = mapped_column(String(64))
+    # sha256 of the sufficient statistics read, the parameters and the code version (issue 15); NULL before 0017
+    input_digest: Mapped[str | None] = mapped_column(String(71))
     input_counts: Mapped[dict] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

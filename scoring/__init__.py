@@ -9,6 +9,7 @@
 - :mod:`scoring.inputs` — sufficient statistics (spec §6)
 - :mod:`scoring.indicators` — a package of one module a section: ikm/ikp, service-time and complaint indicators,
   the unit IKM and the appraisal suggestions of a score run (spec §1.3, §2.2–§2.4, §3)
+- :mod:`scoring.bias` — the bias audit: ikp by group of employees, counter and service type, Holm-corrected
 - :mod:`scoring.appraisal` — capaian, suggested ratings, predikat, distribution curve (spec §3)
 - :mod:`scoring.workdays` — working days for complaint deadlines (spec §2.4)
 - :mod:`scoring.parameters` — the tunable choices of a run (spec defaults)
@@ -36,6 +37,17 @@ from scoring.appraisal import (
     suggest_hasil_kerja,
     suggest_perilaku,
 )
+from scoring.bias import (
+    AUDIT_DIMENSIONS,
+    MIN_GROUP_EMPLOYEES,
+    BiasAudit,
+    GroupComparison,
+    GroupFigure,
+    GroupStats,
+    bias_audit,
+    bias_audit_indicator,
+    holm_adjust,
+)
 from scoring.errors import (
     InvalidAnswer,
     InvalidParameter,
@@ -47,12 +59,15 @@ from scoring.errors import (
     ScoringError,
 )
 from scoring.indicators import (
+    SERVICE_TYPE_SOURCES,
+    UNKNOWN_SERVICE,
     AppraisalIndicator,
     ComplaintIndicators,
     Explanation,
     Indicator,
     IndicatorStatus,
     SatisfactionIndicator,
+    ServiceMixStats,
     ServiceTimeIndicators,
     UnitIkmIndicator,
     complaint_indicators,
@@ -60,6 +75,7 @@ from scoring.indicators import (
     distribution_indicator,
     hasil_kerja_indicator,
     ikm_indicator,
+    ikp_adjusted_indicator,
     ikp_indicator,
     perilaku_indicator,
     predikat_indicator,
@@ -77,7 +93,7 @@ from scoring.inputs import (
     ServiceTimeStats,
     WorkingDayRule,
 )
-from scoring.parameters import DEFAULT_PARAMETERS, ON_TIME_RULE, ON_TIME_RULES, ScoringParameters
+from scoring.parameters import DEFAULT_PARAMETERS, HEADLINE_ESTIMATES, ON_TIME_RULE, ON_TIME_RULES, ScoringParameters
 from scoring.periods import PERIOD_KINDS, Period, PeriodKind, last_n, parse_period, period_containing
 from scoring.skm import (
     ANSWER_VALUES,
@@ -116,6 +132,7 @@ from scoring.workdays import (
 
 __all__ = [
     "ANSWER_VALUES",
+    "AUDIT_DIMENSIONS",
     "BERAKHLAK",
     "CAPAIAN_CAP",
     "CAPAIAN_THRESHOLDS",
@@ -123,12 +140,16 @@ __all__ = [
     "DEFAULT_PARAMETERS",
     "FIRST_RESPONSE_WORKING_DAYS",
     "GRADE_BANDS",
+    "HEADLINE_ESTIMATES",
     "IKP_UNSUR",
+    "MIN_GROUP_EMPLOYEES",
     "ON_TIME_RULE",
     "ON_TIME_RULES",
     "PERIOD_KINDS",
     "PREDIKAT_MATRIX",
     "ROUNDING_RULES",
+    "SERVICE_TYPE_SOURCES",
+    "UNKNOWN_SERVICE",
     "UNSUR",
     "UNSUR_NAMES",
     "WORKING_DAY_RULES",
@@ -136,6 +157,7 @@ __all__ = [
     "AppraisalIndicator",
     "AppraisalTarget",
     "BehaviourRatings",
+    "BiasAudit",
     "ComplaintIndicators",
     "ComplaintStats",
     "DistributionCheck",
@@ -143,6 +165,9 @@ __all__ = [
     "ExactNumber",
     "Explanation",
     "Grade",
+    "GroupComparison",
+    "GroupFigure",
+    "GroupStats",
     "Indicator",
     "IndicatorStatus",
     "Interval",
@@ -163,6 +188,7 @@ __all__ = [
     "SatisfactionStats",
     "ScoringError",
     "ScoringParameters",
+    "ServiceMixStats",
     "ServiceTimeIndicators",
     "ServiceTimeStats",
     "SkmSummary",
@@ -172,6 +198,8 @@ __all__ = [
     "add_working_days",
     "answered_in_time",
     "average_capaian",
+    "bias_audit",
+    "bias_audit_indicator",
     "capaian",
     "check_answer",
     "check_counts",
@@ -182,9 +210,11 @@ __all__ = [
     "first_response_due",
     "grade",
     "hasil_kerja_indicator",
+    "holm_adjust",
     "ikm",
     "ikm_indicator",
     "ikm_unrounded",
+    "ikp_adjusted_indicator",
     "ikp_indicator",
     "is_working_day",
     "krejcie_morgan",

@@ -15,7 +15,24 @@ from scoring.errors import InvalidParameter, ScoringError
 from scoring.skm import IKP_UNSUR, ROUNDING_RULES, UNSUR, WeightConvention, resolve_weights
 from scoring.stats import DEFAULT_CONFIDENCE
 
-__all__ = ["DEFAULT_PARAMETERS", "ON_TIME_RULE", "ON_TIME_RULES", "PARAMETERS_VERSION", "ScoringParameters"]
+__all__ = [
+    "DEFAULT_PARAMETERS",
+    "HEADLINE_ESTIMATES",
+    "ON_TIME_RULE",
+    "ON_TIME_RULES",
+    "PARAMETERS_VERSION",
+    "ScoringParameters",
+]
+
+#: The satisfaction figures a run may put first on pages and in exports (issue 15): the shrunk ikp, or the shrunk
+#: ikp adjusted for the service types the employee served. The default is what docs/fairness.md found ranks
+#: employees closest to their true service quality.
+HEADLINE_ESTIMATES: Mapping[str, str] = MappingProxyType(
+    {
+        "ikp": "ikp shrunk toward the unit (spec §2.2)",
+        "ikp_adjusted": "ikp adjusted for the service mix, shrunk toward the unit (issue 15)",
+    }
+)
 
 #: The spec's on-time rule (spec §2.3): the whole visit, finished − issued, within the service type's counter
 #: standard. The default.
@@ -74,6 +91,8 @@ class ScoringParameters:
     - ``capaian_cap``: the cap of each capaian (spec §3).
     - ``organisational_predikat``: the organisation's own predikat (e.g. "Baik"), which chooses the distribution
       curve the unit's employee predikat are checked against (spec §3); ``None`` until someone sets it.
+    - ``headline_estimate``: which satisfaction figure pages and exports show first, one of
+      :data:`HEADLINE_ESTIMATES` (issue 15; the default is the one docs/fairness.md found ranks closest to the truth).
 
     >>> ScoringParameters().shrinkage_k, ScoringParameters(publication_threshold=10).publication_threshold
     (20, 10)
@@ -89,6 +108,7 @@ class ScoringParameters:
     capaian_thresholds: tuple[Decimal, Decimal] = (Decimal(110), Decimal(90))
     capaian_cap: Decimal = Decimal(150)
     organisational_predikat: str | None = None
+    headline_estimate: str = "ikp_adjusted"
 
     def __post_init__(self) -> None:
         to_int(self.shrinkage_k, "shrinkage_k", minimum=0)
@@ -140,6 +160,9 @@ class ScoringParameters:
                     f"organisational_predikat must be one of {names}; got {self.organisational_predikat!r}."
                 ) from None
             object.__setattr__(self, "organisational_predikat", organisation.value)
+        if self.headline_estimate not in HEADLINE_ESTIMATES:
+            names = ", ".join(HEADLINE_ESTIMATES)
+            raise InvalidParameter(f"headline_estimate must be one of {names}; got {self.headline_estimate!r}.")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe plain values to store with a score run; :meth:`from_dict` reads them back.
@@ -160,6 +183,7 @@ class ScoringParameters:
             "capaian_thresholds": [str(t) for t in self.capaian_thresholds],
             "capaian_cap": str(self.capaian_cap),
             "organisational_predikat": self.organisational_predikat,
+            "headline_estimate": self.headline_estimate,
         }
 
     @classmethod
@@ -187,6 +211,7 @@ class ScoringParameters:
             "capaian_thresholds",
             "capaian_cap",
             "organisational_predikat",
+            "headline_estimate",
         }
         unknown = sorted(set(values) - known)
         if unknown:

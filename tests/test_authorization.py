@@ -177,6 +177,15 @@ def test_the_inbox_and_moderation_pages_declare_these_roles(app):
     }
 
 
+def test_the_bias_audit_pages_declare_these_roles(app):
+    """Issue 15's routes × roles, spelled out (the matrix below checks each declaration is what happens)."""
+    declared = dict(endpoints(app))
+    assert {endpoint: declared[endpoint] for endpoint in ("hr.show_bias_audit", "supervisor.show_bias_audit")} == {
+        "hr.show_bias_audit": frozenset({"hr", "admin"}),
+        "supervisor.show_bias_audit": frozenset({"supervisor", "hr", "admin"}),
+    }
+
+
 # --- the matrix --------------------------------------------------------------------------------------------------
 
 

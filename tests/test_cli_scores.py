@@ -157,7 +157,7 @@ def test_parameters_are_set_per_unit_and_used_by_the_next_run(app, build, clock)
     assert "shrinkage_k = 20  (default)" in reset.output
 
 
-def test_verify_counts_a_runs_inputs_again_and_says_when_they_are_past_retention(app, clock) -> None:
+def test_verify_recomputes_a_run_names_what_differs_and_says_when_inputs_are_past_retention(app, clock) -> None:
     clock.set(datetime(2026, 11, 26, 5, 0, tzinfo=UTC))
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo-data"]).exit_code == 0
@@ -169,8 +169,10 @@ def test_verify_counts_a_runs_inputs_again_and_says_when_they_are_past_retention
     run = db.session.scalar(select(ScoreRun).where(ScoreRun.period_id == "2026-Q3").order_by(ScoreRun.id.desc()))
     name = f"run #{run.id} (dukcapil-bogor 2026-Q3)"
 
-    same = runner.invoke(args=["scores", "verify", "--run", str(run.id)])
-    assert same.exit_code == 0 and f"{name}: inputs unchanged" in same.output
+    same = runner.invoke(args=["scores", "verify", str(run.id)])
+    assert same.exit_code == 0 and f"{name}: identical" in same.output, same.output
+    alias = runner.invoke(args=["scores", "verify", "--run", str(run.id)])  # the old spelling still works
+    assert alias.exit_code == 0 and f"{name}: identical" in alias.output
 
     answer = db.session.scalars(
         select(SurveyResponse).where(
@@ -181,8 +183,10 @@ def test_verify_counts_a_runs_inputs_again_and_says_when_they_are_past_retention
     ).first()
     answer.status = "excluded"
     db.session.commit()
-    changed = runner.invoke(args=["scores", "verify", "--run", str(run.id)])
+    changed = runner.invoke(args=["scores", "verify", str(run.id)])
     assert changed.exit_code == 1 and f"{name}: responses_by_status was" in changed.output
+    assert "indicator rows differ: " in changed.output and "unit ikp," in changed.output
+    assert f"{name}: differs: input responses_valid: " in changed.output and "not identical" in changed.output
 
     clock.set(datetime(2031, 10, 2, 5, 0, tzinfo=UTC))  # five years on, July 2026 is past retention
     gone = runner.invoke(args=["scores", "verify", "--run", str(run.id)])

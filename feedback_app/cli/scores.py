@@ -14,9 +14,12 @@ from ..models import ScoreIndicator, ScoreRun, Unit
 from ..services.audit import record_audit
 from ..services.errors import DomainError
 from ..services.score_runs import (
+    DIFFERENCE_LIMIT,
     SCORE_RUN_STEPS,
+    ScoreRunError,
     compute_score_run,
     current_run,
+    headline_code,
     overridden_parameters,
     parse_parameter_text,
     run_history,
@@ -177,7 +180,8 @@ def show(unit_slug: str, period_code: str, run_id: int | None, history: bool) ->
         f"{_figure(rows, 'answered_within_3_working_days_rate', '%')}"
     )
     threshold = run.parameters["publication_threshold"]
-    click.echo(f"\n{'employee':<36} {'NIP':<18} {'ikp':>7} {'raw':>7} {'n':>5}  published")
+    headline = headline_code(run)
+    click.echo(f"\n{'employee':<36} {'NIP':<18} {headline:>12} {'raw':>7} {'n':>5}  published")
     for figure in report.employees:
         value = "-" if figure.value is None else f"{figure.value:.2f}"
         if figure.published:
@@ -187,31 +191,60 @@ def show(unit_slug: str, period_code: str, run_id: int | None, history: bool) ->
         else:
             published = "no: not available"
         click.echo(
-            f"{figure.name[:36]:<36} {figure.nip or '-':<18} {value:>7} {figure.raw or '-':>7} "
+            f"{figure.name[:36]:<36} {figure.nip or '-':<18} {value:>12} {figure.raw or '-':>7} "
             f"{figure.n or 0:>5}  {published}"
         )
 
 
 @scores.command("verify")
-@click.option("--run", "run_id", type=int, required=True, help="The run, by id (see `flask scores show --history`).")
-def verify(run_id: int) -> None:
-    """Count a run's answers and tickets again and compare them with the counts it was computed from."""
+@click.argument("run_argument", metavar="RUN_ID", type=int, required=False)
+@click.option("--run", "run_option", type=int, help="The run, by id (the same as RUN_ID; kept for old scripts).")
+def verify(run_argument: int | None, run_option: int | None) -> None:
+    """Recompute a run from the database and say whether it is identical, or what differs (issue 15)."""
+    if run_argument is not None and run_option is not None and run_argument != run_option:
+        raise click.UsageError("give the run once: RUN_ID or --run, not two different ids")
+    run_id = run_argument if run_argument is not None else run_option
+    if run_id is None:
+        raise click.UsageError("which run? `flask scores verify RUN_ID` (see `flask scores show --history`)")
     run = db.session.get(ScoreRun, run_id)
     if run is None:
         raise click.ClickException(f"no score run #{run_id}")
-    result = verify_score_run(run, current_app.config["HISTORY_RETENTION_YEARS"])
+    try:
+        result = verify_score_run(run, current_app.config["HISTORY_RETENTION_YEARS"])
+    except ScoreRunError as error:
+        raise click.ClickException(str(error)) from None
     name = f"run #{run.id} ({run.unit.slug} {run.period_id})"
+    if result.other_code_version:
+        click.echo(
+            f"{name}: computed by code version {result.stored_code_version}, this is {result.current_code_version}: "
+            "differences may come from the code alone."
+        )
     if result.status == "inputs_past_retention":
         click.echo(
             f"{name}: inputs past retention: answers and tickets before {result.kept_since:%Y-%m-%d} (UTC) are no "
             "longer stored; the run's figures and explanations are kept as they were computed."
         )
-    elif result.status == "inputs_unchanged":
-        click.echo(f"{name}: inputs unchanged ({run.input_counts['responses_valid']} valid responses).")
-    else:
-        for input_name, (stored, counted) in result.differences.items():
-            click.echo(f"{name}: {input_name} was {stored} when computed, is {counted} now")
-        raise click.ClickException(f"{name}: inputs changed since the run; recompute the period to include them")
+        return
+    if result.status == "identical":
+        digest = "" if result.digest_matches is None else f", input digest {run.input_digest}"
+        click.echo(
+            f"{name}: identical: recomputed from the database, every value and explanation is the same "
+            f"({run.input_counts['responses_valid']} valid responses{digest})."
+        )
+        return
+    for stored_counted in result.input_changes.items():
+        input_name, (stored, counted) = stored_counted
+        click.echo(f"{name}: {input_name} was {stored} when computed, is {counted} now")
+    if result.rows_differing:
+        shown = ", ".join(result.rows_differing[:DIFFERENCE_LIMIT])
+        more = len(result.rows_differing) - DIFFERENCE_LIMIT
+        tail = f" and {more} more" if more > 0 else ""
+        click.echo(f"{name}: {len(result.rows_differing)} indicator rows differ: {shown}{tail}")
+    for line in result.differences[:DIFFERENCE_LIMIT]:
+        click.echo(f"{name}: differs: {line}")
+    if len(result.differences) > DIFFERENCE_LIMIT:
+        click.echo(f"{name}: … and {len(result.differences) - DIFFERENCE_LIMIT} more differences")
+    raise click.ClickException(f"{name}: not identical; recompute the period to include the changes")
 
 
 @scores.command("params")

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from fractions import Fraction
 from typing import Any, Literal, overload
 
 from sqlalchemy import (
@@ -42,10 +43,13 @@ from scoring import (
     IKP_UNSUR,
     ON_TIME_RULE,
     ON_TIME_RULES,
+    UNKNOWN_SERVICE,
     UNSUR,
     ComplaintStats,
+    GroupStats,
     Period,
     SatisfactionStats,
+    ServiceMixStats,
     ServiceTimeStats,
     answered_in_time,
 )
@@ -56,6 +60,7 @@ from ..models import (
     Complaint,
     Counter,
     CounterAssignment,
+    Employee,
     Holiday,
     ServiceType,
     SurveyResponse,
@@ -672,3 +677,151 @@ def complaint_stats(unit: Unit, period: Period) -> tuple[dict[int, ComplaintStat
     }
     unit_stats = build(("unit", unit.id), _BY_UNIT) if ("unit", unit.id) in totals else None
     return per_employee, unit_stats
+
+
+# --- Service mix and the bias audit (issue 15) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FairnessStats:
+    """What the service-mix adjustment and the bias audit read of a unit's period (issue 15).
+
+    ``mix`` per employee and ``unit_mix`` for the unit (all valid answers, unit-only ones included);
+    ``audit_groups`` the :class:`scoring.GroupStats` of every dimension, employees as members.
+    """
+
+    mix: dict[int, ServiceMixStats]
+    unit_mix: ServiceMixStats
+    audit_groups: list[GroupStats]
+
+
+def _ikp_raw(ikp_unsur: Sequence[str]) -> ColumnElement[int]:
+    answers = [getattr(SurveyResponse, code.lower()) for code in ikp_unsur]
+    return sum(answers[1:], answers[0])
+
+
+def employee_sex(nip: str | None) -> str:
+    """The sex digit of a NIP or Nomor Induk PPPK (position 15 in both shapes, spec §5): "1", "2" or "unknown"."""
+    if nip and len(nip) == 18 and nip[14] in "12":
+        return nip[14]
+    return "unknown"
+
+
+def fairness_stats(unit: Unit, period: Period, ikp_unsur: Sequence[str] = IKP_UNSUR) -> FairnessStats:
+    """Answers and Σr per employee by service type and counter, in four grouped queries (issue 15).
+
+    An answer's service type is its ticket's, else the respondent's choice, else it is split over the counter's
+    mix of ticket service types on the answer's local day (exact fractions), else it is ``unknown``. Only
+    ``valid`` answers count, by ``counted_at`` like every satisfaction figure (spec §2.1).
+    """
+    window = period_window(unit, period)
+    ikp_raw = _ikp_raw(ikp_unsur)
+    chosen = func.coalesce(Ticket.service_type_id, SurveyResponse.service_type_id)
+    source = case((Ticket.service_type_id.is_not(None), "ticket"), else_="respondent")
+    valid = (
+        SurveyResponse.unit_id == unit.id,
+        SurveyResponse.status == "valid",
+        SurveyResponse.counted_at >= window.start,
+        SurveyResponse.counted_at < window.end,
+    )
+    joined = select().select_from(SurveyResponse).outerjoin(Ticket, Ticket.id == SurveyResponse.ticket_id)
+    typed = db.session.execute(
+        joined.add_columns(SurveyResponse.employee_id, chosen, source, func.count(), func.sum(ikp_raw))
+        .where(*valid, chosen.is_not(None))
+        .group_by(SurveyResponse.employee_id, chosen, source)
+    ).all()
+    day = _local_day(SurveyResponse.submitted_at, window)
+    untyped = db.session.execute(
+        joined.add_columns(SurveyResponse.employee_id, SurveyResponse.counter_id, day, func.count(), func.sum(ikp_raw))
+        .where(*valid, chosen.is_(None))
+        .group_by(SurveyResponse.employee_id, SurveyResponse.counter_id, day)
+    ).all()
+    mixes: dict[tuple[int, int], dict[int, int]] = {}
+    if untyped:
+        ticket_day = _local_day(Ticket.issued_at, window)
+        counters = sorted({row[1] for row in untyped})
+        for counter_id, number, service_type_id, count in db.session.execute(
+            select(Ticket.counter_id, ticket_day, Ticket.service_type_id, func.count())
+            .where(
+                Ticket.unit_id == unit.id,
+                Ticket.counter_id.in_(counters),
+                Ticket.issued_at >= window.start - timedelta(days=1),
+                Ticket.issued_at < window.end + timedelta(days=1),
+            )
+            .group_by(Ticket.counter_id, ticket_day, Ticket.service_type_id)
+        ):
+            mixes.setdefault((counter_id, int(number)), {})[service_type_id] = int(count)
+    by_counter = db.session.execute(
+        select(SurveyResponse.counter_id, SurveyResponse.employee_id, func.count(), func.sum(ikp_raw))
+        .where(*valid, SurveyResponse.employee_id.is_not(None))
+        .group_by(SurveyResponse.counter_id, SurveyResponse.employee_id)
+    ).all()
+
+    strata: dict[int | None, dict[str, list[Fraction]]] = {}
+    sources: dict[int | None, dict[str, int]] = {}
+    by_service: dict[str, dict[int, list[int]]] = {}
+
+    def add(employee_id: int | None, key: str, weight: Fraction, total: Fraction, how: str, answers: int) -> None:
+        for owner in {employee_id, None} if employee_id is not None else {None}:
+            cell = strata.setdefault(owner, {}).setdefault(key, [Fraction(0), Fraction(0)])
+            cell[0] += weight
+            cell[1] += total
+            if how:
+                tally = sources.setdefault(owner, {})
+                tally[how] = tally.get(how, 0) + answers
+
+    for employee_id, service_type_id, how, count, total in typed:
+        add(employee_id, str(service_type_id), Fraction(count), Fraction(int(total)), how, int(count))
+        if employee_id is not None:
+            by_service.setdefault(str(service_type_id), {}).setdefault(employee_id, [0, 0])
+            member = by_service[str(service_type_id)][employee_id]
+            member[0] += int(count)
+            member[1] += int(total)
+    for employee_id, counter_id, number, count, total in untyped:
+        mix = mixes.get((counter_id, int(number)))
+        if employee_id is not None:
+            member = by_service.setdefault(UNKNOWN_SERVICE, {}).setdefault(employee_id, [0, 0])
+            member[0] += int(count)
+            member[1] += int(total)
+        if not mix:
+            add(employee_id, UNKNOWN_SERVICE, Fraction(count), Fraction(int(total)), "unknown", int(count))
+            continue
+        tickets = sum(mix.values())
+        for position, (service_type_id, share) in enumerate(sorted(mix.items())):
+            weight = Fraction(int(count) * share, tickets)
+            how = "counter_mix" if position == 0 else ""  # counted once per answer
+            add(employee_id, str(service_type_id), weight, weight * int(total) / int(count), how, int(count))
+
+    def freeze(owner: int | None) -> ServiceMixStats:
+        cells = strata.get(owner, {})
+        return ServiceMixStats({k: (w, r) for k, (w, r) in cells.items()}, sources.get(owner, {}))
+
+    employee_ids = sorted(owner for owner in strata if owner is not None)
+    people = {
+        row.id: row
+        for row in db.session.execute(
+            select(Employee.id, Employee.nip, Employee.employment_type).where(
+                Employee.id.in_(
+                    select(SurveyResponse.employee_id).where(*valid, SurveyResponse.employee_id.is_not(None))
+                )
+            )
+        )
+    }
+    groups: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    totals: dict[int, list[int]] = {}
+    for counter_id, employee_id, count, total in by_counter:
+        if employee_id is None:  # excluded by the query; the check is for the type checker
+            continue
+        groups.setdefault(("counter", str(counter_id)), []).append((int(count), int(total)))
+        mine = totals.setdefault(employee_id, [0, 0])
+        mine[0] += int(count)
+        mine[1] += int(total)
+    for employee_id, (count, total) in sorted(totals.items()):
+        person = people.get(employee_id)
+        groups.setdefault(("sex", employee_sex(person.nip if person else None)), []).append((count, total))
+        kind = person.employment_type if person else "unknown"
+        groups.setdefault(("employment_type", kind), []).append((count, total))
+    for key, members in by_service.items():
+        groups[("service_type", key)] = [(n, r) for n, r in members.values()]
+    audit_groups = [GroupStats(dimension, group, tuple(members)) for (dimension, group), members in groups.items()]
+    return FairnessStats({e: freeze(e) for e in employee_ids}, freeze(None), audit_groups)

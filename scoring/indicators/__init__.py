@@ -6,6 +6,7 @@ without recomputing. A missing source (``None``) gives status ``not_available`` 
 
 - :mod:`~scoring.indicators.explanation` — ``IndicatorStatus``, ``Explanation`` and the plain valued ``Indicator``
 - :mod:`~scoring.indicators.satisfaction` — an employee's ikm and ikp, t-interval and shrinkage (spec §2.2)
+- :mod:`~scoring.indicators.adjusted` — the ikp adjusted for the service mix an employee served (issue 15)
 - :mod:`~scoring.indicators.service_times` — waits, service, on-time, throughput, no-show, errors (spec §2.3)
 - :mod:`~scoring.indicators.complaints` — first response and answers within 3 working days (spec §2.4)
 - :mod:`~scoring.indicators.unit` — the unit's official IKM with its SKM summary (spec §1.3–§1.5)
@@ -14,6 +15,12 @@ without recomputing. A missing source (``None``) gives status ``not_available`` 
 
 from __future__ import annotations
 
+from scoring.indicators.adjusted import (
+    SERVICE_TYPE_SOURCES,
+    UNKNOWN_SERVICE,
+    ServiceMixStats,
+    ikp_adjusted_indicator,
+)
 from scoring.indicators.appraisal import (
     AppraisalIndicator,
     distribution_indicator,
@@ -33,12 +40,15 @@ from scoring.indicators.service_times import ServiceTimeIndicators, service_time
 from scoring.indicators.unit import UnitIkmIndicator, unit_ikm_indicator
 
 __all__ = [
+    "SERVICE_TYPE_SOURCES",
+    "UNKNOWN_SERVICE",
     "AppraisalIndicator",
     "ComplaintIndicators",
     "Explanation",
     "Indicator",
     "IndicatorStatus",
     "SatisfactionIndicator",
+    "ServiceMixStats",
     "ServiceTimeIndicators",
     "UnitIkmIndicator",
     "complaint_indicators",
@@ -46,6 +56,7 @@ __all__ = [
     "distribution_indicator",
     "hasil_kerja_indicator",
     "ikm_indicator",
+    "ikp_adjusted_indicator",
     "ikp_indicator",
     "perilaku_indicator",
     "predikat_indicator",

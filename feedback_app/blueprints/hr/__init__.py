@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("hr", __name__, url_prefix="/sdm")
 
-from . import exports, runs  # noqa: E402,F401  (route modules register on bp, so they come after it)
+from . import bias, exports, runs  # noqa: E402,F401  (route modules register on bp, so they come after it)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("supervisor", __name__, url_prefix="/atasan")
 
-from . import appeals, desk, peer  # noqa: E402, F401  (route modules register on bp, so they come after it)
+from . import appeals, bias, desk, peer  # noqa: E402, F401  (route modules register on bp, so they come after it)

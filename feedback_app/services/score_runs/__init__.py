@@ -14,7 +14,9 @@ Reading a run (:mod:`.reading`; what the staff, supervisor, HR and public pages 
   complaints, ``predikat_distribution``) as ``{code: ScoreIndicator}``.
 - ``employee_rows(run, employee_id)``: one employee's rows as ``{code: ScoreIndicator}`` (``ikm``, ``ikp``,
   service times, complaints, ``hasil_kerja``, ``perilaku``, ``predikat``); empty if the run did not score them.
-- ``run_report(run, employee_code="ikp")``: the unit's rows and one figure per employee, by name, in two queries.
+- ``run_report(run, employee_code=None)``: the unit's rows and one figure per employee (by default the run's
+  ``headline_estimate``, ``ikp`` or ``ikp_adjusted``: ``headline_code(run)``), by name, in two queries.
+- ``bias_audit_rows(run)`` (:mod:`.bias`): the run's stored bias audit as headers and rows (HR export, pages).
 - ``indicator_rows(run)``: every row of a run in a stable order (audits, exports, tests).
 
 A row's ``value`` is the headline figure (for ikm and ikp the estimate shrunk toward the unit), ``status`` is
@@ -28,6 +30,7 @@ scores with :mod:`scoring` and streams the rows through :class:`.rows.IndicatorR
 
 from __future__ import annotations
 
+from .bias import BIAS_AUDIT_HEADERS, AuditGroup, AuditView, bias_audit_rows, bias_audit_view
 from .compute import RUN_WORK_MEM, SCORE_RUN_LOCK_NAMESPACE, SCORE_RUN_STEPS, compute_score_run, units_to_score
 from .errors import ScoreRunError
 from .parameters import (
@@ -44,15 +47,18 @@ from .reading import (
     current_run,
     employee_rows,
     final_run,
+    headline_code,
     indicator_rows,
     run_history,
     run_report,
     unit_rows,
 )
 from .rows import INDICATOR_BATCH, INDICATOR_COLUMNS, AnyIndicator, IndicatorRow
-from .verification import VERIFIED_INPUTS, RunVerification, verify_score_run
+from .verification import DIFFERENCE_LIMIT, VERIFIED_INPUTS, RunVerification, verify_score_run
 
 __all__ = [
+    "BIAS_AUDIT_HEADERS",
+    "DIFFERENCE_LIMIT",
     "INDICATOR_BATCH",
     "INDICATOR_COLUMNS",
     "PARAMETER_KEYS",
@@ -61,15 +67,20 @@ __all__ = [
     "SCORE_RUN_STEPS",
     "VERIFIED_INPUTS",
     "AnyIndicator",
+    "AuditGroup",
+    "AuditView",
     "EmployeeFigure",
     "IndicatorRow",
     "RunReport",
     "RunVerification",
     "ScoreRunError",
+    "bias_audit_rows",
+    "bias_audit_view",
     "compute_score_run",
     "current_run",
     "employee_rows",
     "final_run",
+    "headline_code",
     "indicator_rows",
     "overridden_parameters",
     "parameter_text",

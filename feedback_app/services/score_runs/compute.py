@@ -18,12 +18,16 @@ from scoring import (
     SatisfactionStats,
     ScoringError,
     ScoringParameters,
+    ServiceMixStats,
     ServiceTimeStats,
+    bias_audit,
+    bias_audit_indicator,
     complaint_indicators,
     complaints_about_service_indicator,
     distribution_indicator,
     hasil_kerja_indicator,
     ikm_indicator,
+    ikp_adjusted_indicator,
     ikp_indicator,
     perilaku_indicator,
     predikat_indicator,
@@ -50,12 +54,14 @@ from ..moderation import run_population
 from ..sufficient_statistics import (
     complaint_stats,
     employee_and_unit_service_times,
+    fairness_stats,
     holidays_between,
     period_window,
     respondent_profile,
     response_status_counts,
     satisfaction_stats_by_channel,
 )
+from .digest import input_digest
 from .errors import ScoreRunError
 from .parameters import unit_parameters
 from .rows import AnyIndicator, IndicatorRow, IndicatorRows, indicator_row
@@ -128,7 +134,11 @@ def _group(indicators: Any) -> list[Any]:
 
 
 def compute_score_run(
-    unit: Unit, period: Period, created_by: str, progress: Callable[[str], None] | None = None
+    unit: Unit,
+    period: Period,
+    created_by: str,
+    progress: Callable[[str], None] | None = None,
+    parameters: ScoringParameters | None = None,
 ) -> ScoreRun:
     """Compute and store one score run of a unit for a period, superseding its current run (spec §1–§3, §6).
 
@@ -136,6 +146,8 @@ def compute_score_run(
     formulas are :mod:`scoring`'s. Employees considered: those assigned to the unit during the period plus anyone
     with attributed responses, tickets or complaints there. A period that has not ended yet in the unit's zone is
     stored as provisional. ``progress`` is called with each name of :data:`SCORE_RUN_STEPS` as it completes.
+    ``parameters`` default to the unit's own; verifying a run passes the ones it stored. The run stores the digest
+    of everything it read (:func:`.digest.input_digest`).
     The caller commits; the new run and the superseding happen in that one transaction.
     """
     created_by = created_by.strip()
@@ -153,13 +165,15 @@ def compute_score_run(
             {"namespace": SCORE_RUN_LOCK_NAMESPACE, "unit_id": unit.id},
         )
     _settle_transaction()
-    parameters = unit_parameters(unit)
+    if parameters is None:
+        parameters = unit_parameters(unit)
 
     satisfaction, unit_satisfaction, electronic = satisfaction_stats_by_channel(unit, period, parameters.ikp_unsur)
     statuses = response_status_counts(unit, period)
     profile = respondent_profile(unit, period)
     service, unit_service = employee_and_unit_service_times(unit, period, parameters.on_time_rule)
     complaints, unit_complaints = complaint_stats(unit, period)
+    fairness = fairness_stats(unit, period, parameters.ikp_unsur)
     step(SCORE_RUN_STEPS[0])
 
     assigned = _employees_of(unit, period)
@@ -172,6 +186,29 @@ def compute_score_run(
     )
     settled = settlement_seconds(unit, period) if unit_complaints is not None else None
     step(SCORE_RUN_STEPS[1])
+    version = code_version()
+    digest = input_digest(
+        {
+            "period": period.id,
+            "satisfaction": satisfaction,
+            "unit_satisfaction": unit_satisfaction,
+            "statuses": statuses,
+            "service": service,
+            "unit_service": unit_service,
+            "complaints": complaints,
+            "unit_complaints": unit_complaints,
+            "service_mix": fairness.mix,
+            "unit_service_mix": fairness.unit_mix,
+            "audit_groups": fairness.audit_groups,
+            "employees": employee_ids,
+            "targets": targets,
+            "ratings": ratings,
+            "holidays": holidays,
+            "settled": settled,
+        },
+        parameters.to_dict(),
+        version,
+    )
 
     run = ScoreRun(
         unit_id=unit.id,
@@ -180,7 +217,8 @@ def compute_score_run(
         period_end=period.end,
         provisional=period.end > today,
         parameters=parameters.to_dict(),
-        code_version=code_version(),
+        code_version=version,
+        input_digest=digest,
         input_counts={
             "responses_by_status": dict(sorted(statuses.items())),
             "responses_valid": unit_satisfaction.n,
@@ -224,6 +262,8 @@ def compute_score_run(
         targets,
         ratings,
         _missing_rows(parameters),
+        fairness.mix,
+        fairness.unit_mix if surveyed else None,
     )
     try:
         with IndicatorRows(run.id) as rows:
@@ -237,6 +277,7 @@ def compute_score_run(
                 [
                     unit_ikm_indicator(surveyed, parameters, population),
                     ikp_indicator(surveyed, surveyed, parameters),
+                    bias_audit_indicator(bias_audit(fairness.audit_groups, parameters) if surveyed else None),
                     *_group(service_time_indicators(unit_service, parameters)),
                     *_group(complaint_indicators(unit_complaints)),
                     settlement_indicator(settled),
@@ -311,6 +352,8 @@ class _EmployeeInputs:
     targets: Mapping[int, list[AppraisalTarget]]
     ratings: Mapping[int, BehaviourRatings]
     missing_rows: Mapping[str, list[IndicatorRow]]
+    mix: Mapping[int, ServiceMixStats]  # per employee, by service type (issue 15)
+    unit_mix: ServiceMixStats | None  # the unit's, or None when the unit has no valid answer at all
 
 
 def _missing_rows(parameters: ScoringParameters) -> dict[str, list[IndicatorRow]]:
@@ -327,6 +370,10 @@ def _missing_rows(parameters: ScoringParameters) -> dict[str, list[IndicatorRow]
     }
 
 
+#: The service mix of an employee nobody answered about.
+_NO_MIX = ServiceMixStats({})
+
+
 def _employee_rows(inputs: _EmployeeInputs, employee_id: int) -> tuple[list[IndicatorRow], str | None]:
     """One employee's indicator rows (spec §2.2–§3) and their suggested predikat, if they have one.
 
@@ -338,6 +385,9 @@ def _employee_rows(inputs: _EmployeeInputs, employee_id: int) -> tuple[list[Indi
     indicators: list[AnyIndicator] = [
         ikm_indicator(mine, inputs.surveyed, parameters),
         ikp_indicator(mine, inputs.surveyed, parameters),
+        ikp_adjusted_indicator(
+            mine, inputs.mix.get(employee_id, _NO_MIX), inputs.surveyed, inputs.unit_mix, parameters
+        ),
         *_group(service_time_indicators(inputs.service.get(employee_id), parameters)),
     ]
     # An employee's complaint figure is the number about their service; response and settlement times are the

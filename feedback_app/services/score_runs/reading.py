@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from scoring import IndicatorStatus
+from scoring import HEADLINE_ESTIMATES, IndicatorStatus
 
 from ...extensions import db
 from ...models import Employee, ScoreIndicator, ScoreRun, Unit
@@ -87,8 +87,16 @@ def employee_rows(run: ScoreRun, employee_id: int) -> dict[str, ScoreIndicator]:
     return {row.code: row for row in rows}
 
 
-def run_report(run: ScoreRun, employee_code: str = "ikp") -> RunReport:
-    """The unit's figures of a run and each employee's ``employee_code`` indicator (default ikp), by name."""
+def headline_code(run: ScoreRun) -> str:
+    """The satisfaction figure a run puts first: its ``headline_estimate`` (runs before issue 15: ``ikp``)."""
+    code = run.parameters.get("headline_estimate", "ikp")
+    return code if isinstance(code, str) and code in HEADLINE_ESTIMATES else "ikp"
+
+
+def run_report(run: ScoreRun, employee_code: str | None = None) -> RunReport:
+    """The unit's figures of a run and each employee's ``employee_code`` indicator, by name (default: the run's
+    headline figure, :func:`headline_code`)."""
+    employee_code = employee_code or headline_code(run)
     of_unit = unit_rows(run)
     rows = db.session.execute(
         select(ScoreIndicator, Employee.id, Employee.name, Employee.nip)
