@@ -2,7 +2,7 @@
 population N an admin enters per period (issue 13)
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0018
 Create Date: 2026-12-01 22:50:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import feedback_app.models
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """score runs store the digest of their inputs (issue 15: runs anyone can verify)
 
 Revision ID: 0017
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-01 23:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0017'
-down_revision = '0010'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
