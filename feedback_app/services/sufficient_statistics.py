@@ -809,10 +809,10 @@ def fairness_stats(unit: Unit, period: Period, ikp_unsur: Sequence[str] = IKP_UN
     }
     groups: dict[tuple[str, str], list[tuple[int, int]]] = {}
     totals: dict[int, list[int]] = {}
-    for counter_id, employee_id, count, total in by_counter:
+    for answered_counter, employee_id, count, total in by_counter:
         if employee_id is None:  # excluded by the query; the check is for the type checker
             continue
-        groups.setdefault(("counter", str(counter_id)), []).append((int(count), int(total)))
+        groups.setdefault(("counter", str(answered_counter)), []).append((int(count), int(total)))
         mine = totals.setdefault(employee_id, [0, 0])
         mine[0] += int(count)
         mine[1] += int(total)
