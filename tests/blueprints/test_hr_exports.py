@@ -205,3 +205,13 @@ def test_staff_cannot_download(client, world):
     login(client, world.users["ani"])
     assert client.get(f"/sdm/ekspor/indikator.csv?periode={PERIOD}").status_code == 403
     assert client.get(f"/sdm/ekspor/respons.csv?periode={PERIOD}").status_code == 403
+
+
+def test_the_indicator_workbook_carries_the_bias_audit_and_the_colleagues_distribution(client, world):
+    login(client, world.users["hr"])
+    book = _workbook(client.get(f"/sdm/ekspor/indikator.xlsx?periode={PERIOD}&unit=uji"))
+    assert book.sheetnames == ["Indikator", "Penjelasan dan parameter", "Audit bias", "Umpan balik rekan"]
+    bias_header = [cell.value for cell in book["Audit bias"][1]]
+    assert bias_header[:3] == ["unit", "dimension", "group"]
+    peer_header = [cell.value for cell in book["Umpan balik rekan"][1]]
+    assert peer_header[:3] == ["unit", "nip", "employee"] and "berorientasi_pelayanan_di_bawah" in peer_header

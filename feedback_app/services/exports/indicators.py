@@ -14,7 +14,9 @@ from sqlalchemy import func, select, tuple_
 from ...extensions import db
 from ...i18n import lazy_gettext as _l
 from ...models import Appraisal, Employee, ScoreIndicator, ScoreRun, Unit
+from ..peer_feedback import peer_feedback_rows
 from ..score_runs import final_run
+from ..score_runs.bias import bias_audit_rows
 from ..tabular import Column, Sheet
 from . import units_by_id
 
@@ -289,6 +291,28 @@ def indicator_sheets(runs: dict[int, ScoreRun]) -> list[Sheet]:
     return [
         Sheet("Indikator", _columns(), (record_row(record) for record in all_records(lambda: _reloaded(run_ids)))),
         Sheet("Penjelasan dan parameter", explanation_columns, _explanation_rows(lambda: _reloaded(run_ids))),
+        *evidence_sheets(runs),
+    ]
+
+
+def evidence_sheets(runs: dict[int, ScoreRun]) -> list[Sheet]:
+    """The fairness evidence beside the indicators: each run's bias audit (issue 15) and the colleagues' 360°
+    distribution per employee (issue 16, distribution only). Both are a few rows per unit, read here, in the
+    view's session."""
+    ordered = sorted(runs.values(), key=lambda run: run.unit.slug)
+    bias_headers: tuple[str, ...] = ("unit",)
+    bias_rows: list[list[object]] = []
+    for run in ordered:
+        headers, rows = bias_audit_rows(run)
+        bias_headers = ("unit", *headers)
+        bias_rows += [[run.unit.slug, *row] for row in rows]
+    periods = {run.period_id for run in ordered}
+    peer_headers, peer_rows = (
+        peer_feedback_rows(periods.pop(), [run.unit for run in ordered]) if len(periods) == 1 else ([], [])
+    )
+    return [
+        Sheet("Audit bias", tuple(Column(header, width=16) for header in bias_headers), bias_rows),
+        Sheet("Umpan balik rekan", tuple(Column(header, width=12) for header in peer_headers), peer_rows),
     ]
 
 
