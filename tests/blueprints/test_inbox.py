@@ -120,6 +120,8 @@ def test_an_admin_excludes_and_releases_with_a_reason_each_step_audited_and_coun
     assert "berubah sejak perhitungan terakhir" in inbox.get_data(as_text=True)
     settings = client.get("/admin/unit/dukcapil-uji/moderasi").get_data(as_text=True)
     assert "berubah sejak perhitungan terakhir" in settings
+    runs_page = client.get("/sdm/hasil").get_data(as_text=True)
+    assert "berubah sejak perhitungan terakhir" in runs_page
     # Excluded twice is refused with the reason, not a 500.
     again = client.post(f"/admin/jawaban/{target.id}/kecualikan", data={"csrf_token": token, "exclude-reason": "x"})
     assert again.status_code == 422 and "berstatus excluded" in again.get_data(as_text=True)

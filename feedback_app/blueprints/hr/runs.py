@@ -21,6 +21,7 @@ from ...extensions import db
 from ...i18n import lazy_gettext as _l
 from ...models import Counter, ScoreJob, ScoreRun, Unit
 from ...services.jobs import JobRefused, progress_done, start_score_jobs
+from ...services.moderation import runs_changed_since
 from . import bp
 
 #: How many recent jobs the page lists.
@@ -152,7 +153,14 @@ def list_score_runs() -> str | tuple[str, int]:
     if unit_slug:
         query = query.where(ScoreRun.unit_id.in_([unit.id for unit in units if unit.slug == unit_slug] or [-1]))
     runs = [] if problem else list(db.session.scalars(query))
+    changed = runs_changed_since([run for run in runs if not run.superseded_by_id])
     page = render_template(
-        "hr/score_runs.html", runs=runs, units=units, period_code=period_code, unit_slug=unit_slug, problem=problem
+        "hr/score_runs.html",
+        runs=runs,
+        changed=changed,
+        units=units,
+        period_code=period_code,
+        unit_slug=unit_slug,
+        problem=problem,
     )
     return (page, 422) if problem else page
