@@ -7,7 +7,6 @@ everyone but the unit admin (spec §5). Exports change nothing, so they write no
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from ..extensions import db
 from ..models import Employee, Unit
 from ..services.exports import ekinerja, indicators, raw_responses
 from ..services.tabular import Sheet, TooManyRows, csv_chunks, write_xlsx
-from .common import period_by_code, unit_by_slug
+from .common import period_by_code, progress, quiet_option, unit_by_slug
 
 
 @click.group("export", help="Write HR and analyst exports (CSV or XLSX, chosen by the output file's name).")
@@ -47,24 +46,11 @@ def _counted(rows: Iterable[Any], bar: Any) -> Iterator[Any]:
         bar.update(1)
 
 
-class _NoBar:
-    def update(self, _n: int) -> None:
-        pass
-
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        pass
-
-
 def _write(sheets: list[Sheet], output: Path, total: int, label: str, quiet: bool) -> None:
     """Write the sheets, the first one's rows counted by a bar on a terminal; a half-written file is removed."""
-    bar_wanted = sys.stdout.isatty() and not quiet
-    bar: Any = click.progressbar(length=max(total, 1), label=label, file=sys.stdout) if bar_wanted else _NoBar()
     try:
         # The texts of a sheet (lazy translations) are read in a request's locale; the CLI writes Indonesian.
-        with current_app.test_request_context(), bar:
+        with current_app.test_request_context(), progress(label=label, length=max(total, 1), quiet=quiet) as bar:
             first = sheets[0]
             sheets = [Sheet(first.title, first.columns, _counted(first.rows, bar)), *sheets[1:]]
             if _format(output) == "csv":
@@ -90,7 +76,7 @@ def _write(sheets: list[Sheet], output: Path, total: int, label: str, quiet: boo
 @click.option("--period", "period_code", required=True, help="2026-Q3, 2026-07, 2026-S2 or 2026.")
 @click.option("--unit", "unit_slugs", multiple=True, help="A unit (slug); repeat for several; default: every unit.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@quiet_option
 def indicators_command(period_code: str, unit_slugs: tuple[str, ...], output: Path, quiet: bool) -> None:
     """Employee indicators of the latest final runs and the confirmed appraisals."""
     _format(output)
@@ -105,7 +91,7 @@ def indicators_command(period_code: str, unit_slugs: tuple[str, ...], output: Pa
 @click.option("--period", "period_code", required=True, help="2026-Q3, 2026-07, 2026-S2 or 2026.")
 @click.option("--unit", "unit_slugs", multiple=True, help="A unit (slug); repeat for several; default: every unit.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@quiet_option
 def responses_command(period_code: str, unit_slugs: tuple[str, ...], output: Path, quiet: bool) -> None:
     """Every survey response of the period (dates only, no fingerprints, comments masked and withheld)."""
     file_type = _format(output)
@@ -124,7 +110,7 @@ def responses_command(period_code: str, unit_slugs: tuple[str, ...], output: Pat
 @click.option("--nip", required=True, help="The employee's NIP (18 digits).")
 @click.option("--period", "period_code", required=True, help="2026-Q3, 2026-07, 2026-S2 or 2026.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@quiet_option
 def ekinerja_command(nip: str, period_code: str, output: Path, quiet: bool) -> None:
     """The e-Kinerja evidence sheet of one ASN employee (one row per SKP target)."""
     _format(output)

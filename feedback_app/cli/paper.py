@@ -6,7 +6,6 @@ transaction, only when no row has an error. A progress bar shows on a terminal; 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -16,7 +15,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..services.paper import PaperCheck, PaperImportRejected, apply_paper_import, check_paper_import
 from ..services.tabular import TableError, upload_text
-from .common import unit_by_slug
+from .common import progress, quiet_option, unit_by_slug
 
 
 @click.group(help="Paper SKM questionnaires (typed in or imported from a tally sheet).")
@@ -42,7 +41,7 @@ def _report(check: PaperCheck, quiet: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--unit", "unit_slug", required=True, help="The unit the sheets belong to (slug).")
 @click.option("--apply", "apply_", is_flag=True, help="Store the rows (default: a dry run that stores nothing).")
-@click.option("--quiet", is_flag=True, help="Print nothing but errors (for scripts).")
+@quiet_option
 @click.option(
     "--lang", type=click.Choice(["id", "en"]), default="id", show_default=True, help="Language of the messages."
 )
@@ -66,19 +65,15 @@ def import_command(file: Path, unit_slug: str, apply_: bool, quiet: bool, lang: 
                 raise click.exceptions.Exit(1)
             return
         dry = check_paper_import(text, unit)
-        show_bar = sys.stdout.isatty() and not quiet and dry.ok_count > 0
         try:
-            if show_bar:
-                with click.progressbar(length=dry.ok_count, label=f"Paper {unit.slug}", file=sys.stdout) as bar:
-                    done = [0]
+            with progress(label=f"Paper {unit.slug}", length=dry.ok_count, quiet=quiet or dry.ok_count == 0) as bar:
+                done = [0]
 
-                    def step(stored: int) -> None:
-                        bar.update(stored - done[0])
-                        done[0] = stored
+                def step(stored: int) -> None:
+                    bar.update(stored - done[0])
+                    done[0] = stored
 
-                    check = apply_paper_import(text, unit, filename=file.name, progress=step)
-            else:
-                check = apply_paper_import(text, unit, filename=file.name)
+                check = apply_paper_import(text, unit, filename=file.name, progress=step)
         except PaperImportRejected as rejected:
             db.session.rollback()
             _report(rejected.check, quiet)

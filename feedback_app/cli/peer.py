@@ -8,7 +8,7 @@ import click
 from ..extensions import db
 from ..services.audit import record_audit
 from ..services.peer_feedback import DEFAULT_MIN_ANSWERS, close_due_rounds
-from .common import unit_by_slug
+from .common import quiet_option, unit_by_slug
 
 
 @click.group("peer", help="360° peer feedback: rounds and their anonymity threshold.")
@@ -17,7 +17,7 @@ def peer() -> None:
 
 
 @peer.command("close-rounds")
-@click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@quiet_option
 def close_rounds(quiet: bool) -> None:
     """Close every open round past its closing date: freeze its response rate, delete its rater links (idempotent)."""
     closed = close_due_rounds("system:peer-close")

@@ -6,8 +6,6 @@ The format comes from the file name: ``.html`` (the printable page, A4 print CSS
 
 from __future__ import annotations
 
-import contextlib
-import sys
 from pathlib import Path
 
 import click
@@ -15,7 +13,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from ..services.skm_report import report_workbook, skm_report, workbook_texts
-from .common import period_by_code, unit_by_slug
+from .common import period_by_code, progress, quiet_option, unit_by_slug
 
 FORMATS = (".html", ".xlsx")
 
@@ -39,7 +37,7 @@ def report() -> None:
 @click.option(
     "--lang", type=click.Choice(["id", "en"]), default="id", show_default=True, help="Language of the report."
 )
-@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@quiet_option
 def skm_command(unit_slug: str, period_code: str, output: Path, lang: str, quiet: bool) -> None:
     """Write the SKM report of one unit and period; the format follows the file name (.html or .xlsx)."""
     suffix = output.suffix.lower()
@@ -49,26 +47,18 @@ def skm_command(unit_slug: str, period_code: str, output: Path, lang: str, quiet
         )
     unit = unit_by_slug(unit_slug)
     period = period_by_code(period_code)
-    with force_locale(lang):
-        bar = (
-            click.progressbar(length=2, label=f"SKM {unit.slug} {period.id}", file=sys.stdout)
-            if sys.stdout.isatty() and not quiet
-            else None
-        )
-        with bar if bar is not None else contextlib.nullcontext():
-            data = skm_report(unit, period)
-            if bar is not None:
-                bar.update(1)
-            if suffix == ".xlsx":
-                content = report_workbook(data, workbook_texts(data))
-            else:
-                from ..blueprints.admin.skm_report import report_context
+    with force_locale(lang), progress(label=f"SKM {unit.slug} {period.id}", length=2, quiet=quiet) as bar:
+        data = skm_report(unit, period)
+        bar.update(1)
+        if suffix == ".xlsx":
+            content = report_workbook(data, workbook_texts(data))
+        else:
+            from ..blueprints.admin.skm_report import report_context
 
-                with current_app.test_request_context("/", headers={"Accept-Language": lang}):
-                    content = render_template("admin/skm_report.html", **report_context(data)).encode()
-            output.write_bytes(content)
-            if bar is not None:
-                bar.update(1)
+            with current_app.test_request_context("/", headers={"Accept-Language": lang}):
+                content = render_template("admin/skm_report.html", **report_context(data)).encode()
+        output.write_bytes(content)
+        bar.update(1)
     if data.summary is None:
         click.echo(f"{unit.slug} {period.id}: no score run with answers yet; the report says so.", err=True)
     if not quiet:

@@ -16,7 +16,7 @@ from ...i18n import lazy_gettext as _l
 from ...models import Appraisal, Employee, ScoreIndicator, ScoreRun, Unit
 from ..peer_feedback import peer_feedback_rows
 from ..score_runs import final_run
-from ..score_runs.bias import bias_audit_rows
+from ..score_runs.bias import BIAS_AUDIT_HEADERS, bias_audit_rows
 from ..tabular import Column, Sheet
 from . import units_by_id
 
@@ -297,22 +297,26 @@ def indicator_sheets(runs: dict[int, ScoreRun]) -> list[Sheet]:
 
 def evidence_sheets(runs: dict[int, ScoreRun]) -> list[Sheet]:
     """The fairness evidence beside the indicators: each run's bias audit (issue 15) and the colleagues' 360°
-    distribution per employee (issue 16, distribution only). Both are a few rows per unit, read here, in the
-    view's session."""
-    ordered = sorted(runs.values(), key=lambda run: run.unit.slug)
-    bias_headers: tuple[str, ...] = ("unit",)
-    bias_rows: list[list[object]] = []
-    for run in ordered:
-        headers, rows = bias_audit_rows(run)
-        bias_headers = ("unit", *headers)
-        bias_rows += [[run.unit.slug, *row] for row in rows]
-    periods = {run.period_id for run in ordered}
-    peer_headers, peer_rows = (
-        peer_feedback_rows(periods.pop(), [run.unit for run in ordered]) if len(periods) == 1 else ([], [])
-    )
+    distribution per employee (issue 16, distribution only). Rows are read when the sheet is written, from run
+    ids, like the indicator rows (a streamed response outlives its view's session)."""
+    run_ids = {unit_id: run.id for unit_id, run in runs.items()}
+    periods = sorted({run.period_id for run in runs.values()})
+
+    def ordered() -> list[ScoreRun]:
+        return sorted(_reloaded(run_ids).values(), key=lambda run: run.unit.slug)
+
+    def bias_rows() -> Iterator[list[object]]:
+        for run in ordered():
+            yield from ([run.unit.slug, *row] for row in bias_audit_rows(run)[1])
+
+    def peer_rows() -> Iterator[list[object]]:
+        if len(periods) == 1:
+            yield from peer_feedback_rows(periods[0], [run.unit for run in ordered()])[1]
+
+    peer_headers = peer_feedback_rows(periods[0] if periods else "", [])[0]
     return [
-        Sheet("Audit bias", tuple(Column(header, width=16) for header in bias_headers), bias_rows),
-        Sheet("Umpan balik rekan", tuple(Column(header, width=12) for header in peer_headers), peer_rows),
+        Sheet("Audit bias", tuple(Column(header, width=16) for header in ("unit", *BIAS_AUDIT_HEADERS)), bias_rows()),
+        Sheet("Umpan balik rekan", tuple(Column(header, width=12) for header in peer_headers), peer_rows()),
     ]
 
 
