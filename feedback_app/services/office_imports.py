@@ -38,14 +38,13 @@ from ..models import Employee, Unit, User
 from .audit import record_audit
 from .errors import DomainError
 from .office_setup import PlacementFields, SetupError, create_account, create_employee, nip_message
-from .tabular import BrokenRecord, nip_problem, read_records
+from .tabular import DUPLICATE, ERROR, OK, BrokenRecord, CheckedRows, nip_problem, read_records
 
 EMPLOYEE_HEADER = ("nip", "name", "employment_type", "unit", "position", "supervisor_nip", "acting", "valid_from")
 USER_HEADER = ("login", "roles", "unit", "employee_nip")
 #: Small enough to travel back signed in the dry-run page's form, as the roster import does.
 MAX_BYTES = 256_000
 MAX_ROWS = 5_000
-OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DMY_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -62,32 +61,8 @@ class ImportRow:
 
 
 @dataclass(frozen=True)
-class ImportCheck:
-    kind: str  # employees | users
-    rows: tuple[ImportRow, ...]
-
-    def _count(self, status: str) -> int:
-        return sum(1 for row in self.rows if row.status == status)
-
-    @property
-    def ok_count(self) -> int:
-        return self._count(OK)
-
-    @property
-    def error_count(self) -> int:
-        return self._count(ERROR)
-
-    @property
-    def duplicate_count(self) -> int:
-        return self._count(DUPLICATE)
-
-    @property
-    def has_errors(self) -> bool:
-        return self.error_count > 0
-
-    @property
-    def errors(self) -> tuple[ImportRow, ...]:
-        return tuple(row for row in self.rows if row.status == ERROR)
+class ImportCheck(CheckedRows[ImportRow]):
+    kind: str = ""  # employees | users
 
 
 class ImportRejected(DomainError):
@@ -245,7 +220,7 @@ def _run(kind: str, text: str, scope: set[int] | None, on_row: Callable[[], None
         savepoint.commit()
         message = _l("siap") if status == OK else _l("sudah terdaftar; dilewati")
         results.append(ImportRow(line, status, message, label))
-    return ImportCheck(kind, tuple(sorted(results, key=lambda row: row.line)))
+    return ImportCheck(tuple(sorted(results, key=lambda row: row.line)), kind)
 
 
 def check_import(

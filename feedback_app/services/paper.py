@@ -39,7 +39,7 @@ from ..i18n import lazy_gettext as _l
 from ..models import AGE_BANDS, EDUCATIONS, OCCUPATIONS, SEXES, Counter, ServiceType, SurveyResponse, Unit
 from .audit import record_audit
 from .errors import DomainError
-from .tabular import BrokenRecord, read_records
+from .tabular import DUPLICATE, ERROR, OK, BrokenRecord, CheckedRows, read_records
 
 UNSUR_FIELDS = tuple(f"u{i}" for i in range(1, 10))
 PROFILE_FIELDS = ("respondent_sex", "age_band", "education", "occupation")
@@ -49,7 +49,6 @@ PAPER_FINGERPRINT = "paper"
 SHEET_HOUR = time(12, 0)
 MAX_BYTES = 256_000
 MAX_ROWS = 10_000
-OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
 
 HEADER_ALIASES: Mapping[str, str] = {
     "tanggal": "date",
@@ -266,33 +265,8 @@ class PaperRow:
 
 
 @dataclass(frozen=True)
-class PaperCheck:
+class PaperCheck(CheckedRows[PaperRow]):
     """A dry run: one :class:`PaperRow` per data line (and one for a bad header), in file order."""
-
-    rows: tuple[PaperRow, ...]
-
-    def _count(self, status: str) -> int:
-        return sum(1 for row in self.rows if row.status == status)
-
-    @property
-    def ok_count(self) -> int:
-        return self._count(OK)
-
-    @property
-    def error_count(self) -> int:
-        return self._count(ERROR)
-
-    @property
-    def duplicate_count(self) -> int:
-        return self._count(DUPLICATE)
-
-    @property
-    def has_errors(self) -> bool:
-        return self.error_count > 0
-
-    @property
-    def errors(self) -> tuple[PaperRow, ...]:
-        return tuple(row for row in self.rows if row.status == ERROR)
 
 
 class PaperImportRejected(DomainError):

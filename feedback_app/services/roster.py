@@ -32,14 +32,13 @@ from ..i18n import lazy_gettext as _l
 from ..models import Counter, CounterAssignment, Employee, EmployeeAssignment, Unit
 from .audit import record_audit
 from .errors import DomainError
-from .tabular import BrokenRecord, nip_problem, read_records
+from .tabular import DUPLICATE, ERROR, OK, BrokenRecord, CheckedRows, nip_problem, read_records
 
 HEADER = ("nip", "counter", "date", "start", "end")
 #: The upload limit: thousands of rows, and small enough to travel back signed in the dry-run page's form.
 MAX_BYTES = 256_000
 MAX_ROWS = 5_000
 
-OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DMY_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -72,33 +71,8 @@ class RosterRow:
 
 
 @dataclass(frozen=True)
-class RosterCheck:
+class RosterCheck(CheckedRows[RosterRow]):
     """The result of a dry run: one :class:`RosterRow` per data line (and for a bad header), in file order."""
-
-    rows: tuple[RosterRow, ...]
-
-    def _count(self, status: str) -> int:
-        return sum(1 for row in self.rows if row.status == status)
-
-    @property
-    def ok_count(self) -> int:
-        return self._count(OK)
-
-    @property
-    def error_count(self) -> int:
-        return self._count(ERROR)
-
-    @property
-    def duplicate_count(self) -> int:
-        return self._count(DUPLICATE)
-
-    @property
-    def has_errors(self) -> bool:
-        return self.error_count > 0
-
-    @property
-    def errors(self) -> tuple[RosterRow, ...]:
-        return tuple(row for row in self.rows if row.status == ERROR)
 
 
 def _nip_problem(raw: str) -> Any | None:

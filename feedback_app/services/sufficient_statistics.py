@@ -712,7 +712,8 @@ def fairness_stats(unit: Unit, period: Period, ikp_unsur: Sequence[str] = IKP_UN
 
     An answer's service type is its ticket's, else the respondent's choice, else it is split over the counter's
     mix of ticket service types on the answer's local day (exact fractions), else it is ``unknown``. Only
-    ``valid`` answers count, by ``counted_at`` like every satisfaction figure (spec §2.1).
+    ``valid`` electronic answers count, by ``counted_at`` like every satisfaction figure (spec §2.1): paper sheets
+    name no employee and never move an employee's figure, so they stay out of the unit means compared with too.
     """
     window = period_window(unit, period)
     ikp_raw = _ikp_raw(ikp_unsur)
@@ -721,6 +722,7 @@ def fairness_stats(unit: Unit, period: Period, ikp_unsur: Sequence[str] = IKP_UN
     valid = (
         SurveyResponse.unit_id == unit.id,
         SurveyResponse.status == "valid",
+        SurveyResponse.channel != "paper",
         SurveyResponse.counted_at >= window.start,
         SurveyResponse.counted_at < window.end,
     )

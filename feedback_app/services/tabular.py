@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 from zipfile import BadZipFile
 
 from ..i18n import lazy_gettext as _l
@@ -251,6 +251,51 @@ def data_row_count(text: str) -> int:
     2
     """
     return max(sum(1 for _ in read_records(text)) - 1, 0)
+
+
+# --- Checking an import: one row of outcome per line (a dry run and the apply share it) ---------------------------
+
+#: What a line of an import came to.
+OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
+
+
+class _CheckedRow(Protocol):
+    @property
+    def status(self) -> str: ...
+
+
+RowT = TypeVar("RowT", bound=_CheckedRow)
+
+
+@dataclass(frozen=True)
+class CheckedRows(Generic[RowT]):
+    """The outcome of every line of an import, in file order, with its counts (rosters, paper sheets, employees and
+    accounts read the same way)."""
+
+    rows: tuple[RowT, ...]
+
+    def _count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    @property
+    def ok_count(self) -> int:
+        return self._count(OK)
+
+    @property
+    def error_count(self) -> int:
+        return self._count(ERROR)
+
+    @property
+    def duplicate_count(self) -> int:
+        return self._count(DUPLICATE)
+
+    @property
+    def has_errors(self) -> bool:
+        return self.error_count > 0
+
+    @property
+    def errors(self) -> tuple[RowT, ...]:
+        return tuple(row for row in self.rows if row.status == ERROR)
 
 
 # --- Writing: CSV and XLSX exports, streamed (memory flat in the number of rows) -------------------------------------
