@@ -87,7 +87,7 @@ def test_small_run_completes_equals_duckdb_and_writes_only_its_section(tmp_path:
     assert _report.section_name(section) == "scoring"
     assert "| 100 employees | 20,000 responses" in section and "| yes |" in section
     assert f"unit IKM {float(unit_ikm):.2f}" in section
-    assert "Slowest statements" in section and "`satisfaction_stats`" in section
+    assert "Slowest statements" in section and "`satisfaction_stats_by_channel`" in section
     assert not (tmp_path / "work" / "scoring-small.db").exists()  # cleaned up
 
 

@@ -222,6 +222,11 @@ def test_no_page_export_or_api_response_shows_a_rater_beside_an_answer(app, buil
         "pair_id": "1",
         "filename": "swagger-ui.css",
         "external_id": "2026-10-14-A001",
+        "word": "pegawai",
+        "service_type_id": "1",
+        "indicator_id": "1",
+        "file_type": "csv",
+        "response_id": "1",
     }
     urls = [*_get_urls(app, values), "/kinerja/?periode=2026-Q4", "/atasan/?periode=2026-Q4"]
     viewers = {"sari": world.users["sari"], "ani": world.users["ani"], "hr": world.hr, "admin": world.admin}
